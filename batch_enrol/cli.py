@@ -1,0 +1,274 @@
+"""The ``batch-enrol`` command: a thin shell that turns options into Settings and errors into exit codes."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from . import __version__, pipeline
+from .client import Timeouts
+from .columns import load_mapping_file, normalise_header
+from .errors import BatchEnrolError, ConfigError
+from .models import ExitCode
+from .reports import console_table
+from .settings import Settings, base_url_from, load_config_file, parse_assignments, token_from
+
+log = logging.getLogger("batch_enrol")
+
+
+def _setup_logging(verbose: bool, quiet: bool) -> None:
+    level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("batch-enrol: %(message)s"))
+    root = logging.getLogger("batch_enrol")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    root.propagate = False
+
+
+def friendly(func: Callable[..., int | None]) -> Callable[..., None]:
+    """Run a command; turn every expected failure into one line, a hint and an exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        try:
+            code = func(*args, **kwargs)
+        except BatchEnrolError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            if exc.hint:
+                click.echo(f"hint: {exc.hint}", err=True)
+            sys.exit(int(exc.exit_code))
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(int(ExitCode.INTERRUPTED))
+        except (click.ClickException, click.exceptions.Exit, SystemExit):
+            raise
+        except Exception as exc:  # a bug: say so in one line; the traceback only when asked for
+            if log.isEnabledFor(logging.DEBUG):
+                traceback.print_exc()
+            click.echo(f"error: unexpected {type(exc).__name__}: {str(exc)[:300]}", err=True)
+            click.echo("hint: run again with --verbose for details, and report it with that output", err=True)
+            sys.exit(int(ExitCode.ROWS_FAILED))
+        sys.exit(int(code or 0))
+
+    return wrapper
+
+
+# --- shared options -------------------------------------------------------------------------
+
+
+def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options that shape how a file is read and checked (run and validate share them)."""
+    options = [
+        click.option("--sheet", help="Sheet to read (default: the first visible sheet with a header row)."),
+        click.option("--mapping", type=click.Path(path_type=Path), help="TOML file mapping your headers to fields."),
+        click.option("set_", "--set", multiple=True, metavar="FIELD=VALUE", help="Value for rows that leave FIELD empty (repeatable)."),
+        click.option("--config", type=click.Path(path_type=Path), help="TOML config file: settings and a [defaults] table."),
+        click.option("--resumes-dir", type=click.Path(path_type=Path), help="Folder holding resume files named in the resume column."),
+        click.option("--max-file-mb", type=click.FloatRange(min=0.001), help="Largest input file accepted (default 200)."),
+        click.option("--max-rows", type=click.IntRange(min=1), help="Most data rows accepted (default 1,000,000)."),
+        click.option("--max-cell-chars", type=click.IntRange(min=1), help="Longest cell accepted (default 1,000,000)."),
+        click.option("-v", "--verbose", is_flag=True, help="More detail (never tokens or resumes)."),
+        click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def build_settings(opts: dict[str, Any], *, sandbox: bool = True, env: dict[str, str] | None = None) -> Settings:
+    """Flags win over the environment, which wins over the config file, which wins over defaults."""
+    env = dict(os.environ if env is None else env)
+    config: dict[str, Any] = load_config_file(opts["config"]) if opts.get("config") else {"defaults": {}}
+    mapping: dict[str, str] = {}
+    for header, field in config.get("columns", {}).items():
+        mapping[normalise_header(header)] = field
+    if opts.get("mapping"):
+        mapping.update(load_mapping_file(opts["mapping"]))
+    defaults = dict(config.get("defaults", {}))
+    defaults.update(parse_assignments(opts.get("set_") or ()))
+
+    def pick(name: str, default: Any) -> Any:
+        value = opts.get(name)
+        return value if value is not None else config.get(name, default)
+
+    timeouts = Timeouts(
+        connect=float(pick("connect_timeout", 10.0)),
+        read=float(pick("read_timeout", 180.0)),
+        write=float(pick("write_timeout", 30.0)),
+    )
+    max_mb = pick("max_file_mb", 200)
+    base_url = opts.get("base_url") or env.get("JOBMOJITO_BASE_URL") or config.get("base_url")
+    try:
+        return Settings(
+            base_url=base_url_from(base_url, {}),
+            token=token_from(env, opts.get("token_file"), Path.cwd()),
+            sandbox=sandbox,
+            concurrency=int(pick("concurrency", 8)),
+            rate=float(pick("rate", 5.0)),
+            max_attempts=int(pick("max_attempts", 5)),
+            give_up_after=float(pick("give_up_after", 30.0)) * 60,
+            timeouts=timeouts,
+            ca_bundle=opts.get("ca_bundle") or config.get("ca_bundle"),
+            sheet=pick("sheet", None),
+            mapping=mapping,
+            defaults=defaults,
+            resumes_dir=Path(pick("resumes_dir", "")) if pick("resumes_dir", None) else None,
+            max_file_bytes=int(float(max_mb) * 1024 * 1024),
+            max_rows=int(pick("max_rows", 1_000_000)),
+            max_cell_chars=int(pick("max_cell_chars", 1_000_000)),
+            progress="none" if opts.get("quiet") else "auto",
+            verbose=bool(opts.get("verbose")),
+        )
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"a setting has the wrong type: {exc}") from None
+
+
+# --- commands ---------------------------------------------------------------------------------
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="batch-enrol")
+def main() -> None:
+    """Enrol every candidate in a spreadsheet for a JobMojito AI interview.
+
+    \b
+    Try it with no account:   batch-enrol run sample_data/candidates.xlsx --sandbox
+    Check a file only:        batch-enrol validate candidates.xlsx
+    Get a blank template:     batch-enrol template candidates.xlsx
+
+    The API token is read from JOBMOJITO_TOKEN (or --token-file, or a .env file).
+    Exit codes: 0 all done, 1 some rows need attention, 2 bad input or settings,
+    3 the API refused to go on (token, credits, permission), 130 interrupted.
+    """
+
+
+@main.command()
+@click.argument("input", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), help="Output file; .xlsx or .csv (default: INPUT.enrolled.EXT beside the input).")
+@click.option("--base-url", help="API base URL (default: $JOBMOJITO_BASE_URL, else production).")
+@click.option("--sandbox", is_flag=True, help="Use the built-in simulator instead of the real API (no account needed).")
+@click.option("--concurrency", type=click.IntRange(min=1, max=256), help="Calls in flight at once (default 8).")
+@click.option("--rate", type=click.FloatRange(min=0.01), help="Calls started per second at most (default 5).")
+@click.option("--max-attempts", type=click.IntRange(min=1, max=50), help="Attempts per row for retryable failures (default 5).")
+@click.option("--give-up-after", type=click.FloatRange(min=0.1), help="Minutes without a successful call before stopping (default 30).")
+@click.option("--summary-json", type=click.Path(path_type=Path), help="Write a JSON summary here.")
+@click.option("--junit", type=click.Path(path_type=Path), help="Write a JUnit XML report here (one testcase per row).")
+@click.option("--journal", type=click.Path(path_type=Path), help="Journal file (default: OUT.journal.sqlite).")
+@click.option("--fresh", is_flag=True, help="Forget the journal and start over.")
+@click.option("--force", is_flag=True, help="Replace an existing output that is not this run's own.")
+@click.option("--token-file", type=click.Path(path_type=Path), help="Read the API token from this file.")
+@click.option("--ca-bundle", type=click.Path(path_type=Path), help="CA bundle for TLS (corporate proxies).")
+@input_options
+@friendly
+def run(input: Path, **opts: Any) -> int:
+    """Enrol every valid row of INPUT and write the results beside it."""
+    _setup_logging(opts["verbose"], opts["quiet"])
+    settings = build_settings(opts, sandbox=opts["sandbox"])
+    if settings.sandbox:
+        log.info("using the built-in sandbox: nothing is sent to JobMojito")
+    result = pipeline.run(
+        input,
+        settings,
+        out=opts["out"],
+        journal=opts["journal"],
+        fresh=opts["fresh"],
+        force=opts["force"],
+        summary_json=opts["summary_json"],
+        junit=opts["junit"],
+    )
+    if not opts["quiet"]:
+        click.echo(console_table(result.summary))
+        click.echo(f"output: {result.output}")
+        if result.embed_file:
+            click.echo(f"embed signing keys: {result.embed_file} (secret; mode 0600)")
+    if result.stop_reason and result.exit_code != ExitCode.OK:
+        click.echo(f"stopped: {result.stop_reason}", err=True)
+    if result.exit_code == ExitCode.API_REFUSED:
+        click.echo("hint: renew the token (JOBMOJITO_TOKEN) and re-run the same command; done rows are not sent again", err=True)
+    elif result.exit_code == ExitCode.ROWS_FAILED and not opts["quiet"]:
+        click.echo("some rows need attention: see enrol_status and enrol_reason in the output", err=True)
+    return int(result.exit_code)
+
+
+@main.command()
+@click.argument("input", type=click.Path(path_type=Path))
+@input_options
+@friendly
+def validate(input: Path, **opts: Any) -> int:
+    """Check every row of INPUT against the API contract; send nothing."""
+    _setup_logging(opts["verbose"], opts["quiet"])
+    settings = build_settings(opts, sandbox=True)
+    checked = pipeline.validate(input, settings)
+    problems = checked.problems
+    duplicates = [c.outcome for c in checked.rows if c.outcome is not None and c.outcome.status == "duplicate"]
+    if problems and not opts["quiet"]:
+        click.echo(f"{'row':>6}  {'column':<24} {'value':<30} problem")
+        for p in problems:
+            value = p.value if len(p.value) <= 28 else p.value[:27] + "…"
+            click.echo(f"{p.row:>6}  {p.column[:24]:<24} {value!r:<30} {p.message}")
+    for outcome in duplicates:
+        if not opts["quiet"]:
+            click.echo(f"{outcome.row:>6}  duplicate: {outcome.reason}")
+    rows = len(checked.rows)
+    bad = sum(1 for c in checked.rows if c.problems)
+    if checked.columns.unmapped and not opts["quiet"]:
+        click.echo(f"columns not sent (kept in the output as they are): {', '.join(checked.columns.unmapped)}")
+    click.echo(f"{rows} rows: {rows - bad - len(duplicates)} valid, {bad} invalid, {len(duplicates)} duplicate")
+    return int(ExitCode.ROWS_FAILED if bad else ExitCode.OK)
+
+
+@main.command()
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--force", is_flag=True, help="Replace an existing file.")
+@friendly
+def template(path: Path, force: bool) -> int:
+    """Write the input template to PATH (.xlsx with dropdowns and instructions, or .csv)."""
+    from .errors import OutputError
+    from .template import write_template
+
+    if path.exists() and not force:
+        raise OutputError(f"{path} already exists", hint="use --force to replace it")
+    write_template(path)
+    click.echo(f"template written: {path}")
+    return 0
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback only by default).")
+@click.option("--port", default=8787, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--latency", default=0.0, type=click.FloatRange(min=0), help="Seconds each call takes.")
+@click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of calls that fail (500/503/546/504/drop).")
+@click.option("--throttle-above", type=click.FloatRange(min=0.1), help="Answer 429 above this many requests per second.")
+@click.option("--token-expires-after", type=click.IntRange(min=0), help="Calls before the token 'expires' (401).")
+@click.option("--seed", type=int, help="Seed for reproducible faults and ids.")
+@friendly
+def sandbox(host: str, port: int, latency: float, fault_rate: float, throttle_above: float | None,
+            token_expires_after: int | None, seed: int | None) -> int:  # fmt: skip
+    """Serve the API simulator locally and print the settings to use with it."""
+    import uvicorn
+
+    from .sandbox import DEFAULT_TOKEN, Faults, Sandbox
+    from .sandbox.server import config
+
+    faults = Faults.mixed(fault_rate, latency=latency, throttle_above=throttle_above,
+                          token_expires_after=token_expires_after, seed=seed)  # fmt: skip
+    app = Sandbox(faults)
+    click.echo("JobMojito sandbox: nothing here reaches JobMojito.")
+    click.echo(f"  export JOBMOJITO_BASE_URL=http://{host}:{port}")
+    click.echo(f"  export JOBMOJITO_TOKEN={DEFAULT_TOKEN}")
+    click.echo("Ctrl-C to stop.")
+    uvicorn.Server(config(app, host, port, quiet=False)).run()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,138 @@
+"""The only module that knows the API's HTTP: one call → EnrolResponse, or a classified CallError."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from dataclasses import dataclass
+
+import httpx
+from pydantic import ValidationError
+
+from .schema import ENDPOINT, ApiErrorBody, Candidate, EnrolResponse
+
+RETRY_AFTER_CAP = 600.0
+USER_AGENT = "batch-enrol"
+
+
+class CallError(Exception):
+    """One failed call. ``status`` is None for transport errors (no HTTP response)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        field: str = "",
+        retry_after: float | None = None,
+        reached_server: bool = True,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.field = field
+        self.retry_after = retry_after
+        self.reached_server = reached_server
+
+    def __str__(self) -> str:
+        return f"{self.status}: {self.message}" if self.status else self.message
+
+
+def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
+    """``Retry-After`` in seconds or as an HTTP date → seconds to wait (capped), None if absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when is None:
+            return None
+        if when.tzinfo is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    if seconds != seconds:  # NaN
+        return None
+    return min(max(seconds, 0.0), RETRY_AFTER_CAP)
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    connect: float = 10.0
+    read: float = 180.0  # longer than the platform's 150 s, so its 504 arrives first
+    write: float = 30.0
+    pool: float | None = None  # concurrency is bounded by the dispatcher, never by the pool
+
+    def httpx(self) -> httpx.Timeout:
+        return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
+
+
+class Client:
+    """An async client for the enrolment endpoint. Never puts the token in a message."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeouts: Timeouts = Timeouts(),
+        transport: httpx.AsyncBaseTransport | None = None,
+        verify: bool | str = True,
+        max_connections: int = 16,
+    ) -> None:
+        self._http = httpx.AsyncClient(
+            base_url=base_url.rstrip("/"),
+            headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
+            timeout=timeouts.httpx(),
+            transport=transport,
+            verify=verify,
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            trust_env=True,
+        )
+
+    async def __aenter__(self) -> Client:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def enrol(self, candidate: Candidate, *, idempotency_key: str) -> EnrolResponse:
+        """Send one enrolment. Raises CallError for anything but a well-formed 200."""
+        try:
+            response = await self._http.post(
+                ENDPOINT, json=candidate.body(), headers={"Idempotency-Key": idempotency_key}
+            )
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise CallError(f"could not connect ({type(exc).__name__})", reached_server=False) from None
+        except httpx.TimeoutException as exc:
+            raise CallError(f"no response in time ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            raise CallError(f"connection failed ({type(exc).__name__})") from None
+        if response.status_code == 200:
+            try:
+                return EnrolResponse.model_validate_json(response.content)
+            except ValidationError:
+                raise CallError("the API answered 200 with a body that does not match the contract", status=200) from None
+        raise _http_error(response)
+
+
+def _http_error(response: httpx.Response) -> CallError:
+    message, field = response.reason_phrase or "HTTP error", ""
+    try:
+        body = ApiErrorBody.model_validate_json(response.content)
+        message, field = body.error, body.name or ""
+    except ValidationError:
+        pass
+    return CallError(
+        " ".join(message.split())[:500],
+        status=response.status_code,
+        field=field,
+        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+    )

@@ -1,0 +1,126 @@
+"""Header → request field mapping: exact field names, built-in synonyms, a mapping file."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import ConfigError, InputFileError
+from .schema import FIELDS, REQUIRED
+
+#: Headers users write for a field, besides the field's own name.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "candidate_name": ("Name", "Full name", "Candidate", "Candidate name"),
+    "candidate_email": ("Email", "E-mail", "Email address", "E-mail address", "Candidate email", "Mail"),
+    "candidate_country_code": ("Country", "Country code", "Candidate country"),
+    "candidate_resume": ("Resume", "CV", "Resume text", "CV text", "Resume file", "CV file"),
+    "position_name": ("Position", "Job title", "Job", "Role"),
+    "position_location": ("Location", "Job location"),
+    "position_country_code": ("Position country", "Job country", "Country of position"),
+    "mojito_language_code": ("Language", "Interview language"),
+    "candidate_linkedin_url": ("LinkedIn", "LinkedIn URL", "LinkedIn profile"),
+    "candidate_external_id": ("Candidate ID", "External ID"),
+    "interview_attempts": ("Attempts",),
+    "position_external_id": ("Position ID", "Job ID"),
+    "seniority_level": ("Seniority",),
+}
+
+
+def normalise_header(text: str) -> str:
+    """Case-insensitive, ignoring spaces, ``_``, ``-`` and a trailing ``*`` (required marker)."""
+    return re.sub(r"[\s_\-*]+", "", text).casefold()
+
+
+def _builtin_index() -> dict[str, str]:
+    index = {normalise_header(f): f for f in FIELDS}
+    for field, names in SYNONYMS.items():
+        for name in names:
+            index.setdefault(normalise_header(name), field)
+    return index
+
+
+_INDEX = _builtin_index()
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnMap:
+    """Which column (0-based index into Table.headers) feeds which field."""
+
+    fields: Mapping[str, int]  #: field → column index
+    headers: tuple[str, ...]
+    unmapped: tuple[str, ...]  #: headers that feed no field (kept in the output untouched)
+
+    def header_of(self, field: str) -> str:
+        """The user's own column name for a field (the field name if it has no column)."""
+        index = self.fields.get(field)
+        return self.headers[index] if index is not None else field
+
+
+def load_mapping_file(path: Path) -> dict[str, str]:
+    """Read a TOML mapping file: ``[columns]`` with ``"Their header" = "field_name"``."""
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"mapping file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"mapping file {path} is not valid TOML: {exc}") from None
+    table = data.get("columns", data)
+    mapping: dict[str, str] = {}
+    for header, field in table.items():
+        if not isinstance(field, str) or field not in FIELDS:
+            raise ConfigError(
+                f"mapping file {path}: {header!r} maps to {field!r}, which is not a request field",
+                hint="field names are listed by 'batch-enrol template' and in the README",
+            )
+        mapping[normalise_header(header)] = field
+    return mapping
+
+
+def match_header(header: str, extra: Mapping[str, str] | None = None) -> str | None:
+    """The field a header names, or None."""
+    key = normalise_header(header)
+    if not key:
+        return None
+    if extra and key in extra:
+        return extra[key]
+    return _INDEX.get(key)
+
+
+def count_known(cells: Iterable[str], extra: Mapping[str, str] | None = None) -> int:
+    """How many distinct fields a candidate header row names (for header-row detection)."""
+    return len({f for c in cells if (f := match_header(c, extra))})
+
+
+def map_columns(
+    headers: tuple[str, ...],
+    extra: Mapping[str, str] | None = None,
+    defaults: Iterable[str] = (),
+) -> ColumnMap:
+    """Map a header row to fields; raise when two columns claim one field or a required one is absent."""
+    fields: dict[str, int] = {}
+    unmapped: list[str] = []
+    for index, header in enumerate(headers):
+        field = match_header(header, extra)
+        if field is None:
+            if header.strip():
+                unmapped.append(header)
+            continue
+        if field in fields:
+            first = headers[fields[field]]
+            raise InputFileError(
+                f"columns {first!r} and {header!r} both map to {field}",
+                hint="rename or remove one of them, or map them explicitly with --mapping",
+            )
+        fields[field] = index
+    provided = set(fields) | set(defaults)
+    missing = [f for f in REQUIRED if f not in provided]
+    if missing:
+        unknown = ", ".join(repr(h) for h in unmapped) or "none"
+        raise InputFileError(
+            f"required column(s) missing: {', '.join(missing)} (unrecognised headers: {unknown})",
+            hint="rename the columns, map them with --mapping FILE, or give a value with --set FIELD=VALUE",
+        )
+    return ColumnMap(fields=fields, headers=headers, unmapped=tuple(unmapped))

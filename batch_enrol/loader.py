@@ -1,0 +1,308 @@
+"""Files → Table of SourceRows: encoding and dialect, sheets, header row, every cell as text."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import io
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+import python_calamine as calamine
+
+from .columns import count_known
+from .errors import InputFileError
+from .models import SourceRow, Table
+
+CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
+EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods"}
+SUPPORTED = sorted(CSV_SUFFIXES | EXCEL_SUFFIXES)
+HEADER_SEARCH_ROWS = 20
+DELIMITERS = ",;\t|"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and every encrypted xlsx
+
+#: Defaults for the size limits; Settings can change them.
+MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_ROWS = 1_000_000
+MAX_CELL_CHARS = 1_000_000
+
+
+def cell_text(value: object) -> str:
+    """One cell as the text a person sees in it: ``3.0`` → ``3``, dates → ISO, booleans → true/false."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e16:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, dt.datetime):
+        if value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat(sep=" ")
+    if isinstance(value, (dt.date, dt.time)):
+        return value.isoformat()
+    return str(value)
+
+
+def load(
+    path: Path,
+    *,
+    sheet: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    max_file_bytes: int = MAX_FILE_BYTES,
+    max_rows: int = MAX_ROWS,
+    max_cell_chars: int = MAX_CELL_CHARS,
+) -> Table:
+    """Read one candidate list. Raises InputFileError with a one-line reason for any file it can't use."""
+    path = Path(path)
+    if not path.exists():
+        raise InputFileError(f"{path}: no such file", hint="check the path and try again")
+    if path.is_dir():
+        raise InputFileError(f"{path} is a folder, not a file")
+    suffix = path.suffix.lower()
+    if suffix not in CSV_SUFFIXES | EXCEL_SUFFIXES:
+        raise InputFileError(
+            f"{path.name}: unsupported file type {suffix or '(none)'!r}",
+            hint=f"save it as one of: {', '.join(SUPPORTED)}",
+        )
+    size = path.stat().st_size
+    if size == 0:
+        raise InputFileError(f"{path.name} is empty")
+    if size > max_file_bytes:
+        raise InputFileError(
+            f"{path.name} is {size / 1e6:.0f} MB, above the limit of {max_file_bytes / 1e6:.0f} MB",
+            hint="split the file, or raise the limit with --max-file-mb",
+        )
+    limits = _Limits(path.name, max_rows, max_cell_chars)
+    if suffix in CSV_SUFFIXES:
+        return _load_csv(path, mapping, limits)
+    return _load_workbook(path, suffix, sheet, mapping, limits)
+
+
+class _Limits:
+    def __init__(self, name: str, max_rows: int, max_cell_chars: int) -> None:
+        self.name, self.max_rows, self.max_cell_chars = name, max_rows, max_cell_chars
+
+    def check(self, number: int, cells: tuple[str, ...]) -> None:
+        if number > self.max_rows:
+            raise InputFileError(
+                f"{self.name} has more than {self.max_rows:,} rows",
+                hint="split the file, or raise the limit with --max-rows",
+            )
+        for cell in cells:
+            if len(cell) > self.max_cell_chars:
+                raise InputFileError(
+                    f"{self.name} row {number}: a cell has {len(cell):,} characters, "
+                    f"above the limit of {self.max_cell_chars:,}",
+                    hint="check the file, or raise the limit with --max-cell-chars",
+                )
+
+
+# --- CSV -----------------------------------------------------------------------------
+
+
+def _decode(raw: bytes, name: str) -> tuple[str, str, bool]:
+    """Bytes → (text, encoding, had_bom). UTF-8 (BOM or not), UTF-16 with BOM, else Windows-1252."""
+    if raw.startswith(codecs.BOM_UTF8):
+        return _strict(raw[3:], "utf-8", name), "utf-8", True
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return _strict(raw, "utf-16", name), "utf-16", True
+    if raw.startswith(b"PK\x03\x04") or raw.startswith(OLE_MAGIC):
+        raise InputFileError(
+            f"{name} is a spreadsheet workbook saved with a text extension",
+            hint="rename it to .xlsx (or .xls) and try again",
+        )
+    if b"\x00" in raw[:4096]:
+        raise InputFileError(f"{name} is not a text file (it contains NUL bytes)", hint="export it as CSV UTF-8")
+    try:
+        return raw.decode("utf-8"), "utf-8", False
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace"), "cp1252", False
+
+
+def _strict(raw: bytes, encoding: str, name: str) -> str:
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise InputFileError(
+            f"{name} is not valid {encoding} although it starts with a {encoding} byte-order mark "
+            f"(byte {exc.start})",
+            hint="save it again as CSV UTF-8",
+        ) from None
+
+
+def _sniff_delimiter(text: str) -> str:
+    sample = "\n".join(text[:65536].splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        counts = {d: sample.count(d) for d in DELIMITERS}
+        best = max(counts, key=lambda d: counts[d])
+        return best if counts[best] else ","
+
+
+def _load_csv(path: Path, mapping: Mapping[str, str] | None, limits: _Limits) -> Table:
+    text, encoding, bom = _decode(path.read_bytes(), path.name)
+    delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        table = _build_table(path, path.stem, enumerate(reader, start=1), mapping, limits, fmt="csv")
+    except csv.Error as exc:
+        raise InputFileError(f"{path.name} is not a well-formed CSV file: {exc}") from None
+    table.encoding, table.delimiter, table.bom = encoding, delimiter, bom
+    return table
+
+
+# --- Excel and OpenDocument -----------------------------------------------------------
+
+
+def _open_workbook(path: Path, suffix: str) -> calamine.CalamineWorkbook:
+    head = path.read_bytes()[:8] if path.stat().st_size >= 8 else b""
+    if suffix in {".xlsx", ".xlsm", ".ods"}:
+        if head.startswith(OLE_MAGIC):
+            raise InputFileError(
+                f"{path.name} is password-protected (or an old .xls renamed to {suffix})",
+                hint="remove the password in Excel (File › Info › Protect Workbook) and save again",
+            )
+        if not zipfile.is_zipfile(path):
+            raise InputFileError(
+                f"{path.name} is not a real {suffix} workbook (it is damaged, or another kind of file renamed)",
+                hint="open it in Excel and save it again, or export it as CSV",
+            )
+    try:
+        return calamine.CalamineWorkbook.from_path(str(path))
+    except calamine.PasswordError:
+        raise InputFileError(
+            f"{path.name} is password-protected",
+            hint="remove the password in Excel and save again",
+        ) from None
+    except (calamine.CalamineError, calamine.ZipError, calamine.XmlError, OSError, ValueError) as exc:
+        raise InputFileError(
+            f"{path.name} cannot be read as a {suffix} workbook ({_first_line(exc)})",
+            hint="open it in Excel and save it again, or export it as CSV",
+        ) from None
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def _sheet_rows(sheet: calamine.CalamineSheet) -> Iterator[tuple[int, list[str]]]:
+    offset = sheet.start[1] if sheet.start else 0
+    for number, cells in enumerate(sheet.iter_rows(), start=1):
+        yield number, [""] * offset + [cell_text(c) for c in cells]
+
+
+def _load_workbook(
+    path: Path, suffix: str, wanted: str | None, mapping: Mapping[str, str] | None, limits: _Limits
+) -> Table:
+    workbook = _open_workbook(path, suffix)
+    fmt = suffix.lstrip(".").replace("xlsm", "xlsx")
+    try:
+        sheets = [m for m in workbook.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
+        if wanted is not None:
+            names = [m.name for m in sheets]
+            if wanted not in names:
+                raise InputFileError(
+                    f"{path.name} has no sheet named {wanted!r}",
+                    hint=f"its sheets are: {', '.join(repr(n) for n in names)}",
+                )
+            return _build_table(path, wanted, _sheet_rows(workbook.get_sheet_by_name(wanted)), mapping, limits, fmt)
+        visible = [m.name for m in sheets if m.visible == calamine.SheetVisibleEnum.Visible]
+        for name in visible:
+            try:
+                return _build_table(path, name, _sheet_rows(workbook.get_sheet_by_name(name)), mapping, limits, fmt)
+            except _NoHeader:
+                continue
+        raise _NoHeader
+    except _NoHeader:
+        raise InputFileError(
+            f"{path.name}: no header row found in the first {HEADER_SEARCH_ROWS} rows of any visible sheet",
+            hint="the header row must name at least two fields, e.g. 'Name' and 'Email'; or pick a sheet with --sheet",
+        ) from None
+    except (calamine.CalamineError, calamine.XmlError, calamine.ZipError, ValueError) as exc:
+        raise InputFileError(f"{path.name} cannot be read ({_first_line(exc)})") from None
+    finally:
+        workbook.close()
+
+
+# --- Shared: header detection and rows --------------------------------------------------
+
+
+class _NoHeader(Exception):
+    pass
+
+
+def _build_table(
+    path: Path,
+    sheet: str,
+    numbered: Iterable[tuple[int, list[str]]],
+    mapping: Mapping[str, str] | None,
+    limits: _Limits,
+    fmt: str,
+) -> Table:
+    rows = iter(numbered)
+    preamble: list[tuple[str, ...]] = []
+    header: tuple[str, ...] | None = None
+    header_row = 0
+    for number, cells in rows:
+        if count_known(cells, mapping) >= 2:
+            header, header_row = tuple(c.strip() for c in cells), number
+            break
+        if number >= HEADER_SEARCH_ROWS:
+            break
+        preamble.append(tuple(cells))
+    if header is None:
+        if fmt == "csv" and not any(any(c.strip() for c in r) for r in preamble):
+            raise InputFileError(f"{path.name} has no rows", hint="is it the right file?")
+        if fmt == "csv":
+            raise InputFileError(
+                f"{path.name}: no header row found in the first {HEADER_SEARCH_ROWS} rows",
+                hint="the header row must name at least two fields, e.g. 'Name' and 'Email'",
+            )
+        raise _NoHeader
+    first_column = next((i for i, h in enumerate(header) if h), 0) + 1
+    data: list[SourceRow] = []
+    width = _used_width(header)
+    for number, cells in rows:
+        used = _used_width(cells)
+        if not used or not any(c.strip() for c in cells):
+            continue
+        cells_t = tuple(cells)
+        limits.check(number, cells_t)
+        width = max(width, used)
+        data.append(SourceRow(sheet=sheet, row=number, cells=cells_t))
+    header = _fit(header, width)
+    data = [r if len(r.cells) == width else SourceRow(r.sheet, r.row, _fit(r.cells, width)) for r in data]
+    return Table(
+        path=path,
+        sheet=sheet,
+        header_row=header_row,
+        headers=header,
+        rows=data,
+        preamble=preamble,
+        format=fmt,
+        first_column=first_column,
+    )
+
+
+def _used_width(cells: Iterable[str]) -> int:
+    """1 + the index of the last non-empty cell (0 for an empty row)."""
+    width = 0
+    for index, cell in enumerate(cells, start=1):
+        if cell:
+            width = index
+    return width
+
+
+def _fit(cells: tuple[str, ...], width: int) -> tuple[str, ...]:
+    if len(cells) >= width:
+        return cells[:width]
+    return cells + ("",) * (width - len(cells))

@@ -1,0 +1,375 @@
+"""The library's front door: ``validate`` a file, or ``run`` it end to end.
+
+load → map columns → validate → journal → dispatch → write → report. The CLI is a thin
+shell over these two functions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import hashlib
+import json
+import logging
+import signal
+import time
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from . import reports, writer
+from .client import Client
+from .columns import ColumnMap, map_columns
+from .dispatcher import Dispatcher, Job, Policy
+from .errors import ConfigError, OutputError
+from .journal import Journal
+from .loader import load
+from .models import ExitCode, Outcome, Status, Table
+from .progress import Progress
+from .reports import RowInfo, Summary
+from .sandbox import DEFAULT_TOKEN, Sandbox
+from .settings import Settings
+from .validator import Checked, check_table, fingerprint, position_key
+
+log = logging.getLogger("batch_enrol")
+
+
+@dataclass(slots=True)
+class CheckedFile:
+    """A loaded and validated input."""
+
+    table: Table
+    columns: ColumnMap
+    rows: list[Checked]
+
+    @property
+    def problems(self):
+        return [p for c in self.rows for p in c.problems]
+
+    def info(self) -> dict[int, RowInfo]:
+        """Row number → what reports may show of it (the email is masked when shown)."""
+        email_at = self.columns.fields.get("candidate_email")
+        name_at = self.columns.fields.get("position_name")
+        out = {}
+        for checked in self.rows:
+            cells = checked.source.cells
+            if checked.candidate is not None:
+                c = checked.candidate
+                email, position = c.candidate_email, c.position_name or c.position_external_id or c.position_def_set_id or ""
+            else:
+                email = cells[email_at].strip() if email_at is not None else ""
+                position = cells[name_at].strip() if name_at is not None else ""
+            out[checked.row] = RowInfo(checked.row, email, position)
+        return out
+
+
+def check_file(path: Path, settings: Settings) -> CheckedFile:
+    """Load and validate one input; raise BatchEnrolError for file-level problems."""
+    path = Path(path)
+    table = load(
+        path,
+        sheet=settings.sheet,
+        mapping=settings.mapping,
+        max_file_bytes=settings.max_file_bytes,
+        max_rows=settings.max_rows,
+        max_cell_chars=settings.max_cell_chars,
+    )
+    columns = map_columns(table.headers, settings.mapping, settings.defaults)
+    folders = [settings.resumes_dir] if settings.resumes_dir else []
+    folders.append(path.parent)
+    rows = check_table(table, columns, defaults=settings.defaults, resume_folders=folders)
+    return CheckedFile(table, columns, rows)
+
+
+def validate(path: Path, settings: Settings | None = None) -> CheckedFile:
+    """Check every row of a file; send nothing."""
+    return check_file(path, settings or Settings(sandbox=True))
+
+
+@dataclass(slots=True)
+class RunResult:
+    exit_code: ExitCode
+    output: Path
+    outcomes: dict[int, Outcome]
+    summary: Summary
+    checked: CheckedFile
+    stop_reason: str = ""
+    embed_file: Path | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def jwt_expiry(token: str) -> float | None:
+    """The ``exp`` claim of a JWT (seconds since the epoch), or None when the token is not a JWT."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        padded = parts[1] + "=" * (-len(parts[1]) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(padded))
+        exp = claims.get("exp") if isinstance(claims, dict) else None
+        return float(exp) if isinstance(exp, (int, float)) else None
+    except (ValueError, TypeError):
+        return None
+
+
+def _preflight_token(token: str, rows: int, settings: Settings, warnings: list[str]) -> None:
+    expiry = jwt_expiry(token)
+    if expiry is None:
+        return
+    left = expiry - time.time()
+    if left <= 0:
+        raise ConfigError(
+            "the API token expired " + datetime.fromtimestamp(expiry, UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            hint="get a fresh token and set JOBMOJITO_TOKEN again",
+        )
+    estimate = rows / min(settings.rate, settings.concurrency / 5.0)
+    if estimate > left:
+        warnings.append(
+            f"the token expires in {left / 60:.0f} min, the run may take about {estimate / 60:.0f} min: "
+            "if it stops with exit code 3, renew the token and re-run the same command"
+        )
+
+
+def resolve_output(path: Path, out: Path | None) -> Path:
+    out = Path(out) if out is not None else writer.default_output(path)
+    if out.resolve() == Path(path).resolve():
+        raise OutputError(f"the output {out} is the input itself", hint="choose another --out")
+    return out
+
+
+def journal_path_for(out: Path) -> Path:
+    return out.with_name(out.name + ".journal.sqlite")
+
+
+def run(
+    path: Path,
+    settings: Settings,
+    *,
+    out: Path | None = None,
+    journal: Path | None = None,
+    fresh: bool = False,
+    force: bool = False,
+    summary_json: Path | None = None,
+    junit: Path | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> RunResult:
+    """Enrol every valid row of one file and write the results. Raises BatchEnrolError for setup problems."""
+    return asyncio.run(
+        run_async(
+            path, settings, out=out, journal=journal, fresh=fresh, force=force,
+            summary_json=summary_json, junit=junit, transport=transport,
+        )
+    )  # fmt: skip
+
+
+async def run_async(
+    path: Path,
+    settings: Settings,
+    *,
+    out: Path | None = None,
+    journal: Path | None = None,
+    fresh: bool = False,
+    force: bool = False,
+    summary_json: Path | None = None,
+    junit: Path | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
+) -> RunResult:
+    started_at, clock = datetime.now(UTC), time.monotonic()
+    path = Path(path)
+    out = resolve_output(path, out)
+    journal_file = Path(journal) if journal else journal_path_for(out)
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(journal_file) + suffix).unlink(missing_ok=True)
+    if out.exists() and not force and not journal_file.exists():
+        raise OutputError(f"{out} already exists", hint="use --force to replace it, or choose another --out")
+
+    checked = check_file(path, settings)
+    warnings: list[str] = []
+    token = DEFAULT_TOKEN if settings.sandbox else settings.token.get()
+    if not token:
+        raise ConfigError(
+            "no API token: set JOBMOJITO_TOKEN (or use --token-file, or --sandbox to try it locally)",
+            hint="the token is the Supabase access token of your JobMojito account",
+        )
+    to_send = [c for c in checked.rows if c.candidate is not None]
+    _preflight_token(token, len(to_send), settings, warnings)
+
+    checksum = sha256_of(path)
+    with Journal(journal_file) as jrnl:
+        previous = jrnl.get_meta("input_sha256")
+        if previous and previous != checksum:
+            warnings.append(f"{path.name} changed since the last run of this output; rows already done are kept")
+        jrnl.set_meta("input_sha256", checksum)
+        jrnl.set_meta("input", str(path))
+        for message in warnings:
+            log.warning(message)
+
+        outcomes: dict[int, Outcome] = {c.row: c.outcome for c in checked.rows if c.outcome is not None}
+        done = jrnl.done()
+        jobs: list[Job] = []
+        known_positions: dict[Hashable, str] = {}
+        for c in to_send:
+            assert c.candidate is not None
+            fp = fingerprint(c.candidate)
+            group = None if c.candidate.position_def_set_id else position_key(c.candidate)
+            if fp in done:
+                outcomes[c.row] = _reused(done[fp], c.row)
+                if group is not None and outcomes[c.row].position_def_set_id:
+                    known_positions.setdefault(group, outcomes[c.row].position_def_set_id)
+                continue
+            jobs.append(Job(row=c.row, candidate=c.candidate, fingerprint=fp, group=group))
+        if len(to_send) > len(jobs):
+            log.info("resuming: %d row(s) already done are not sent again", len(to_send) - len(jobs))
+
+        client = _client(settings, token, transport)
+        progress = Progress(len(jobs), settings.progress)
+        dispatcher = Dispatcher(
+            client,
+            _policy(settings),
+            journal=jrnl,
+            on_outcome=progress,
+            known_positions=known_positions,
+        )
+        checkpoint = asyncio.create_task(_checkpoints(checked.table, outcomes, dispatcher, out, settings))
+        try:
+            async with client, _interrupts(dispatcher):
+                outcomes.update(await dispatcher.run(jobs))
+        finally:
+            checkpoint.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await checkpoint
+            progress.close()
+
+    writer.write_output(checked.table, outcomes, out)
+    embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
+    exit_code = _exit_code(outcomes, dispatcher)
+    per_status, per_position = reports.count(outcomes, checked.info())
+    summary = Summary(
+        input=str(path),
+        input_sha256=checksum,
+        output=str(out),
+        started_at=started_at.isoformat(timespec="seconds"),
+        ended_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        duration_s=time.monotonic() - clock,
+        exit_code=int(exit_code),
+        stop_reason=dispatcher.stop_reason,
+        calls=dispatcher.calls,
+        retries=dispatcher.retries,
+        counts=per_status,
+        by_position=per_position,
+        settings=_public_settings(settings),
+    )
+    if summary_json:
+        reports.write_json(Path(summary_json), summary)
+    if junit:
+        reports.write_junit(Path(junit), path.name, outcomes, checked.info())
+    reports.append_step_summary(summary)
+    return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
+
+
+def _reused(outcome: Outcome, row: int) -> Outcome:
+    outcome.row = row
+    return outcome
+
+
+def _policy(settings: Settings) -> Policy:
+    return Policy(
+        concurrency=settings.concurrency,
+        rate=settings.rate,
+        max_attempts=settings.max_attempts,
+        give_up_after=settings.give_up_after,
+        backoff_base=settings.backoff_base,
+        min_throttle_wait=settings.min_throttle_wait,
+    )
+
+
+def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport | None) -> Client:
+    base_url = settings.base_url
+    if settings.sandbox and transport is None:
+        transport = httpx.ASGITransport(app=Sandbox(token=token).app)
+        base_url = "http://sandbox.local"
+    verify: bool | str = str(settings.ca_bundle) if settings.ca_bundle else True
+    return Client(
+        base_url,
+        token,
+        timeouts=settings.timeouts,
+        transport=transport,
+        verify=verify,
+        max_connections=settings.concurrency,
+    )
+
+
+def _exit_code(outcomes: dict[int, Outcome], dispatcher: Dispatcher) -> ExitCode:
+    if dispatcher.exit_code in (ExitCode.API_REFUSED, ExitCode.INTERRUPTED):
+        return dispatcher.exit_code
+    if any(o.status.is_failure for o in outcomes.values()):
+        return ExitCode.ROWS_FAILED
+    return ExitCode.OK
+
+
+def _public_settings(settings: Settings) -> dict[str, object]:
+    """The settings worth recording in reports: never the token."""
+    return {
+        "base_url": "sandbox (in-process)" if settings.sandbox else settings.base_url,
+        "concurrency": settings.concurrency,
+        "rate": settings.rate,
+        "max_attempts": settings.max_attempts,
+        "defaults": dict(settings.defaults),
+    }
+
+
+async def _checkpoints(table: Table, outcomes: dict[int, Outcome], dispatcher: Dispatcher, out: Path, settings: Settings) -> None:
+    """Write the output every ``checkpoint_every`` seconds, so a killed run leaves a usable file."""
+    while True:
+        await asyncio.sleep(settings.checkpoint_every)
+        snapshot = {**outcomes, **dispatcher.outcomes}
+        for checked_row in table.rows:
+            snapshot.setdefault(checked_row.row, Outcome(row=checked_row.row, status=Status.NOT_SENT, reason="not sent yet (run in progress)"))
+        try:
+            await asyncio.to_thread(writer.write_output, table, snapshot, out)
+        except OutputError as exc:
+            log.warning("checkpoint not written: %s", exc.message)
+
+
+@contextlib.asynccontextmanager
+async def _interrupts(dispatcher: Dispatcher):
+    """First Ctrl-C: stop sending and let in-flight calls finish. Second: stop at once."""
+    loop = asyncio.get_running_loop()
+    presses = 0
+
+    def on_interrupt() -> None:
+        nonlocal presses
+        presses += 1
+        if presses == 1:
+            log.warning("interrupted: finishing the calls in flight, then writing the output (Ctrl-C again to quit now)")
+            dispatcher.stop("interrupted by the user", ExitCode.INTERRUPTED)
+            loop.call_later(dispatcher.policy.stop_grace, dispatcher.abort)
+        else:
+            dispatcher.abort()
+
+    installed = True
+    try:
+        loop.add_signal_handler(signal.SIGINT, on_interrupt)
+        loop.add_signal_handler(signal.SIGTERM, on_interrupt)
+    except (NotImplementedError, RuntimeError, ValueError):
+        installed = False
+    try:
+        yield
+    finally:
+        if installed:
+            loop.remove_signal_handler(signal.SIGINT)
+            loop.remove_signal_handler(signal.SIGTERM)
+

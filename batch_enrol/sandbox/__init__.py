@@ -1,0 +1,6 @@
+"""A local simulator of the JobMojito enrolment API, for demos, tests and benchmarks."""
+
+from .app import DEFAULT_TOKEN, Faults, Ledger, Sandbox
+from .server import serve_in_thread
+
+__all__ = ["DEFAULT_TOKEN", "Faults", "Ledger", "Sandbox", "serve_in_thread"]

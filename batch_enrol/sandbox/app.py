@@ -1,0 +1,343 @@
+"""The sandbox ASGI app: the contract of the enrolment endpoint, its faults, and a ledger.
+
+It behaves like the real platform as far as this project knows it (``shared/api/NOTES.md``):
+bearer-token check, 422 validation errors with the offending field, 404 for an unknown
+position id, create-or-resolve of positions (racy, as documented), a deterministic decision
+per candidate, ``already-applied`` with the same URL on a repeat, embed fields when asked,
+and the platform's failures (500, 503, 546, 504 after the work was done, dropped
+connections, 429 throttling, token expiry) at configurable rates.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import random
+import secrets
+import threading
+import time
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+
+import httpx
+from pydantic import ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import Receive, Scope, Send
+
+from ..schema import ENDPOINT, Candidate
+
+DEFAULT_TOKEN = "sandbox-token"
+PUBLIC_URL = "https://sandbox.jobmojito.invalid"
+REJECT_REASONS = (
+    "Resume does not show the must-have experience for this position",
+    "Candidate location is outside the position's hiring area",
+)
+
+
+@dataclass(kw_only=True)
+class Faults:
+    """What can go wrong, and how often (rates are probabilities per request)."""
+
+    latency: float = 0.0  #: seconds per call (the AI pre-screening)
+    latency_jitter: float = 0.0  #: ± seconds, uniform
+    rate_500: float = 0.0
+    rate_503: float = 0.0
+    rate_546: float = 0.0
+    rate_504_after: float = 0.0  #: enrol, then answer 504 (the gateway gave up)
+    rate_drop_after: float = 0.0  #: enrol, then drop the connection mid-response
+    throttle_above: float | None = None  #: requests per second before 429s
+    retry_after: str = "1"  #: the Retry-After header sent with 429 and 503
+    token_expires_after: int | None = None  #: calls the primary token is good for
+    credits: int | None = None  #: enrolments before 402
+    position_race: bool = True  #: concurrent creates of one new position each create one
+    seed: int | None = None
+
+    @property
+    def fault_rate(self) -> float:
+        return self.rate_500 + self.rate_503 + self.rate_546 + self.rate_504_after + self.rate_drop_after
+
+    @classmethod
+    def mixed(cls, total: float, **kw: object) -> Faults:
+        """``total`` spread evenly over the five fault kinds."""
+        share = total / 5
+        return cls(
+            rate_500=share, rate_503=share, rate_546=share, rate_504_after=share, rate_drop_after=share, **kw
+        )  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    started: float  #: time.monotonic() when the request arrived
+    ended: float
+    email: str
+    status: int  #: HTTP status answered (0 for a dropped connection)
+    idempotency_key: str
+    fault: str = ""
+
+
+@dataclass(slots=True)
+class Enrolment:
+    email: str
+    position_def_set_id: str
+    profile_interview_id: str
+    interview_def_set_id: str
+    interview_url: str
+    status: str
+    reason: str | None
+    count: int = 1  #: how many requests asked for it (1 + repeats answered already-applied)
+
+
+@dataclass(slots=True)
+class Position:
+    id: str
+    key: tuple
+    interview_def_set_id: str
+    name: str
+
+
+@dataclass
+class Ledger:
+    """Everything the sandbox saw and did; tests read it (thread-safe snapshots)."""
+
+    requests: list[RequestRecord] = field(default_factory=list)
+    enrolments: dict[tuple[str, str], Enrolment] = field(default_factory=dict)
+    positions: dict[str, Position] = field(default_factory=dict)
+    in_flight: int = 0
+    max_in_flight: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def snapshot(self) -> tuple[list[RequestRecord], dict[tuple[str, str], Enrolment], dict[str, Position]]:
+        with self.lock:
+            return list(self.requests), dict(self.enrolments), dict(self.positions)
+
+    def enrolment_for(self, email: str) -> list[Enrolment]:
+        with self.lock:
+            return [e for (mail, _), e in self.enrolments.items() if mail == email]
+
+
+class _Dropped(httpx.ReadError):
+    """Raised mid-response: a real server drops the connection; in-process, the client sees a ReadError."""
+
+    def __init__(self) -> None:
+        super().__init__("connection dropped by the sandbox")
+
+
+class Sandbox:
+    """One simulated API: ``sandbox.app`` is the ASGI app, ``sandbox.ledger`` what happened."""
+
+    def __init__(
+        self,
+        faults: Faults | None = None,
+        *,
+        token: str = DEFAULT_TOKEN,
+        extra_tokens: tuple[str, ...] = (),
+    ) -> None:
+        self.faults = faults or Faults()
+        self.token = token
+        self.extra_tokens = set(extra_tokens)
+        self.ledger = Ledger()
+        self._rng = random.Random(self.faults.seed)
+        self._calls_with_primary = 0
+        self._enrolled = 0
+        self._recent: deque[float] = deque()
+        self._position_index: dict[tuple, str] = {}
+        self._embed_keys: dict[str, tuple[str, str]] = {}
+
+    async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI entry point (one route, no middleware: a dropped connection must stay dropped)."""
+        if scope["type"] != "http":
+            return
+        if scope["path"].rstrip("/") != ENDPOINT:
+            response = _error(404, f"No such function: {scope['path']}")
+        elif scope["method"] != "POST":
+            response = _error(405, "Method not allowed")
+        else:
+            try:
+                response = await self._endpoint(Request(scope, receive))
+            except _Dropped:
+                await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"4096")]})
+                await send({"type": "http.response.body", "body": b'{"status": "ai_', "more_body": True})
+                raise
+        await response(scope, receive, send)
+
+    # --- the endpoint ---------------------------------------------------------------------
+    async def _endpoint(self, request: Request) -> JSONResponse:
+        started = time.monotonic()
+        with self.ledger.lock:
+            self.ledger.in_flight += 1
+            self.ledger.max_in_flight = max(self.ledger.max_in_flight, self.ledger.in_flight)
+        email, status, fault = "", 0, ""
+        try:
+            response, email, fault = await self._handle(request, started)
+            status = response.status_code
+            return response
+        except _Dropped:
+            fault = "drop_after"
+            raise
+        finally:
+            with self.ledger.lock:
+                self.ledger.in_flight -= 1
+                self.ledger.requests.append(
+                    RequestRecord(
+                        started, time.monotonic(), email, status, request.headers.get("idempotency-key", ""), fault
+                    )
+                )
+
+    async def _handle(self, request: Request, started: float) -> tuple[JSONResponse, str, str]:
+        faults = self.faults
+        auth = request.headers.get("authorization", "")
+        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
+        if token == self.token:
+            self._calls_with_primary += 1
+            if faults.token_expires_after is not None and self._calls_with_primary > faults.token_expires_after:
+                return _error(401, "JWT expired"), "", "token_expired"
+        elif token not in self.extra_tokens:
+            return _error(401, "Invalid or missing access token"), "", ""
+
+        if faults.throttle_above is not None:
+            self._recent.append(started)
+            while self._recent and self._recent[0] < started - 1.0:
+                self._recent.popleft()
+            if len(self._recent) > faults.throttle_above:
+                return _error(429, "Too many requests", headers={"Retry-After": faults.retry_after}), "", "429"
+
+        try:
+            payload = json.loads(await request.body())
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return _error(422, "Body is not valid JSON"), "", ""
+        if not isinstance(payload, dict):
+            return _error(422, "Body must be a JSON object"), "", ""
+        email = str(payload.get("candidate_email", ""))
+        try:
+            candidate = Candidate.model_validate(payload)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            name = str(first["loc"][0]) if first["loc"] else "position_name"
+            return _error(422, first["msg"], name=name), email, ""
+
+        await self._latency()
+        roll = self._rng.random()
+        for kind, rate, code in (
+            ("500", faults.rate_500, 500),
+            ("503", faults.rate_503, 503),
+            ("546", faults.rate_546, 546),
+        ):
+            if roll < rate:
+                headers = {"Retry-After": faults.retry_after} if code == 503 else None
+                return _error(code, f"Simulated platform failure {code}", headers=headers), email, kind
+            roll -= rate
+
+        if candidate.position_def_set_id and candidate.position_def_set_id not in self.ledger.positions:
+            return _error(404, "position_def_set_id not found", name="position_def_set_id"), email, ""
+        if faults.credits is not None and self._enrolled >= faults.credits:
+            return _error(402, "No interview credits left on this account"), email, "402"
+        position = await self._resolve_position(candidate)
+        body = self._enrol(candidate, position)
+
+        if roll < faults.rate_504_after:
+            return _error(504, "Gateway Timeout"), email, "504_after"
+        roll -= faults.rate_504_after
+        if roll < faults.rate_drop_after:
+            raise _Dropped
+        return JSONResponse(body), email, ""
+
+    async def _latency(self) -> None:
+        faults = self.faults
+        delay = faults.latency + (self._rng.uniform(-1, 1) * faults.latency_jitter if faults.latency_jitter else 0)
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    async def _resolve_position(self, candidate: Candidate) -> Position:
+        if candidate.position_def_set_id:
+            return self.ledger.positions[candidate.position_def_set_id]
+        key: tuple
+        if candidate.position_external_id:
+            key = ("external", candidate.position_external_id)
+        else:
+            key = (
+                "new",
+                (candidate.position_name or "").casefold(),
+                (candidate.position_location or "").casefold(),
+                candidate.position_country_code,
+                candidate.mojito_language_code,
+            )
+        found = self._position_index.get(key)
+        if found:
+            return self.ledger.positions[found]
+        if self.faults.position_race:
+            await asyncio.sleep(0.01)  # look-up and insert are not atomic on the platform
+        position = Position(
+            id=str(uuid.UUID(int=self._rng.getrandbits(128), version=4)),
+            key=key,
+            interview_def_set_id=str(uuid.UUID(int=self._rng.getrandbits(128), version=4)),
+            name=candidate.position_name or candidate.position_external_id or "",
+        )
+        with self.ledger.lock:
+            self.ledger.positions[position.id] = position
+        self._position_index[key] = position.id
+        return position
+
+    def _enrol(self, candidate: Candidate, position: Position) -> dict:
+        email = candidate.candidate_email.lower()
+        with self.ledger.lock:
+            existing = self.ledger.enrolments.get((email, position.id))
+            if existing is not None:
+                existing.count += 1
+                return {
+                    "status": "already-applied",
+                    "reason": "Candidate has already applied for this position",
+                    "position_def_set_id": position.id,
+                    "interview_def_set_id": position.interview_def_set_id,
+                    "profile_interview_id": existing.profile_interview_id,
+                    "interview_url": existing.interview_url,
+                }
+            profile_id = str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
+            status, reason = decide(email, position.id)
+            enrolment = Enrolment(
+                email=email,
+                position_def_set_id=position.id,
+                profile_interview_id=profile_id,
+                interview_def_set_id=position.interview_def_set_id,
+                interview_url=f"{PUBLIC_URL}/interview/{profile_id}?token={secrets.token_urlsafe(16)}",
+                status=status,
+                reason=reason,
+            )
+            self.ledger.enrolments[(email, position.id)] = enrolment
+            self._enrolled += 1
+        body = {
+            "status": status,
+            "position_def_set_id": position.id,
+            "interview_def_set_id": position.interview_def_set_id,
+            "profile_interview_id": profile_id,
+            "interview_url": enrolment.interview_url,
+        }
+        if reason:
+            body["reason"] = reason
+        if candidate.is_embedded:
+            embed_id, key = self._embed_keys.setdefault(position.id, (str(uuid.uuid4()), secrets.token_hex(32)))
+            body["embed_id"], body["embed_signing_key"] = embed_id, key
+        return body
+
+
+def decide(email: str, position_id: str) -> tuple[str, str | None]:
+    """A deterministic decision for a candidate: the same email always gets the same one."""
+    bucket = int(hashlib.sha256(email.encode()).hexdigest(), 16) % 100
+    if bucket < 55:
+        return "ai_accept", None
+    if bucket < 65:
+        return "recruiter_accept", None
+    if bucket < 75:
+        return "recruiter_action", None
+    reason = REJECT_REASONS[bucket % len(REJECT_REASONS)]
+    return ("ai_reject" if bucket < 90 else "recruiter_reject"), reason
+
+
+def _error(status: int, message: str, *, name: str | None = None, headers: dict | None = None) -> JSONResponse:
+    body: dict[str, str] = {"error": message}
+    if name:
+        body["name"] = name
+    return JSONResponse(body, status_code=status, headers=headers)
+

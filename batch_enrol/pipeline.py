@@ -25,7 +25,7 @@ from . import reports, writer
 from .client import Client
 from .columns import ColumnMap, map_columns
 from .dispatcher import Dispatcher, Job, Policy
-from .errors import ConfigError, OutputError
+from .errors import ConfigError, InputFileError, OutputError
 from .journal import Journal
 from .loader import load
 from .models import ExitCode, Outcome, Status, Table
@@ -78,6 +78,11 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
         max_rows=settings.max_rows,
         max_cell_chars=settings.max_cell_chars,
     )
+    if not table.rows:
+        raise InputFileError(
+            f"{path.name} has a header row (row {table.header_row}) but no candidate rows under it",
+            hint="is it the right file, or the right sheet (--sheet)?",
+        )
     columns = map_columns(table.headers, settings.mapping, settings.defaults)
     folders = [settings.resumes_dir] if settings.resumes_dir else []
     folders.append(path.parent)

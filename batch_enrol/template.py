@@ -19,6 +19,7 @@ from .writer import atomic_path
 REQUIRED_FILL = PatternFill("solid", start_color="FFFCE4D6")
 POSITION_FILL = PatternFill("solid", start_color="FFFFF2CC")
 OPTIONAL_FILL = PatternFill("solid", start_color="FFDDEBF7")
+#: Shown on the Instructions sheet only: an example row on the data sheet could be enrolled by mistake.
 EXAMPLE = {
     "candidate_name": "Jana Nováková",
     "candidate_email": "jana.novakova@example.org",
@@ -68,8 +69,6 @@ def build_workbook() -> openpyxl.Workbook:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.comment = Comment(f"{need.capitalize()}. {field_description(name)}", "batch-enrol", width=300, height=120)
         sheet.column_dimensions[get_column_letter(column)].width = max(16, min(len(name) + 4, 40))
-        if name in EXAMPLE:
-            sheet.cell(row=2, column=column, value=EXAMPLE[name])
         options = ENUMS.get(name) or (("yes", "no") if KINDS[name] == "bool" else None)
         if options:
             letter = get_column_letter(column)
@@ -109,7 +108,7 @@ def _instructions(sheet) -> None:
     sheet.append(["One row per candidate. Headers may be renamed (e.g. 'Email', 'CV'); blank rows are skipped."])
     sheet.append(["Values for the whole file (one position, language, …) can be given with --set FIELD=VALUE instead."])
     sheet.append([])
-    sheet.append(["field", "need", "allowed values", "description"])
+    sheet.append(["field", "need", "allowed values", "example", "description"])
     for cell in sheet[5]:
         cell.font = Font(bold=True)
     for name in FIELDS:
@@ -118,6 +117,6 @@ def _instructions(sheet) -> None:
             allowed = "a whole number from 1 to 20"
         if name == "custom_scoring":
             allowed = "a JSON object"
-        sheet.append([name, requirement(name), allowed, field_description(name)])
-    for letter, width in zip("ABCD", (32, 44, 40, 100)):
+        sheet.append([name, requirement(name), allowed, EXAMPLE.get(name, ""), field_description(name)])
+    for letter, width in zip("ABCDE", (32, 44, 40, 32, 100)):
         sheet.column_dimensions[letter].width = width

@@ -20,6 +20,7 @@ def config(sandbox: Sandbox, host: str = "127.0.0.1", port: int = 8787, *, quiet
         host=host,
         port=port,
         lifespan="off",
+        interface="asgi3",
         log_level="critical" if quiet else "info",
         access_log=not quiet,
         timeout_keep_alive=30,

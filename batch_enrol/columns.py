@@ -26,6 +26,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "interview_attempts": ("Attempts",),
     "position_external_id": ("Position ID", "Job ID"),
     "seniority_level": ("Seniority",),
+    "candidate_video_introduction": ("Video intro", "Video introduction"),
+    "is_embedded": ("Embedded",),
+    "interview_template_id": ("Template", "Template ID", "Interview template"),
+    "position_description": ("Job description", "Position description"),
 }
 
 

@@ -6,6 +6,7 @@ import codecs
 import csv
 import datetime as dt
 import io
+import itertools
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -76,7 +77,7 @@ def load(
         raise InputFileError(f"{path.name} is empty")
     if size > max_file_bytes:
         raise InputFileError(
-            f"{path.name} is {size / 1e6:.0f} MB, above the limit of {max_file_bytes / 1e6:.0f} MB",
+            f"{path.name} is {_size(size)}, above the limit of {_size(max_file_bytes)}",
             hint="split the file, or raise the limit with --max-file-mb",
         )
     limits = _Limits(path.name, max_rows, max_cell_chars)
@@ -85,12 +86,16 @@ def load(
     return _load_workbook(path, suffix, sheet, mapping, limits)
 
 
+def _size(n: int) -> str:
+    return f"{n / 2**20:.1f} MB" if n >= 2**20 else f"{n:,} bytes"
+
+
 class _Limits:
     def __init__(self, name: str, max_rows: int, max_cell_chars: int) -> None:
         self.name, self.max_rows, self.max_cell_chars = name, max_rows, max_cell_chars
 
-    def check(self, number: int, cells: tuple[str, ...]) -> None:
-        if number > self.max_rows:
+    def check(self, count: int, number: int, cells: tuple[str, ...]) -> None:
+        if count > self.max_rows:
             raise InputFileError(
                 f"{self.name} has more than {self.max_rows:,} rows",
                 hint="split the file, or raise the limit with --max-rows",
@@ -249,18 +254,17 @@ def _build_table(
     fmt: str,
 ) -> Table:
     rows = iter(numbered)
-    preamble: list[tuple[str, ...]] = []
-    header: tuple[str, ...] | None = None
-    header_row = 0
+    head: list[tuple[int, list[str]]] = []
     for number, cells in rows:
-        if count_known(cells, mapping) >= 2:
-            header, header_row = tuple(c.strip() for c in cells), number
-            break
+        head.append((number, cells))
         if number >= HEADER_SEARCH_ROWS:
             break
-        preamble.append(tuple(cells))
-    if header is None:
-        if fmt == "csv" and not any(any(c.strip() for c in r) for r in preamble):
+    # The header is the row naming the most fields (at least two); the first such on a tie.
+    # A group row above it ("Candidate" | "Position") names fewer than the real header does.
+    scores = [count_known(cells, mapping) for _, cells in head]
+    best = max(scores, default=0)
+    if best < 2:
+        if fmt == "csv" and not any(any(c.strip() for c in cells) for _, cells in head):
             raise InputFileError(f"{path.name} has no rows", hint="is it the right file?")
         if fmt == "csv":
             raise InputFileError(
@@ -268,6 +272,10 @@ def _build_table(
                 hint="the header row must name at least two fields, e.g. 'Name' and 'Email'",
             )
         raise _NoHeader
+    at = scores.index(best)
+    header_row, header = head[at][0], tuple(c.strip() for c in head[at][1])
+    preamble = [tuple(cells) for _, cells in head[:at]]
+    rows = itertools.chain(head[at + 1 :], rows)
     first_column = next((i for i, h in enumerate(header) if h), 0) + 1
     data: list[SourceRow] = []
     width = _used_width(header)
@@ -276,7 +284,7 @@ def _build_table(
         if not used or not any(c.strip() for c in cells):
             continue
         cells_t = tuple(cells)
-        limits.check(number, cells_t)
+        limits.check(len(data) + 1, number, cells_t)
         width = max(width, used)
         data.append(SourceRow(sheet=sheet, row=number, cells=cells_t))
     header = _fit(header, width)

@@ -130,7 +130,7 @@ class Dispatcher:
         self._stop = asyncio.Event()
         self._rate = policy.rate
         self._limiter = self._make_limiter(policy.rate)
-        self._rate_changed = time.monotonic()
+        self._rate_changed = float("-inf")
         self._failures_in_a_row = 0
         self._paused_until = 0.0
         self._cooldown = 15.0
@@ -372,7 +372,7 @@ class Dispatcher:
 
     def _on_failure(self, exc: CallError) -> None:
         now = time.monotonic()
-        if exc.status == 429:
+        if exc.status == 429 and now - self._rate_changed >= 1.0:  # one step per burst of 429s
             self._set_rate(max(self._rate / 2, self.policy.rate / 64))
         if exc.status is None or exc.status >= 500:
             self._failures_in_a_row += 1
@@ -389,8 +389,8 @@ class Dispatcher:
         self._last_success = now
         self._failures_in_a_row = 0
         self._cooldown = 15.0
-        if self._rate < self.policy.rate and now - self._rate_changed >= 5.0:
-            self._set_rate(min(self.policy.rate, self._rate * 1.5))
+        if self._rate < self.policy.rate and now - self._rate_changed >= 2.0:
+            self._set_rate(min(self.policy.rate, self._rate * 1.25))
 
     def _set_rate(self, rate: float) -> None:
         self._rate = rate

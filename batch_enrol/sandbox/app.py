@@ -169,54 +169,57 @@ class Sandbox:
         with self.ledger.lock:
             self.ledger.in_flight += 1
             self.ledger.max_in_flight = max(self.ledger.max_in_flight, self.ledger.in_flight)
-        email, status, fault = "", 0, ""
+        seen = {"email": "", "fault": "", "status": 0}
         try:
-            response, email, fault = await self._handle(request, started)
-            status = response.status_code
+            response = await self._handle(request, started, seen)
+            seen["status"] = response.status_code
             return response
         except _Dropped:
-            fault = "drop_after"
+            seen["fault"] = "drop_after"
             raise
         finally:
             with self.ledger.lock:
                 self.ledger.in_flight -= 1
                 self.ledger.requests.append(
-                    RequestRecord(
-                        started, time.monotonic(), email, status, request.headers.get("idempotency-key", ""), fault
-                    )
+                    RequestRecord(started, time.monotonic(), str(seen["email"]), int(seen["status"]),
+                                  request.headers.get("idempotency-key", ""), str(seen["fault"]))  # fmt: skip
                 )
 
-    async def _handle(self, request: Request, started: float) -> tuple[JSONResponse, str, str]:
+    async def _handle(self, request: Request, started: float, seen: dict[str, object]) -> JSONResponse:
+        """Answer one request; note the candidate's email and any injected fault in ``seen``."""
         faults = self.faults
         auth = request.headers.get("authorization", "")
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
         if token == self.token:
             self._calls_with_primary += 1
             if faults.token_expires_after is not None and self._calls_with_primary > faults.token_expires_after:
-                return _error(401, "JWT expired"), "", "token_expired"
+                seen["fault"] = "token_expired"
+                return _error(401, "JWT expired")
         elif token not in self.extra_tokens:
-            return _error(401, "Invalid or missing access token"), "", ""
+            return _error(401, "Invalid or missing access token")
 
         if faults.throttle_above is not None:
             self._recent.append(started)
             while self._recent and self._recent[0] < started - 1.0:
                 self._recent.popleft()
             if len(self._recent) > faults.throttle_above:
-                return _error(429, "Too many requests", headers={"Retry-After": faults.retry_after}), "", "429"
+                seen["fault"] = "429"
+                return _error(429, "Too many requests", headers={"Retry-After": faults.retry_after})
 
         try:
             payload = json.loads(await request.body())
         except (json.JSONDecodeError, UnicodeDecodeError):
-            return _error(422, "Body is not valid JSON"), "", ""
+            return _error(422, "Body is not valid JSON")
         if not isinstance(payload, dict):
-            return _error(422, "Body must be a JSON object"), "", ""
+            return _error(422, "Body must be a JSON object")
         email = str(payload.get("candidate_email", ""))
+        seen["email"] = email
         try:
             candidate = Candidate.model_validate(payload)
         except ValidationError as exc:
             first = exc.errors()[0]
             name = str(first["loc"][0]) if first["loc"] else "position_name"
-            return _error(422, first["msg"], name=name), email, ""
+            return _error(422, first["msg"], name=name)
 
         await self._latency()
         roll = self._rng.random()
@@ -227,22 +230,25 @@ class Sandbox:
         ):
             if roll < rate:
                 headers = {"Retry-After": faults.retry_after} if code == 503 else None
-                return _error(code, f"Simulated platform failure {code}", headers=headers), email, kind
+                seen["fault"] = kind
+                return _error(code, f"Simulated platform failure {code}", headers=headers)
             roll -= rate
 
         if candidate.position_def_set_id and candidate.position_def_set_id not in self.ledger.positions:
-            return _error(404, "position_def_set_id not found", name="position_def_set_id"), email, ""
+            return _error(404, "position_def_set_id not found", name="position_def_set_id")
         if faults.credits is not None and self._enrolled >= faults.credits:
-            return _error(402, "No interview credits left on this account"), email, "402"
+            seen["fault"] = "402"
+            return _error(402, "No interview credits left on this account")
         position = await self._resolve_position(candidate)
         body = self._enrol(candidate, position)
 
         if roll < faults.rate_504_after:
-            return _error(504, "Gateway Timeout"), email, "504_after"
+            seen["fault"] = "504_after"
+            return _error(504, "Gateway Timeout")
         roll -= faults.rate_504_after
         if roll < faults.rate_drop_after:
             raise _Dropped
-        return JSONResponse(body), email, ""
+        return JSONResponse(body)
 
     async def _latency(self) -> None:
         faults = self.faults

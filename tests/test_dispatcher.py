@@ -1,0 +1,209 @@
+"""The dispatcher against the sandbox over real loopback HTTP (and a few MockTransport units)."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+
+import httpx
+import pytest
+
+from batch_enrol.client import Client
+from batch_enrol.dispatcher import Dispatcher, Job, Policy
+from batch_enrol.journal import Journal
+from batch_enrol.models import ExitCode, Status
+from batch_enrol.sandbox import DEFAULT_TOKEN, Faults
+from batch_enrol.schema import Candidate
+from batch_enrol.validator import fingerprint, position_key
+
+FAST = dict(backoff_base=0.02, backoff_cap=0.2, min_throttle_wait=0.2)
+
+
+def make_jobs(n: int, positions: int = 3, *, grouped: bool = True) -> list[Job]:
+    jobs = []
+    for i in range(n):
+        candidate = Candidate(
+            candidate_name=f"Person {i}", candidate_email=f"p{i}@example.org", candidate_country_code="SK",
+            candidate_resume="cv", position_name=f"Job {i % positions}", position_location="Bratislava",
+            position_country_code="SK", mojito_language_code="en",
+        )  # fmt: skip
+        jobs.append(Job(row=i + 2, candidate=candidate, fingerprint=fingerprint(candidate),
+                        group=position_key(candidate) if grouped else None))  # fmt: skip
+    return jobs
+
+
+def dispatch(url: str, jobs: list[Job], policy: Policy, token: str = DEFAULT_TOKEN, **kw) -> Dispatcher:
+    async def go() -> Dispatcher:
+        async with Client(url, token) as client:
+            dispatcher = Dispatcher(client, policy, **kw)
+            await dispatcher.run(jobs)
+            return dispatcher
+
+    return asyncio.run(go())
+
+
+def test_mixed_faults_every_row_final_and_enrolled_exactly_once(serve, tmp_path):
+    served = serve(Faults.mixed(0.2, latency=0.005, seed=7))
+    jobs = make_jobs(160)
+    with Journal(tmp_path / "j.sqlite") as journal:
+        d = dispatch(served.url, jobs, Policy(concurrency=8, rate=400, max_attempts=10, **FAST), journal=journal)
+    requests, enrolments, positions = served.ledger.snapshot()
+    faults = collections.Counter(r.fault for r in requests if r.fault)
+    assert sum(faults.values()) >= 20 and {"500", "503", "546", "504_after", "drop_after"} <= set(faults)
+    assert len(d.outcomes) == 160
+    assert all(o.status.is_decision for o in d.outcomes.values()), collections.Counter(o.status for o in d.outcomes.values())
+    assert len(enrolments) == 160 and len(positions) == 3
+    by_email = {e.email: e for e in enrolments.values()}
+    for job in jobs:
+        outcome = d.outcomes[job.row]
+        assert outcome.interview_url == by_email[job.candidate.candidate_email].interview_url
+        if outcome.status == Status.ALREADY_APPLIED:  # only where an earlier attempt reached the server
+            earlier = [r.fault for r in requests if r.email == job.candidate.candidate_email]
+            assert {"504_after", "drop_after"} & set(earlier)
+    assert d.retries >= sum(faults.values()) - 5  # every fault was retried (a few hit the same call's last attempt)
+
+
+def test_retry_after_is_honoured_per_row(serve):
+    served = serve(Faults(rate_503=0.3, retry_after="1", seed=3, position_race=False))
+    d = dispatch(served.url, make_jobs(20), Policy(concurrency=5, rate=100, max_attempts=8, **FAST))
+    requests, _, _ = served.ledger.snapshot()
+    assert any(r.status == 503 for r in requests)
+    by_email = collections.defaultdict(list)
+    for r in requests:
+        by_email[r.email].append(r)
+    for calls in by_email.values():
+        for first, second in zip(calls, calls[1:]):
+            if first.status == 503:
+                assert second.started - first.ended >= 0.95  # Retry-After: 1
+    assert all(o.status.is_decision for o in d.outcomes.values())
+
+
+def test_throttling_slows_the_whole_dispatcher(serve):
+    served = serve(Faults(throttle_above=5, retry_after="1", position_race=False))
+    rates = []
+    jobs = make_jobs(30, grouped=False)
+
+    async def go():
+        async with Client(served.url, DEFAULT_TOKEN) as client:
+            d = Dispatcher(client, Policy(concurrency=4, rate=40, max_attempts=10, **FAST),
+                           on_outcome=lambda o: rates.append(d.current_rate))  # fmt: skip
+            await d.run(jobs)
+            return d
+
+    d = asyncio.run(go())
+    requests, _, _ = served.ledger.snapshot()
+    assert any(r.status == 429 for r in requests)
+    assert min(rates) < 40  # the rate was lowered for everyone, not only for the throttled row
+    by_key = collections.defaultdict(list)
+    for r in requests:
+        by_key[r.idempotency_key].append(r)
+    for calls in by_key.values():
+        for first, second in zip(calls, calls[1:]):
+            if first.status == 429:
+                assert second.started - first.ended >= 0.95  # Retry-After: 1
+    assert all(o.status.is_decision for o in d.outcomes.values())
+
+
+def test_concurrency_and_rate_limits_hold(serve):
+    served = serve(Faults(latency=0.08, position_race=False))
+    d = dispatch(served.url, make_jobs(60), Policy(concurrency=4, rate=25, **FAST))
+    requests, _, _ = served.ledger.snapshot()
+    assert served.ledger.max_in_flight <= 4 and d.max_in_flight <= 4
+    starts = sorted(r.started for r in requests)
+    for i, t in enumerate(starts):
+        in_window = sum(1 for s in starts[i:] if s < t + 1.0)
+        assert in_window <= 25 + 1  # the rate, beyond a burst of one
+    assert all(o.status.is_decision for o in d.outcomes.values())
+
+
+def test_one_position_per_group_even_at_full_concurrency(serve):
+    served = serve(Faults(latency=0.02, position_race=True))
+    dispatch(served.url, make_jobs(30, positions=3), Policy(concurrency=16, rate=1000, **FAST))
+    assert len(served.ledger.positions) == 3
+
+
+def test_without_warm_up_the_platform_race_creates_extra_positions(serve):
+    """Shows the sandbox's race is real, so the test above can fail."""
+    served = serve(Faults(latency=0.02, position_race=True))
+    dispatch(served.url, make_jobs(30, positions=3, grouped=False), Policy(concurrency=16, rate=1000, **FAST))
+    assert len(served.ledger.positions) > 3
+
+
+def mock_client(handler) -> Client:
+    return Client("https://api.test", "secret-token", transport=httpx.MockTransport(handler))
+
+
+def run_mock(handler, jobs, policy=Policy(max_attempts=5, **FAST)):
+    async def go():
+        async with mock_client(handler) as client:
+            d = Dispatcher(client, policy)
+            await d.run(jobs)
+            return d
+
+    return asyncio.run(go())
+
+
+def test_validation_errors_are_not_retried_and_keep_the_apis_message():
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        return httpx.Response(422, json={"error": "Unknown interview template", "name": "interview_template_id"})
+
+    d = run_mock(handler, make_jobs(1))
+    (outcome,) = d.outcomes.values()
+    assert len(calls) == 1
+    assert (outcome.status, outcome.reason, outcome.error_field, outcome.http_status) == (
+        Status.ERROR, "Unknown interview template", "interview_template_id", 422)  # fmt: skip
+
+
+def test_500_is_retried_at_most_twice():
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        return httpx.Response(500, json={"error": "boom"})
+
+    d = run_mock(handler, make_jobs(1), Policy(max_attempts=8, **FAST))
+    (outcome,) = d.outcomes.values()
+    assert len(calls) == 3 and outcome.status == Status.ERROR and outcome.attempts == 3
+    assert "gave up after 3 attempts" in outcome.reason
+
+
+def test_every_attempt_carries_the_same_idempotency_key():
+    keys = []
+
+    def handler(request):
+        keys.append(request.headers["Idempotency-Key"])
+        if len(keys) < 3:
+            return httpx.Response(503, json={"error": "busy"})
+        return httpx.Response(200, json={"status": "ai_accept", "interview_url": "https://x/i/1"})
+
+    jobs = make_jobs(1)
+    d = run_mock(handler, jobs)
+    assert keys == [jobs[0].fingerprint] * 3
+    assert d.outcomes[jobs[0].row].attempts == 3
+
+
+@pytest.mark.parametrize("status", [401, 402, 403])
+def test_refusal_stops_the_run_with_exit_3(status):
+    calls = []
+
+    def handler(request):
+        calls.append(request)
+        return httpx.Response(status, json={"error": "no"})
+
+    d = run_mock(handler, make_jobs(30), Policy(concurrency=2, rate=1000, **FAST))
+    assert d.exit_code == ExitCode.API_REFUSED
+    assert len(calls) <= 2
+    assert all(o.status == Status.NOT_SENT for o in d.outcomes.values()) and len(d.outcomes) == 30
+
+
+def test_the_token_never_appears_in_outcomes():
+    def handler(request):
+        assert request.headers["Authorization"] == "Bearer secret-token"
+        raise httpx.ConnectError("connection refused")
+
+    d = run_mock(handler, make_jobs(2), Policy(max_attempts=2, **FAST))
+    assert all("secret-token" not in repr(o) for o in d.outcomes.values())
+    assert all("could not connect" in o.reason for o in d.outcomes.values())

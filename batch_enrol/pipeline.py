@@ -195,11 +195,12 @@ async def run_async(
     path = Path(path)
     out = resolve_output(path, out)
     journal_file = Path(journal) if journal else journal_path_for(out)
+    own_output = journal_file.exists()  # an output with its journal beside it is this command's own
+    if out.exists() and not force and not own_output:
+        raise OutputError(f"{out} already exists", hint="use --force to replace it, or choose another --out")
     if fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(str(journal_file) + suffix).unlink(missing_ok=True)
-    if out.exists() and not force and not journal_file.exists():
-        raise OutputError(f"{out} already exists", hint="use --force to replace it, or choose another --out")
 
     checked = check_file(path, settings)
     warnings: list[str] = []

@@ -1,0 +1,156 @@
+"""Killed, interrupted and re-run: every row accounted for, every candidate enrolled once."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import stat
+import subprocess
+import sys
+import time
+
+from batch_enrol.journal import Journal
+from batch_enrol.models import Outcome, Status
+from batch_enrol.pipeline import run
+from batch_enrol.sandbox import DEFAULT_TOKEN, Faults
+from batch_enrol.settings import Secret, Settings
+from tests.conftest import candidate_rows, cli, read_output, write_csv
+
+
+def start_cli(args, env) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "batch_enrol", *map(str, args)], env={**env, "CI": "true"},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+
+
+def wait_for_enrolments(served, at_least: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while len(served.ledger.enrolments) < at_least:
+        assert proc.poll() is None, "the run ended before it could be killed"
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+
+
+def test_two_sigkills_then_a_rerun_complete_exactly_once(tmp_path, serve):
+    served = serve(Faults(latency=0.05, position_race=True))
+    source = write_csv(tmp_path / "list.csv", candidate_rows(150, positions=5))
+    args = ["run", source, "--concurrency", "8", "--rate", "200"]
+    for threshold in (30, 90):
+        proc = start_cli(args, served.env())
+        wait_for_enrolments(served, threshold, proc)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+        assert proc.returncode == -signal.SIGKILL
+    final = cli(*args, env=served.env())
+    assert final.returncode == 0, final.stderr
+
+    rows = read_output(tmp_path / "list.enrolled.csv")
+    assert len(rows) == 150 and all(r["enrol_status"] not in ("not_sent", "error", "") for r in rows)
+    requests, enrolments, positions = served.ledger.snapshot()
+    assert len(enrolments) == 150 and len(positions) == 5
+    by_email = {e.email: e for e in enrolments.values()}
+    for row in rows:
+        assert row["interview_url"] == by_email[row["E-mail"]].interview_url
+    # only rows in flight at a kill were asked for again (and answered already-applied)
+    repeats = sum(e.count - 1 for e in enrolments.values())
+    assert repeats <= 2 * 8
+    assert sum(r["enrol_status"] == "already-applied" for r in rows) == repeats
+
+
+def test_rerun_of_a_finished_run_sends_nothing(tmp_path, serve):
+    served = serve()
+    source = write_csv(tmp_path / "list.csv", candidate_rows(10))
+    assert cli("run", source, env=served.env()).returncode == 0
+    first = read_output(tmp_path / "list.enrolled.csv")
+    calls = len(served.ledger.requests)
+    again = cli("run", source, env=served.env())
+    assert again.returncode == 0 and "already done" in again.stderr
+    assert len(served.ledger.requests) == calls
+    assert read_output(tmp_path / "list.enrolled.csv") == first
+
+
+def test_fresh_starts_over_and_force_is_needed_for_a_foreign_output(tmp_path, serve):
+    served = serve()
+    source = write_csv(tmp_path / "list.csv", candidate_rows(3))
+    (tmp_path / "mine.csv").write_text("precious", encoding="utf-8")
+    refused = cli("run", source, "--out", tmp_path / "mine.csv", env=served.env())
+    assert refused.returncode == 2 and "already exists" in refused.stderr
+    assert (tmp_path / "mine.csv").read_text(encoding="utf-8") == "precious"
+    assert cli("run", source, env=served.env()).returncode == 0
+    fresh = cli("run", source, "--fresh", env=served.env())
+    assert fresh.returncode == 0
+    assert {r["enrol_status"] for r in read_output(tmp_path / "list.enrolled.csv")} == {"already-applied"}
+
+
+def test_ctrl_c_stops_sending_finishes_in_flight_and_writes_the_output(tmp_path, serve):
+    served = serve(Faults(latency=0.3, position_race=False))
+    source = write_csv(tmp_path / "list.csv", candidate_rows(60))
+    proc = start_cli(["run", source, "--concurrency", "4", "--rate", "100"], served.env())
+    wait_for_enrolments(served, 4, proc)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    rows = read_output(tmp_path / "list.enrolled.csv")
+    statuses = [r["enrol_status"] for r in rows]
+    assert len(rows) == 60 and "not_sent" in statuses
+    assert sum(s != "not_sent" for s in statuses) == len(served.ledger.enrolments)  # in-flight calls finished
+
+
+def test_journal_file_is_private_and_holds_no_token(tmp_path, serve):
+    served = serve(extra_tokens=("tok-SECRET-123",))
+    source = write_csv(tmp_path / "list.csv", candidate_rows(5))
+    assert cli("run", source, env=served.env(token="tok-SECRET-123")).returncode == 0
+    journal = tmp_path / "list.enrolled.csv.journal.sqlite"
+    assert stat.S_IMODE(journal.stat().st_mode) == 0o600
+    with sqlite3.connect(journal) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("SELECT count(*) FROM rows WHERE state = 'done'").fetchone()[0] == 5
+    for path in tmp_path.iterdir():
+        assert b"tok-SECRET-123" not in path.read_bytes(), path
+
+
+def test_journal_reuses_decisions_only(tmp_path):
+    with Journal(tmp_path / "j.sqlite") as journal:
+        journal.mark_in_flight("a", 2)
+        journal.record("b", Outcome(row=3, status=Status.AI_ACCEPT, interview_url="u"))
+        journal.record("c", Outcome(row=4, status=Status.ERROR, reason="gave up"))
+        journal.record("d", Outcome(row=5, status=Status.NOT_SENT))
+        assert set(journal.done()) == {"b"} and journal.done()["b"].interview_url == "u"
+        assert journal.in_flight() == {"a"}
+
+
+def test_changed_input_is_warned_about(tmp_path, serve):
+    served = serve()
+    source = write_csv(tmp_path / "list.csv", candidate_rows(3))
+    assert cli("run", source, env=served.env()).returncode == 0
+    write_csv(source, candidate_rows(4))
+    again = cli("run", source, env=served.env())
+    assert again.returncode == 0 and "changed since the last run" in again.stderr
+    assert len(served.ledger.enrolments) == 4
+
+
+def test_checkpoints_leave_a_usable_output_while_running(tmp_path, serve):
+    served = serve(Faults(latency=0.2, position_race=False))
+    source = write_csv(tmp_path / "list.csv", candidate_rows(12))
+    settings = Settings(base_url=served.url, token=Secret(DEFAULT_TOKEN), concurrency=1, rate=100,
+                        checkpoint_every=0.5, progress="none")  # fmt: skip
+    seen = []
+
+    import threading
+
+    def watch():
+        out = tmp_path / "list.enrolled.csv"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not seen:
+            if out.exists():
+                seen.append([r["enrol_status"] for r in read_output(out)])
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    result = run(source, settings)
+    watcher.join()
+    assert result.exit_code == 0
+    assert seen and len(seen[0]) == 12 and "not_sent" in seen[0]  # a checkpoint, before the end
+    assert os.path.exists(tmp_path / "list.enrolled.csv")

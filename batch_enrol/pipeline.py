@@ -25,6 +25,7 @@ from . import reports, writer
 from .client import Client
 from .columns import ColumnMap, map_columns
 from .dispatcher import Dispatcher, Job, Policy
+from .files import sha256_of
 from .errors import ConfigError, InputFileError, OutputError
 from .journal import Journal
 from .loader import load
@@ -105,14 +106,6 @@ class RunResult:
     stop_reason: str = ""
     embed_file: Path | None = None
     warnings: list[str] = field(default_factory=list)
-
-
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def jwt_expiry(token: str) -> float | None:
@@ -259,8 +252,6 @@ async def run_async(
                 await checkpoint
             progress.close()
 
-    writer.write_output(checked.table, outcomes, out)
-    embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
     exit_code = _exit_code(outcomes, dispatcher)
     per_status, per_position = reports.count(outcomes, checked.info())
     summary = Summary(
@@ -278,6 +269,8 @@ async def run_async(
         by_position=per_position,
         settings=_public_settings(settings),
     )
+    writer.write_output(checked.table, outcomes, out, summary)
+    embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
     if summary_json:
         reports.write_json(Path(summary_json), summary)
     if junit:

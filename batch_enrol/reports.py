@@ -11,7 +11,7 @@ from pathlib import Path
 from xml.etree import ElementTree as ET
 
 from .models import Outcome, Status
-from .writer import atomic_path
+from .files import atomic_path
 
 
 def mask_email(email: str) -> str:

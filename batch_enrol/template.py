@@ -14,7 +14,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from .errors import OutputError
 from .schema import FIELDS, REQUIRED, Candidate, field_description, request_schema
 from .validator import ENUMS, KINDS
-from .writer import atomic_path
+from .files import atomic_path
 
 REQUIRED_FILL = PatternFill("solid", start_color="FFFCE4D6")
 POSITION_FILL = PatternFill("solid", start_color="FFFFF2CC")

@@ -311,6 +311,8 @@ class Validator:
                 continue  # already explained by the normaliser
             label, text = labels.get(name, (self.columns.header_of(name), ""))
             template = _PYDANTIC_MESSAGES.get(error["type"])
+            if error["type"] in ("missing", "string_too_short") and name in self.columns.fields:
+                template = "is empty, and it is required"
             ctx = {**error.get("ctx", {}), "input": error.get("input")}
             message = template.format(**ctx) if template else f"{_quote(text)}: {error['msg']}"
             yield Problem(row, label, name, text, message)

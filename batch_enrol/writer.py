@@ -8,8 +8,7 @@ import csv
 import json
 import os
 import re
-import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import openpyxl
@@ -18,7 +17,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .errors import OutputError
+from .files import atomic_path
 from .models import RESULT_COLUMNS, Outcome, Status, Table, result_cells
+from .reports import Summary
 
 FILLS = {
     "good": PatternFill("solid", start_color="FFC6EFCE"),  # green: a decision
@@ -55,32 +56,18 @@ def default_output(path: Path) -> Path:
     return path.with_name(f"{path.stem}.enrolled{suffix}")
 
 
-@contextlib.contextmanager
-def atomic_path(target: Path, mode: int | None = None) -> Iterator[Path]:
-    """Yield a temporary path beside ``target``; on success rename it over ``target``."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    try:
-        yield Path(tmp)
-        if mode is not None:
-            os.chmod(tmp, mode)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+def write_output(table: Table, outcomes: Mapping[int, Outcome], out: Path, summary: Summary | None = None) -> None:
+    """Write the results; the format follows ``out``'s extension (.xlsx/.xlsm or .csv/.tsv/.txt).
 
-
-def write_output(table: Table, outcomes: Mapping[int, Outcome], out: Path) -> None:
-    """Write the results; the format follows ``out``'s extension (.xlsx/.xlsm or .csv/.tsv/.txt)."""
+    With a ``summary``, a workbook also gets the ``Summary`` and ``Needs attention`` sheets.
+    """
     suffix = out.suffix.lower()
     try:
         if suffix in {".xlsx", ".xlsm"}:
             if table.format == "xlsx":
-                _write_into_workbook(table, outcomes, out)
+                _write_into_workbook(table, outcomes, out, summary)
             else:
-                _write_new_workbook(table, outcomes, out)
+                _write_new_workbook(table, outcomes, out, summary)
         elif suffix in {".csv", ".tsv", ".txt"}:
             _write_csv(table, outcomes, out)
         else:
@@ -132,7 +119,7 @@ def _text_cell(sheet, value: object, fill: PatternFill | None = None, bold: bool
     return cell
 
 
-def _write_new_workbook(table: Table, outcomes: Mapping[int, Outcome], out: Path) -> None:
+def _write_new_workbook(table: Table, outcomes: Mapping[int, Outcome], out: Path, summary: Summary | None) -> None:
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(table.sheet[:31] or "Candidates")
     for cells in table.preamble:
@@ -147,6 +134,8 @@ def _write_new_workbook(table: Table, outcomes: Mapping[int, Outcome], out: Path
         row.append(_text_cell(sheet, results[0], FILLS[tone(outcome.status)]))
         row.extend(_text_cell(sheet, v) for v in results[1:])
         sheet.append(row)
+    if summary is not None:
+        _report_sheets(workbook, table, outcomes, summary)
     with atomic_path(out) as tmp:
         workbook.save(tmp)
 
@@ -154,7 +143,7 @@ def _write_new_workbook(table: Table, outcomes: Mapping[int, Outcome], out: Path
 # --- XLSX: the user's own workbook ---------------------------------------------------------
 
 
-def _write_into_workbook(table: Table, outcomes: Mapping[int, Outcome], out: Path) -> None:
+def _write_into_workbook(table: Table, outcomes: Mapping[int, Outcome], out: Path, summary: Summary | None) -> None:
     keep_vba = table.path.suffix.lower() == ".xlsm" and out.suffix.lower() == ".xlsm"
     try:
         workbook = openpyxl.load_workbook(table.path, keep_vba=keep_vba, rich_text=True)
@@ -178,6 +167,8 @@ def _write_into_workbook(table: Table, outcomes: Mapping[int, Outcome], out: Pat
         sheet.cell(row=source.row, column=first).fill = FILLS[tone(outcome.status)]
     if sheet.auto_filter.ref:
         sheet.auto_filter.ref = _widen(sheet.auto_filter.ref, first + len(RESULT_COLUMNS) - 1)
+    if summary is not None:
+        _report_sheets(workbook, table, outcomes, summary)
     with atomic_path(out) as tmp:
         workbook.save(tmp)
 
@@ -187,6 +178,69 @@ def _widen(ref: str, last_column: int) -> str:
     start, _, end = ref.partition(":")
     row = re.sub(r"^[A-Z]+", "", end or start)
     return f"{start}:{get_column_letter(last_column)}{row}"
+
+
+# --- the Summary and Needs attention sheets ------------------------------------------------
+
+
+def _unique_title(workbook, title: str) -> str:
+    taken = {name.casefold() for name in workbook.sheetnames}
+    candidate, n = title, 2
+    while candidate.casefold() in taken:
+        candidate, n = f"{title} ({n})", n + 1
+    return candidate
+
+
+def _append(sheet, values, write_only: bool, *, bold: bool = False, fill: PatternFill | None = None) -> None:
+    """Append a row whose strings are always text, never formulas, in either kind of workbook."""
+    if write_only:
+        sheet.append([_text_cell(sheet, v, fill if i == 0 else None, bold) for i, v in enumerate(values)])
+        return
+    sheet.append(list(values))
+    for i, cell in enumerate(sheet[sheet.max_row]):
+        if isinstance(cell.value, str):
+            cell.data_type = "s"
+        if bold:
+            cell.font = Font(bold=True)
+        if fill is not None and i == 0:
+            cell.fill = fill
+
+
+def _report_sheets(workbook, table: Table, outcomes: Mapping[int, Outcome], summary: Summary) -> None:
+    write_only = getattr(workbook, "write_only", False)
+    sheet = workbook.create_sheet(_unique_title(workbook, "Summary"))
+    if not write_only:
+        sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 28, 70
+    for label, value in (
+        ("input file", Path(summary.input).name),
+        ("input SHA-256", summary.input_sha256),
+        ("started (UTC)", summary.started_at),
+        ("ended (UTC)", summary.ended_at),
+        ("duration (s)", round(summary.duration_s, 1)),
+        ("exit code", summary.exit_code),
+        ("stopped because", summary.stop_reason or "-"),
+        ("calls / retries", f"{summary.calls} / {summary.retries}"),
+        *((f"setting: {k}", v if isinstance(v, (int, float, str)) else json.dumps(v)) for k, v in summary.settings.items()),
+    ):
+        _append(sheet, (label, value), write_only)
+    _append(sheet, (), write_only)
+    _append(sheet, ("status", "rows"), write_only, bold=True)
+    for status, n in summary.counts.items():
+        _append(sheet, (status, n), write_only, fill=FILLS[tone(Status(status))] if n else None)
+    _append(sheet, ("total", summary.rows), write_only, bold=True)
+    _append(sheet, (), write_only)
+    _append(sheet, ("position", *(s for s, n in summary.counts.items() if n)), write_only, bold=True)
+    for position, counts in summary.by_position.items():
+        _append(sheet, (position, *(counts.get(s, 0) for s, n in summary.counts.items() if n)), write_only)
+
+    attention = workbook.create_sheet(_unique_title(workbook, "Needs attention"))
+    _append(attention, (*table.headers, "enrol_status", "enrol_reason"), write_only, bold=True)
+    width = len(table.headers)
+    for source in table.rows:
+        outcome = outcomes[source.row]
+        if outcome.status.is_failure:
+            cells = list(source.cells) + [""] * (width - len(source.cells))
+            _append(attention, (*cells, outcome.status.value, outcome.reason), write_only)
 
 
 # --- the embed signing keys ----------------------------------------------------------------

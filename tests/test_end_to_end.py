@@ -53,7 +53,7 @@ def test_user_columns_stay_as_they_were(tmp_path, serve):
     cli("run", source, "--out", tmp_path / "out.xlsx", env=served.env())
     before = openpyxl.load_workbook(source)
     after = openpyxl.load_workbook(tmp_path / "out.xlsx")
-    assert after.sheetnames == before.sheetnames
+    assert after.sheetnames == before.sheetnames + ["Summary", "Needs attention"]
     old, new = before["Candidates"], after["Candidates"]
     width = old.max_column
     for r in range(1, old.max_row + 1):

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from . import __version__, pipeline
+from .batch import run_many
 from .client import Timeouts
 from .columns import load_mapping_file, normalise_header
 from .errors import BatchEnrolError, ConfigError
@@ -126,6 +127,7 @@ def build_settings(opts: dict[str, Any], *, sandbox: bool = True, env: dict[str,
             max_rows=int(pick("max_rows", 1_000_000)),
             max_cell_chars=int(pick("max_cell_chars", 1_000_000)),
             progress="none" if opts.get("quiet") else "auto",
+            fail_on=str(pick("fail_on", "invalid")),
             verbose=bool(opts.get("verbose")),
         )
     except (TypeError, ValueError) as exc:
@@ -152,51 +154,62 @@ def main() -> None:
 
 
 @main.command()
-@click.argument("input", type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option("--out", type=click.Path(path_type=Path), help="Output file; .xlsx or .csv (default: INPUT.enrolled.EXT beside the input).")
+@click.option("--out-dir", type=click.Path(path_type=Path), help="Folder for the outputs of several inputs (default: enrolled/ beside each).")
+@click.option("--move-done", type=click.Path(path_type=Path), help="Move each fully processed input into this folder.")
 @click.option("--base-url", help="API base URL (default: $JOBMOJITO_BASE_URL, else production).")
 @click.option("--sandbox", is_flag=True, help="Use the built-in simulator instead of the real API (no account needed).")
 @click.option("--concurrency", type=click.IntRange(min=1, max=256), help="Calls in flight at once (default 8).")
 @click.option("--rate", type=click.FloatRange(min=0.01), help="Calls started per second at most (default 5).")
 @click.option("--max-attempts", type=click.IntRange(min=1, max=50), help="Attempts per row for retryable failures (default 5).")
 @click.option("--give-up-after", type=click.FloatRange(min=0.1), help="Minutes without a successful call before stopping (default 30).")
+@click.option("--fail-on", type=click.Choice(["reject", "invalid", "error", "never"]), help="What makes the exit code 1 (default: invalid).")
 @click.option("--summary-json", type=click.Path(path_type=Path), help="Write a JSON summary here.")
 @click.option("--junit", type=click.Path(path_type=Path), help="Write a JUnit XML report here (one testcase per row).")
 @click.option("--journal", type=click.Path(path_type=Path), help="Journal file (default: OUT.journal.sqlite).")
 @click.option("--fresh", is_flag=True, help="Forget the journal and start over.")
-@click.option("--force", is_flag=True, help="Replace an existing output that is not this run's own.")
+@click.option("--force", is_flag=True, help="Replace an existing output that is not this run's own; rerun processed inputs.")
 @click.option("--token-file", type=click.Path(path_type=Path), help="Read the API token from this file.")
 @click.option("--ca-bundle", type=click.Path(path_type=Path), help="CA bundle for TLS (corporate proxies).")
 @input_options
 @friendly
-def run(input: Path, **opts: Any) -> int:
-    """Enrol every valid row of INPUT and write the results beside it."""
+def run(inputs: tuple[str, ...], **opts: Any) -> int:
+    """Enrol every valid row of each INPUT (files, folders or globs) and write the results."""
     _setup_logging(opts["verbose"], opts["quiet"])
     settings = build_settings(opts, sandbox=opts["sandbox"])
     if settings.sandbox:
         log.info("using the built-in sandbox: nothing is sent to JobMojito")
-    result = pipeline.run(
-        input,
+    batch = run_many(
+        inputs,
         settings,
         out=opts["out"],
+        out_dir=opts["out_dir"],
         journal=opts["journal"],
         fresh=opts["fresh"],
         force=opts["force"],
         summary_json=opts["summary_json"],
         junit=opts["junit"],
+        move_done=opts["move_done"],
     )
-    if not opts["quiet"]:
-        click.echo(console_table(result.summary))
-        click.echo(f"output: {result.output}")
-        if result.embed_file:
-            click.echo(f"embed signing keys: {result.embed_file} (secret; mode 0600)")
-    if result.stop_reason and result.exit_code != ExitCode.OK:
-        click.echo(f"stopped: {result.stop_reason}", err=True)
-    if result.exit_code == ExitCode.API_REFUSED:
+    for result in batch.results:
+        if not opts["quiet"]:
+            click.echo(f"input: {result.summary.input}")
+            click.echo(console_table(result.summary))
+            click.echo(f"output: {result.output}")
+            if result.embed_file:
+                click.echo(f"embed signing keys: {result.embed_file} (secret; mode 0600)")
+        if result.stop_reason and result.exit_code != ExitCode.OK:
+            click.echo(f"stopped: {result.stop_reason}", err=True)
+    if not batch.results and not batch.failed and not opts["quiet"]:
+        click.echo("nothing new to process" + (f" ({len(batch.skipped)} already done)" if batch.skipped else ""))
+    for path, error in batch.failed:
+        click.echo(f"error: {path.name}: {error.message}", err=True)
+    if batch.exit_code == ExitCode.API_REFUSED:
         click.echo("hint: renew the token (JOBMOJITO_TOKEN) and re-run the same command; done rows are not sent again", err=True)
-    elif result.exit_code == ExitCode.ROWS_FAILED and not opts["quiet"]:
+    elif batch.exit_code == ExitCode.ROWS_FAILED and not opts["quiet"]:
         click.echo("some rows need attention: see enrol_status and enrol_reason in the output", err=True)
-    return int(result.exit_code)
+    return int(batch.exit_code)
 
 
 @main.command()

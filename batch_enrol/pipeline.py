@@ -164,12 +164,22 @@ def run(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> RunResult:
     """Enrol every valid row of one file and write the results. Raises BatchEnrolError for setup problems."""
-    return asyncio.run(
-        run_async(
-            path, settings, out=out, journal=journal, fresh=fresh, force=force,
-            summary_json=summary_json, junit=junit, transport=transport,
-        )
-    )  # fmt: skip
+    result = asyncio.run(
+        run_async(path, settings, out=out, journal=journal, fresh=fresh, force=force, transport=transport)
+    )
+    write_reports([result], int(result.exit_code), summary_json=summary_json, junit=junit)
+    return result
+
+
+def write_reports(results: list[RunResult], exit_code: int, *, summary_json: Path | None, junit: Path | None) -> None:
+    """The JSON summary and JUnit file of one or several inputs, and the CI step summary."""
+    if summary_json:
+        reports.write_json(Path(summary_json), [r.summary for r in results], exit_code)
+    if junit:
+        suites = [reports.Suite(Path(r.summary.input).name, r.outcomes, r.checked.info()) for r in results]
+        reports.write_junit(Path(junit), suites)
+    for result in results:
+        reports.append_step_summary(result.summary)
 
 
 async def run_async(
@@ -180,10 +190,9 @@ async def run_async(
     journal: Path | None = None,
     fresh: bool = False,
     force: bool = False,
-    summary_json: Path | None = None,
-    junit: Path | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> RunResult:
+    """The body of ``run``: one input, no reports."""
     started_at, clock = datetime.now(UTC), time.monotonic()
     path = Path(path)
     out = resolve_output(path, out)
@@ -252,7 +261,7 @@ async def run_async(
                 await checkpoint
             progress.close()
 
-    exit_code = _exit_code(outcomes, dispatcher)
+    exit_code = _exit_code(outcomes, dispatcher, settings.fail_on)
     per_status, per_position = reports.count(outcomes, checked.info())
     summary = Summary(
         input=str(path),
@@ -271,11 +280,6 @@ async def run_async(
     )
     writer.write_output(checked.table, outcomes, out, summary)
     embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
-    if summary_json:
-        reports.write_json(Path(summary_json), summary)
-    if junit:
-        reports.write_junit(Path(junit), path.name, outcomes, checked.info())
-    reports.append_step_summary(summary)
     return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
 
 
@@ -311,10 +315,20 @@ def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport 
     )
 
 
-def _exit_code(outcomes: dict[int, Outcome], dispatcher: Dispatcher) -> ExitCode:
+#: --fail-on: which statuses make a run exit 1 (each level includes those after it).
+FAIL_ON = {
+    "reject": frozenset({Status.AI_REJECT, Status.RECRUITER_REJECT, Status.INVALID, Status.ERROR, Status.NOT_SENT}),
+    "invalid": frozenset({Status.INVALID, Status.ERROR, Status.NOT_SENT}),
+    "error": frozenset({Status.ERROR, Status.NOT_SENT}),
+    "never": frozenset(),
+}
+
+
+def _exit_code(outcomes: dict[int, Outcome], dispatcher: Dispatcher, fail_on: str = "invalid") -> ExitCode:
     if dispatcher.exit_code in (ExitCode.API_REFUSED, ExitCode.INTERRUPTED):
         return dispatcher.exit_code
-    if any(o.status.is_failure for o in outcomes.values()):
+    failing = FAIL_ON[fail_on]
+    if any(o.status in failing for o in outcomes.values()):
         return ExitCode.ROWS_FAILED
     return ExitCode.OK
 

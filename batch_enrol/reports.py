@@ -89,28 +89,55 @@ def count(outcomes: Mapping[int, Outcome], info: Mapping[int, RowInfo]) -> tuple
     return per_status, {k: dict(v) for k, v in sorted(per_position.items())}
 
 
-def write_json(path: Path, summary: Summary) -> None:
+def combined(summaries: Sequence[Summary], exit_code: int) -> dict[str, object]:
+    """The JSON summary: one file's summary at the top level, or the totals of several, plus each file."""
+    files = [s.as_dict() for s in summaries]
+    if len(files) == 1:
+        top = dict(files[0])
+    else:
+        counts: Counter[str] = Counter()
+        for s in summaries:
+            counts.update(s.counts)
+        top = {"rows": sum(s.rows for s in summaries), "counts": {k: counts.get(k, 0) for k in (st.value for st in Status)}}
+    top["exit_code"] = exit_code
+    top["files"] = files
+    return top
+
+
+def write_json(path: Path, summaries: Sequence[Summary], exit_code: int) -> None:
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(summary.as_dict(), indent=2, ensure_ascii=False) + "\n", "utf-8")
+        tmp.write_text(json.dumps(combined(summaries, exit_code), indent=2, ensure_ascii=False) + "\n", "utf-8")
 
 
-def write_junit(path: Path, suite: str, outcomes: Mapping[int, Outcome], info: Mapping[int, RowInfo]) -> None:
-    """One testcase per data row; a failure for invalid, error and not_sent rows."""
-    rows = sorted(outcomes)
-    failures = sum(outcomes[r].status.is_failure for r in rows)
-    root = ET.Element("testsuites", name="batch-enrol", tests=str(len(rows)), failures=str(failures))
-    testsuite = ET.SubElement(root, "testsuite", name=suite, tests=str(len(rows)), failures=str(failures), errors="0")
-    for row in rows:
-        outcome = outcomes[row]
-        who = info.get(row, RowInfo(row))
-        name = f"row {row}" + (f" {mask_email(who.email)}" if who.email else "")
-        case = ET.SubElement(testsuite, "testcase", classname=suite, name=name)
-        if outcome.status.is_failure:
-            failure = ET.SubElement(case, "failure", message=f"{outcome.status.value}: {outcome.reason}"[:1000])
-            failure.set("type", outcome.status.value)
-            failure.text = outcome.reason
-        else:
-            ET.SubElement(case, "system-out").text = outcome.status.value
+@dataclass(slots=True)
+class Suite:
+    """One input's rows for the JUnit report."""
+
+    name: str
+    outcomes: Mapping[int, Outcome]
+    info: Mapping[int, RowInfo]
+
+
+def write_junit(path: Path, suites: Sequence[Suite]) -> None:
+    """One testsuite per input, one testcase per data row; a failure for invalid, error and not_sent rows."""
+    total = sum(len(s.outcomes) for s in suites)
+    failed = sum(o.status.is_failure for s in suites for o in s.outcomes.values())
+    root = ET.Element("testsuites", name="batch-enrol", tests=str(total), failures=str(failed))
+    for suite in suites:
+        rows = sorted(suite.outcomes)
+        failures = sum(suite.outcomes[r].status.is_failure for r in rows)
+        element = ET.SubElement(root, "testsuite", name=suite.name, tests=str(len(rows)), failures=str(failures), errors="0")
+        for row in rows:
+            outcome = suite.outcomes[row]
+            who = suite.info.get(row, RowInfo(row))
+            name = f"row {row}" + (f" {mask_email(who.email)}" if who.email else "")
+            case = ET.SubElement(element, "testcase", classname=suite.name, name=name)
+            if outcome.status.is_failure:
+                failure = ET.SubElement(case, "failure", message=f"{outcome.status.value}: {outcome.reason}"[:1000])
+                failure.set("type", outcome.status.value)
+                failure.text = outcome.reason
+            else:
+                ET.SubElement(case, "system-out").text = outcome.status.value
     with atomic_path(path) as tmp:
         ET.ElementTree(root).write(tmp, encoding="utf-8", xml_declaration=True)
 
@@ -146,6 +173,3 @@ def append_step_summary(summary: Summary, env: Mapping[str, str] = os.environ) -
         with open(target, "a", encoding="utf-8") as fh:
             fh.write(markdown(summary))
 
-
-def needs_attention(outcomes: Mapping[int, Outcome]) -> Sequence[Outcome]:
-    return [outcomes[r] for r in sorted(outcomes) if outcomes[r].status.is_failure]

@@ -64,6 +64,7 @@ class Settings:
     max_cell_chars: int = 1_000_000
     checkpoint_every: float = 30.0
     progress: str = "auto"  #: auto, bar, log or none
+    fail_on: str = "invalid"  #: reject, invalid, error or never (see pipeline.FAIL_ON)
     verbose: bool = False
 
     def __post_init__(self) -> None:
@@ -71,6 +72,8 @@ class Settings:
             raise ConfigError("--concurrency must be at least 1")
         if not self.rate > 0:
             raise ConfigError("--rate must be above 0")
+        if self.fail_on not in {"reject", "invalid", "error", "never"}:
+            raise ConfigError(f"fail_on must be reject, invalid, error or never, not {self.fail_on!r}")
         if self.max_attempts < 1:
             raise ConfigError("--max-attempts must be at least 1")
         unknown = sorted(set(self.defaults) - set(FIELDS))

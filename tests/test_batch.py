@@ -1,0 +1,92 @@
+"""Several inputs, dropped files processed once, --move-done, --fail-on."""
+
+from __future__ import annotations
+
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from tests.conftest import candidate_rows, cli, read_output, write_csv, write_xlsx
+
+
+def inbox(tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    write_csv(folder / "monday.csv", candidate_rows(4, start=0))
+    write_xlsx(folder / "tuesday.xlsx", candidate_rows(3, start=10))
+    write_csv(folder / "wednesday.csv", candidate_rows(2, start=20))
+    (folder / "~$tuesday.xlsx").write_bytes(b"excel lock file")  # ignored
+    (folder / "readme.md").write_text("not a candidate list")  # ignored
+    return folder
+
+
+def test_a_folder_of_dropped_files_is_processed_once(tmp_path, serve):
+    served = serve()
+    folder = inbox(tmp_path)
+    first = cli("run", folder, "--summary-json", tmp_path / "s.json", "--junit", tmp_path / "j.xml", env=served.env())
+    assert first.returncode == 0, first.stderr
+    outputs = sorted(p.name for p in (folder / "enrolled").iterdir() if not p.name.startswith(".") and "journal" not in p.name)
+    assert outputs == ["monday.enrolled.csv", "tuesday.enrolled.xlsx", "wednesday.enrolled.csv"]
+    assert len(read_output(folder / "enrolled" / "tuesday.enrolled.xlsx")) == 3
+    summary = json.loads((tmp_path / "s.json").read_text())
+    assert summary["rows"] == 9 and len(summary["files"]) == 3 and summary["exit_code"] == 0
+    assert len(ET.parse(tmp_path / "j.xml").getroot().findall("testsuite")) == 3
+    calls = len(served.ledger.requests)
+
+    second = cli("run", folder, env=served.env())
+    assert second.returncode == 0 and "nothing new to process (3 already done)" in second.stdout
+    assert len(served.ledger.requests) == calls
+
+    write_csv(folder / "thursday.csv", candidate_rows(2, start=30))
+    third = cli("run", folder, env=served.env())
+    assert third.returncode == 0 and "thursday.csv" in third.stdout and "monday.csv" not in third.stdout
+    assert len(served.ledger.enrolments) == 11
+
+
+def test_move_done_and_out_dir(tmp_path, serve):
+    served = serve()
+    folder = inbox(tmp_path)
+    result = cli("run", str(folder / "*.csv"), "--out-dir", tmp_path / "out", "--move-done", tmp_path / "done", env=served.env())
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in (tmp_path / "done").iterdir()) == ["monday.csv", "wednesday.csv"]
+    assert (tmp_path / "out" / "monday.enrolled.csv").exists()
+    assert sorted(p.name for p in folder.iterdir() if p.is_file()) == ["readme.md", "tuesday.xlsx", "~$tuesday.xlsx"]
+
+
+def test_a_broken_file_among_several_does_not_stop_the_others(tmp_path, serve):
+    served = serve()
+    folder = inbox(tmp_path)
+    (folder / "broken.xlsx").write_bytes(b"not a workbook at all" * 10)
+    result = cli("run", folder, env=served.env())
+    assert result.returncode == 2
+    assert "broken.xlsx" in result.stderr and "Traceback" not in result.stderr
+    assert len(served.ledger.enrolments) == 9
+
+
+def test_out_is_refused_with_several_inputs(tmp_path):
+    folder = inbox(tmp_path)
+    result = cli("run", folder, "--sandbox", "--out", tmp_path / "x.csv")
+    assert result.returncode == 2 and "--out-dir" in result.stderr
+
+
+@pytest.mark.parametrize("level, expected", [("reject", 1), ("invalid", 1), ("error", 0), ("never", 0)])
+def test_fail_on(tmp_path, serve, level, expected):
+    served = serve()
+    rows = candidate_rows(12)
+    rows.append(["Bad", "not-an-email", "SK", "cv", "Job 0", "Bratislava", "SK", "en"])
+    source = write_csv(tmp_path / "a.csv", rows)
+    result = cli("run", source, "--fail-on", level, env=served.env())
+    assert result.returncode == expected, result.stderr
+    statuses = {r["enrol_status"] for r in read_output(tmp_path / "a.enrolled.csv")}
+    assert "invalid" in statuses
+
+
+def test_fail_on_reject_fails_on_rejects_alone(tmp_path, serve):
+    served = serve()
+    source = write_csv(tmp_path / "a.csv", candidate_rows(20))
+    default = cli("run", source, env=served.env())
+    statuses = {r["enrol_status"] for r in read_output(tmp_path / "a.enrolled.csv")}
+    assert statuses & {"ai_reject", "recruiter_reject"}  # 20 candidates: the sandbox rejects some
+    assert default.returncode == 0
+    assert cli("run", source, "--fail-on", "reject", env=served.env()).returncode == 1

@@ -17,9 +17,10 @@ from . import __version__, pipeline
 from .batch import run_many
 from .client import Timeouts
 from .columns import load_mapping_file, normalise_header
-from .errors import BatchEnrolError, ConfigError
+from .errors import BatchEnrolError, ConfigError, OutputError
 from .models import ExitCode
 from .reports import console_table
+from .writer import write_validation_report
 from .settings import Settings, base_url_from, load_config_file, parse_assignments, token_from
 
 log = logging.getLogger("batch_enrol")
@@ -214,9 +215,10 @@ def run(inputs: tuple[str, ...], **opts: Any) -> int:
 
 @main.command()
 @click.argument("input", type=click.Path(path_type=Path))
+@click.option("--report", type=click.Path(path_type=Path), help="Write a copy of the workbook with bad cells highlighted and explained (.xlsx).")
 @input_options
 @friendly
-def validate(input: Path, **opts: Any) -> int:
+def validate(input: Path, report: Path | None, **opts: Any) -> int:
     """Check every row of INPUT against the API contract; send nothing."""
     _setup_logging(opts["verbose"], opts["quiet"])
     settings = build_settings(opts, sandbox=True)
@@ -236,6 +238,11 @@ def validate(input: Path, **opts: Any) -> int:
     if checked.columns.unmapped and not opts["quiet"]:
         click.echo(f"columns not sent (kept in the output as they are): {', '.join(checked.columns.unmapped)}")
     click.echo(f"{rows} rows: {rows - bad - len(duplicates)} valid, {bad} invalid, {len(duplicates)} duplicate")
+    if report is not None:
+        if report.resolve() == Path(input).resolve():
+            raise OutputError("the report would overwrite the input", hint="choose another --report path")
+        write_validation_report(checked.table, checked.marks(), report)
+        click.echo(f"report: {report}")
     return int(ExitCode.ROWS_FAILED if bad else ExitCode.OK)
 
 
@@ -245,7 +252,6 @@ def validate(input: Path, **opts: Any) -> int:
 @friendly
 def template(path: Path, force: bool) -> int:
     """Write the input template to PATH (.xlsx with dropdowns and instructions, or .csv)."""
-    from .errors import OutputError
     from .template import write_template
 
     if path.exists() and not force:

@@ -49,6 +49,7 @@ class Policy:
     backoff_base: float = 1.0
     backoff_cap: float = 60.0
     min_throttle_wait: float = 5.0  # a 429 without Retry-After never waits less
+    retry_after_cap: float = 600.0  # the longest Retry-After honoured
     give_up_after: float = 30 * 60.0
     stop_grace: float = 60.0  # how long in-flight calls may finish after an interrupt
 
@@ -355,7 +356,7 @@ class Dispatcher:
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, CallError) and exc.retry_after is not None:
-            return exc.retry_after
+            return min(exc.retry_after, self.policy.retry_after_cap)
         wait = self._jitter(state)
         if isinstance(exc, CallError) and exc.status == 429:
             wait = max(wait, self.policy.min_throttle_wait)

@@ -34,7 +34,7 @@ from .progress import Progress
 from .reports import RowInfo, Summary
 from .sandbox import DEFAULT_TOKEN, Sandbox
 from .settings import Settings
-from .validator import Checked, check_table, fingerprint, position_key
+from .validator import Checked, Problem, check_table, fingerprint, position_key
 
 log = logging.getLogger("batch_enrol")
 
@@ -48,8 +48,18 @@ class CheckedFile:
     rows: list[Checked]
 
     @property
-    def problems(self):
+    def problems(self) -> list[Problem]:
         return [p for c in self.rows for p in c.problems]
+
+    def marks(self) -> dict[int, list[tuple[int | None, str]]]:
+        """Row → (column index, message) for every problem and duplicate: what a report highlights."""
+        out: dict[int, list[tuple[int | None, str]]] = {}
+        for checked in self.rows:
+            for problem in checked.problems:
+                out.setdefault(checked.row, []).append((self.columns.fields.get(problem.field), str(problem)))
+            if checked.outcome is not None and checked.outcome.status == Status.DUPLICATE:
+                out.setdefault(checked.row, []).append((self.columns.fields.get("candidate_email"), checked.outcome.reason))
+        return out
 
     def info(self) -> dict[int, RowInfo]:
         """Row number → what reports may show of it (the email is masked when shown)."""

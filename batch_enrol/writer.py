@@ -263,3 +263,44 @@ def write_embed_keys(out: Path, keys: Mapping[str, str]) -> Path | None:
     with atomic_path(path, mode=0o600) as tmp:
         tmp.write_text(json.dumps(existing, indent=2, sort_keys=True), "utf-8")
     return path
+
+
+# --- the validation report -----------------------------------------------------------------
+
+
+def write_validation_report(table: Table, problems: Mapping[int, list[tuple[int | None, str]]], out: Path) -> None:
+    """A copy of the workbook with each bad cell highlighted and explained in a comment.
+
+    ``problems`` maps a row number to (0-based column index or None for the row, message) pairs.
+    """
+    from openpyxl.comments import Comment
+
+    if out.suffix.lower() != ".xlsx":
+        raise OutputError(f"cannot write the report as {out.name}: use an .xlsx file")
+    if table.format == "xlsx":
+        workbook = openpyxl.load_workbook(table.path, rich_text=True)
+        sheet = workbook[table.sheet]
+        row_of = {r.row: r.row for r in table.rows}
+    else:
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.title = table.sheet[:31] or "Candidates"
+        for cells in (*table.preamble, table.headers):
+            _append(sheet, cells, False)
+        row_of = {}
+        for source in table.rows:
+            _append(sheet, source.cells, False)
+            row_of[source.row] = sheet.max_row
+    for row, items in problems.items():
+        by_cell: dict[int, list[str]] = {}
+        for column, message in items:
+            by_cell.setdefault(column if column is not None else 0, []).append(message)
+        for column, messages in by_cell.items():
+            cell = sheet.cell(row=row_of[row], column=column + 1)
+            cell.fill = FILLS["bad"]
+            cell.comment = Comment("\n".join(messages), "batch-enrol", width=320, height=40 + 20 * len(messages))
+    try:
+        with atomic_path(out) as tmp:
+            workbook.save(tmp)
+    except OSError as exc:
+        raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None

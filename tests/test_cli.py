@@ -157,3 +157,19 @@ def test_sample_data_shows_every_kind_of_mistake():
     assert result.returncode == 1
     assert "not a valid email address" in result.stdout and "is empty, and it is required" in result.stdout
     assert "not a supported interview language" in result.stdout and "duplicate" in result.stdout
+
+
+def test_validate_report_highlights_and_explains_bad_cells(tmp_path):
+    from tests.conftest import SAMPLES
+
+    result = cli("validate", SAMPLES / "candidates.xlsx", "--report", tmp_path / "report.xlsx")
+    assert result.returncode == 1
+    sheet = openpyxl.load_workbook(tmp_path / "report.xlsx")["Candidates"]
+    comments = {c.coordinate: c.comment.text for row in sheet.iter_rows() for c in row if c.comment}
+    assert "not a valid email address" in comments["C8"]
+    assert "is empty, and it is required" in comments["E17"]
+    assert "not a supported interview language" in comments["I26"]
+    assert "same email and position as row 15" in comments["C34"]
+    assert "Our own notes" in comments["L3"]  # the user's own comment is still there
+    assert sheet["C8"].fill.start_color.rgb.endswith("FFC7CE")
+    assert len(comments) == 5

@@ -18,6 +18,7 @@ repeat that reached the server is answered ``already-applied`` with the same URL
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
 from collections.abc import Callable, Hashable, Iterable
@@ -32,10 +33,10 @@ from .journal import Journal
 from .models import ExitCode, Outcome, Status
 from .schema import Candidate, EnrolResponse
 
+log = logging.getLogger("batch_enrol")
 TRANSIENT = frozenset({408, 425, 429, 502, 503, 504, 546})
 REFUSED = frozenset({401, 402, 403})
 MAX_500_RETRIES = 2
-BREAKER_THRESHOLD = 20
 BREAKER_MAX_COOLDOWN = 300.0
 
 
@@ -50,6 +51,8 @@ class Policy:
     backoff_cap: float = 60.0
     min_throttle_wait: float = 5.0  # a 429 without Retry-After never waits less
     retry_after_cap: float = 600.0  # the longest Retry-After honoured
+    breaker_threshold: int = 20  # consecutive transport/5xx failures that pause all sending
+    breaker_cooldown: float = 15.0  # the first pause; it doubles up to BREAKER_MAX_COOLDOWN
     give_up_after: float = 30 * 60.0
     stop_grace: float = 60.0  # how long in-flight calls may finish after an interrupt
 
@@ -134,7 +137,7 @@ class Dispatcher:
         self._rate_changed = float("-inf")
         self._failures_in_a_row = 0
         self._paused_until = 0.0
-        self._cooldown = 15.0
+        self._cooldown = policy.breaker_cooldown
         self._last_success = time.monotonic()
         self._jitter = wait_random_exponential(multiplier=policy.backoff_base, max=policy.backoff_cap)
 
@@ -262,9 +265,7 @@ class Dispatcher:
             exc = state.outcome.exception() if state.outcome else None
             if self.stopping or not isinstance(exc, CallError):
                 return True
-            if exc.status == 500:
-                return errors_500 > MAX_500_RETRIES
-            return state.attempt_number >= self.policy.max_attempts
+            return errors_500 > MAX_500_RETRIES or state.attempt_number >= self.policy.max_attempts
 
         retrying = AsyncRetrying(
             stop=stop_rule,
@@ -377,7 +378,8 @@ class Dispatcher:
             self._set_rate(max(self._rate / 2, self.policy.rate / 64))
         if exc.status is None or exc.status >= 500:
             self._failures_in_a_row += 1
-            if self._failures_in_a_row >= BREAKER_THRESHOLD:
+            if self._failures_in_a_row >= self.policy.breaker_threshold:
+                log.warning("%d failures in a row: pausing all sending for %.0f s", self._failures_in_a_row, self._cooldown)
                 self._paused_until = max(self._paused_until, now + self._cooldown)
                 self._cooldown = min(self._cooldown * 2, BREAKER_MAX_COOLDOWN)
                 self._failures_in_a_row = 0
@@ -389,7 +391,7 @@ class Dispatcher:
         now = time.monotonic()
         self._last_success = now
         self._failures_in_a_row = 0
-        self._cooldown = 15.0
+        self._cooldown = self.policy.breaker_cooldown
         if self._rate < self.policy.rate and now - self._rate_changed >= 2.0:
             self._set_rate(min(self.policy.rate, self._rate * 1.25))
 

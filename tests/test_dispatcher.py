@@ -207,3 +207,33 @@ def test_the_token_never_appears_in_outcomes():
     d = run_mock(handler, make_jobs(2), Policy(max_attempts=2, **FAST))
     assert all("secret-token" not in repr(o) for o in d.outcomes.values())
     assert all("could not connect" in o.reason for o in d.outcomes.values())
+
+
+def test_circuit_breaker_pauses_all_sending_after_failures_in_a_row():
+    starts = []
+
+    def handler(request):
+        import time
+
+        starts.append(time.monotonic())
+        return httpx.Response(503, json={"error": "down"})
+
+    policy = Policy(concurrency=1, rate=1000, max_attempts=4, breaker_threshold=5, breaker_cooldown=0.4,
+                    backoff_base=0.001, backoff_cap=0.001)  # fmt: skip
+    run_mock(handler, make_jobs(3), policy)
+    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    assert len(starts) == 12
+    assert gaps[4] >= 0.4 and gaps[9] >= 0.8  # after the 5th and 10th failure; the cool-down grows
+    assert max(gaps[:4]) < 0.2
+
+
+def test_give_up_when_nothing_succeeds_for_too_long():
+    def handler(request):
+        raise httpx.ConnectError("refused")
+
+    policy = Policy(concurrency=2, rate=1000, max_attempts=1000, give_up_after=0.3, backoff_base=0.01, backoff_cap=0.02,
+                    breaker_cooldown=0.05)  # fmt: skip
+    d = run_mock(handler, make_jobs(40), policy)
+    assert d.exit_code == ExitCode.ROWS_FAILED and "no successful call" in d.stop_reason
+    statuses = collections.Counter(o.status for o in d.outcomes.values())
+    assert statuses[Status.NOT_SENT] >= 30 and sum(statuses.values()) == 40

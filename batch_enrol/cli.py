@@ -75,7 +75,7 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("set_", "--set", multiple=True, metavar="FIELD=VALUE", help="Value for rows that leave FIELD empty (repeatable)."),
         click.option("--config", type=click.Path(path_type=Path), help="TOML config file: settings and a [defaults] table."),
         click.option("--resumes-dir", type=click.Path(path_type=Path), help="Folder holding resume files named in the resume column."),
-        click.option("--max-file-mb", type=click.FloatRange(min=0.001), help="Largest input file accepted (default 200)."),
+        click.option("--max-file-mb", type=click.FloatRange(min=0.001), help="Largest input file accepted (default 512)."),
         click.option("--max-rows", type=click.IntRange(min=1), help="Most data rows accepted (default 1,000,000)."),
         click.option("--max-cell-chars", type=click.IntRange(min=1), help="Longest cell accepted (default 1,000,000)."),
         click.option("-v", "--verbose", is_flag=True, help="More detail (never tokens or resumes)."),
@@ -107,7 +107,7 @@ def build_settings(opts: dict[str, Any], *, sandbox: bool = True, env: dict[str,
         read=float(pick("read_timeout", 180.0)),
         write=float(pick("write_timeout", 30.0)),
     )
-    max_mb = pick("max_file_mb", 200)
+    max_mb = pick("max_file_mb", 512)
     base_url = opts.get("base_url") or env.get("JOBMOJITO_BASE_URL") or config.get("base_url")
     try:
         return Settings(

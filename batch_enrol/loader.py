@@ -5,7 +5,6 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
-import io
 import itertools
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -25,7 +24,7 @@ DELIMITERS = ",;\t|"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and every encrypted xlsx
 
 #: Defaults for the size limits; Settings can change them.
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_ROWS = 1_000_000
 MAX_CELL_CHARS = 1_000_000
 
@@ -112,38 +111,24 @@ class _Limits:
 # --- CSV -----------------------------------------------------------------------------
 
 
-def _decode(raw: bytes, name: str) -> tuple[str, str, bool]:
-    """Bytes → (text, encoding, had_bom). UTF-8 (BOM or not), UTF-16 with BOM, else Windows-1252."""
-    if raw.startswith(codecs.BOM_UTF8):
-        return _strict(raw[3:], "utf-8", name), "utf-8", True
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return _strict(raw, "utf-16", name), "utf-16", True
-    if raw.startswith(b"PK\x03\x04") or raw.startswith(OLE_MAGIC):
+def _sniff_encoding(head: bytes, name: str) -> tuple[str, bool]:
+    """(Python codec, had a BOM) from the first bytes; UTF-8 is confirmed while reading."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig", True
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16", True
+    if head.startswith(b"PK\x03\x04") or head.startswith(OLE_MAGIC):
         raise InputFileError(
             f"{name} is a spreadsheet workbook saved with a text extension",
             hint="rename it to .xlsx (or .xls) and try again",
         )
-    if b"\x00" in raw[:4096]:
+    if b"\x00" in head:
         raise InputFileError(f"{name} is not a text file (it contains NUL bytes)", hint="export it as CSV UTF-8")
-    try:
-        return raw.decode("utf-8"), "utf-8", False
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace"), "cp1252", False
-
-
-def _strict(raw: bytes, encoding: str, name: str) -> str:
-    try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        raise InputFileError(
-            f"{name} is not valid {encoding} although it starts with a {encoding} byte-order mark "
-            f"(byte {exc.start})",
-            hint="save it again as CSV UTF-8",
-        ) from None
+    return "utf-8", False
 
 
 def _sniff_delimiter(text: str) -> str:
-    sample = "\n".join(text[:65536].splitlines()[:50])
+    sample = "\n".join(text.splitlines()[:50])
     try:
         return csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
     except csv.Error:
@@ -153,14 +138,33 @@ def _sniff_delimiter(text: str) -> str:
 
 
 def _load_csv(path: Path, mapping: Mapping[str, str] | None, limits: _Limits) -> Table:
-    text, encoding, bom = _decode(path.read_bytes(), path.name)
-    delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    with open(path, "rb") as fh:
+        head = fh.read(65536)
+    encoding, bom = _sniff_encoding(head, path.name)
     try:
-        table = _build_table(path, path.stem, enumerate(reader, start=1), mapping, limits, fmt="csv")
-    except csv.Error as exc:
-        raise InputFileError(f"{path.name} is not a well-formed CSV file: {exc}") from None
-    table.encoding, table.delimiter, table.bom = encoding, delimiter, bom
+        return _read_csv(path, encoding, bom, mapping, limits)
+    except UnicodeDecodeError as exc:
+        if encoding != "utf-8":
+            raise InputFileError(
+                f"{path.name} is not valid {encoding} although it starts with a byte-order mark (byte {exc.start})",
+                hint="save it again as CSV UTF-8",
+            ) from None
+        # Not UTF-8: what European Excel saves is Windows-1252.
+        return _read_csv(path, "cp1252", False, mapping, limits)
+
+
+def _read_csv(path: Path, encoding: str, bom: bool, mapping: Mapping[str, str] | None, limits: _Limits) -> Table:
+    """Stream the file through the csv module (far faster and smaller than reading it whole)."""
+    errors = "replace" if encoding == "cp1252" else "strict"
+    with open(path, encoding=encoding, errors=errors, newline="") as fh:
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(fh.read(65536))
+        fh.seek(0)
+        reader = csv.reader(fh, delimiter=delimiter)
+        try:
+            table = _build_table(path, path.stem, enumerate(reader, start=1), mapping, limits, fmt="csv")
+        except csv.Error as exc:
+            raise InputFileError(f"{path.name} is not a well-formed CSV file: {exc}") from None
+    table.encoding, table.delimiter, table.bom = ("utf-8" if encoding == "utf-8-sig" else encoding), delimiter, bom
     return table
 
 
@@ -211,6 +215,18 @@ def _load_workbook(
     workbook = _open_workbook(path, suffix)
     fmt = suffix.lstrip(".").replace("xlsm", "xlsx")
     try:
+        table = _pick_sheet(path, workbook, wanted, mapping, limits, fmt)
+        table.sheet_names = tuple(workbook.sheet_names)
+        return table
+    finally:
+        workbook.close()
+
+
+def _pick_sheet(
+    path: Path, workbook: calamine.CalamineWorkbook, wanted: str | None, mapping: Mapping[str, str] | None,
+    limits: _Limits, fmt: str,
+) -> Table:  # fmt: skip
+    try:
         sheets = [m for m in workbook.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
         if wanted is not None:
             names = [m.name for m in sheets]
@@ -234,8 +250,6 @@ def _load_workbook(
         ) from None
     except (calamine.CalamineError, calamine.XmlError, calamine.ZipError, ValueError) as exc:
         raise InputFileError(f"{path.name} cannot be read ({_first_line(exc)})") from None
-    finally:
-        workbook.close()
 
 
 # --- Shared: header detection and rows --------------------------------------------------

@@ -83,6 +83,7 @@ class Table:
     delimiter: str | None = None  #: CSV only
     bom: bool = False  #: CSV only: the file started with a byte-order mark
     first_column: int = 1  #: 1-based column of the first header cell (Excel only)
+    sheet_names: tuple[str, ...] = ()  #: every sheet of the workbook (Excel only)
 
     def values(self, row: SourceRow) -> dict[str, str]:
         """Cells of one row by their original header (later duplicates of a header are dropped)."""

@@ -59,7 +59,7 @@ class Settings:
     mapping: Mapping[str, str] = field(default_factory=dict)  #: normalised header → field
     defaults: Mapping[str, str] = field(default_factory=dict)  #: field → value for empty cells
     resumes_dir: Path | None = None
-    max_file_bytes: int = 200 * 1024 * 1024
+    max_file_bytes: int = 512 * 1024 * 1024
     max_rows: int = 1_000_000
     max_cell_chars: int = 1_000_000
     checkpoint_every: float = 30.0

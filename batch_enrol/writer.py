@@ -8,7 +8,8 @@ import csv
 import json
 import os
 import re
-from collections.abc import Mapping
+import logging
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import openpyxl
@@ -16,11 +17,13 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from . import xlsx_patch
 from .errors import OutputError
 from .files import atomic_path
 from .models import RESULT_COLUMNS, Outcome, Status, Table, result_cells
 from .reports import Summary
 
+log = logging.getLogger("batch_enrol")
 FILLS = {
     "good": PatternFill("solid", start_color="FFC6EFCE"),  # green: a decision
     "warn": PatternFill("solid", start_color="FFFFEB9C"),  # amber: reject, already-applied, duplicate
@@ -143,8 +146,31 @@ def _write_new_workbook(table: Table, outcomes: Mapping[int, Outcome], out: Path
 # --- XLSX: the user's own workbook ---------------------------------------------------------
 
 
+TONES = ("good", "warn", "bad")
+
+
 def _write_into_workbook(table: Table, outcomes: Mapping[int, Outcome], out: Path, summary: Summary | None) -> None:
+    """The user's workbook with the results added: patched in place (fast, faithful), else via openpyxl."""
     keep_vba = table.path.suffix.lower() == ".xlsm" and out.suffix.lower() == ".xlsm"
+    if table.path.suffix.lower() == ".xlsx" or keep_vba:
+        results = {r.row: result_cells(_outcome(outcomes, r.row)) for r in table.rows}
+        tones = {r.row: TONES.index(tone(outcomes[r.row].status)) for r in table.rows}
+        extra = [] if summary is None else [
+            (_unique_title_in(table.sheet_names, "Summary"), _summary_rows(summary), (28, 70)),
+            (_unique_title_in(table.sheet_names, "Needs attention"), _attention_rows(table, outcomes), ()),
+        ]  # fmt: skip
+        try:
+            with atomic_path(out) as tmp:
+                xlsx_patch.patch(table.path, tmp, sheet=table.sheet, header_row=table.header_row, header=RESULT_COLUMNS,
+                                 rows=results, tones=tones, fills=[FILLS[t].start_color.rgb for t in TONES],
+                                 extra_sheets=extra)  # fmt: skip
+            return
+        except xlsx_patch.Unsupported as exc:
+            log.debug("writing through openpyxl: %s", exc)
+    _write_with_openpyxl(table, outcomes, out, summary, keep_vba)
+
+
+def _write_with_openpyxl(table: Table, outcomes: Mapping[int, Outcome], out: Path, summary: Summary | None, keep_vba: bool) -> None:
     try:
         workbook = openpyxl.load_workbook(table.path, keep_vba=keep_vba, rich_text=True)
     except Exception as exc:  # openpyxl raises many kinds for odd files
@@ -157,7 +183,7 @@ def _write_into_workbook(table: Table, outcomes: Mapping[int, Outcome], out: Pat
         cell.data_type = "s"
         if header_style.has_style:
             cell._style = copy.copy(header_style._style)
-        sheet.column_dimensions[get_column_letter(first + offset)].width = 24 if name != "interview_url" else 60
+        sheet.column_dimensions[get_column_letter(first + offset)].width = 24
     for source in table.rows:
         outcome = _outcome(outcomes, source.row)
         for offset, value in enumerate(result_cells(outcome)):
@@ -183,35 +209,31 @@ def _widen(ref: str, last_column: int) -> str:
 # --- the Summary and Needs attention sheets ------------------------------------------------
 
 
-def _unique_title(workbook, title: str) -> str:
-    taken = {name.casefold() for name in workbook.sheetnames}
+def _unique_title_in(names: Sequence[str], title: str) -> str:
+    taken = {name.casefold() for name in names}
     candidate, n = title, 2
     while candidate.casefold() in taken:
         candidate, n = f"{title} ({n})", n + 1
     return candidate
 
 
-def _append(sheet, values, write_only: bool, *, bold: bool = False, fill: PatternFill | None = None) -> None:
+def _append(sheet, values, write_only: bool, *, bold: bool = False) -> None:
     """Append a row whose strings are always text, never formulas, in either kind of workbook."""
     if write_only:
-        sheet.append([_text_cell(sheet, v, fill if i == 0 else None, bold) for i, v in enumerate(values)])
+        sheet.append([_text_cell(sheet, v, None, bold) for v in values])
         return
     sheet.append(list(values))
-    for i, cell in enumerate(sheet[sheet.max_row]):
+    for cell in sheet[sheet.max_row]:
         if isinstance(cell.value, str):
             cell.data_type = "s"
         if bold:
             cell.font = Font(bold=True)
-        if fill is not None and i == 0:
-            cell.fill = fill
 
 
-def _report_sheets(workbook, table: Table, outcomes: Mapping[int, Outcome], summary: Summary) -> None:
-    write_only = getattr(workbook, "write_only", False)
-    sheet = workbook.create_sheet(_unique_title(workbook, "Summary"))
-    if not write_only:
-        sheet.column_dimensions["A"].width, sheet.column_dimensions["B"].width = 28, 70
-    for label, value in (
+def _summary_rows(summary: Summary) -> list[tuple]:
+    """The Summary sheet: the run, the counts per status, the counts per position."""
+    rows: list[tuple] = [("batch-enrol run", "")]
+    rows += [
         ("input file", Path(summary.input).name),
         ("input SHA-256", summary.input_sha256),
         ("started (UTC)", summary.started_at),
@@ -221,26 +243,35 @@ def _report_sheets(workbook, table: Table, outcomes: Mapping[int, Outcome], summ
         ("stopped because", summary.stop_reason or "-"),
         ("calls / retries", f"{summary.calls} / {summary.retries}"),
         *((f"setting: {k}", v if isinstance(v, (int, float, str)) else json.dumps(v)) for k, v in summary.settings.items()),
-    ):
-        _append(sheet, (label, value), write_only)
-    _append(sheet, (), write_only)
-    _append(sheet, ("status", "rows"), write_only, bold=True)
-    for status, n in summary.counts.items():
-        _append(sheet, (status, n), write_only, fill=FILLS[tone(Status(status))] if n else None)
-    _append(sheet, ("total", summary.rows), write_only, bold=True)
-    _append(sheet, (), write_only)
-    _append(sheet, ("position", *(s for s, n in summary.counts.items() if n)), write_only, bold=True)
-    for position, counts in summary.by_position.items():
-        _append(sheet, (position, *(counts.get(s, 0) for s, n in summary.counts.items() if n)), write_only)
+        (),
+        ("status", "rows"),
+    ]
+    rows += [(status, n) for status, n in summary.counts.items()]
+    rows += [("total", summary.rows), ()]
+    used = [s for s, n in summary.counts.items() if n]
+    rows.append(("position", *used))
+    rows += [(position, *(counts.get(s, 0) for s in used)) for position, counts in summary.by_position.items()]
+    return rows
 
-    attention = workbook.create_sheet(_unique_title(workbook, "Needs attention"))
-    _append(attention, (*table.headers, "enrol_status", "enrol_reason"), write_only, bold=True)
+
+def _attention_rows(table: Table, outcomes: Mapping[int, Outcome]) -> list[tuple]:
+    """The Needs attention sheet: the rows to act on, in the input's own columns, plus why."""
     width = len(table.headers)
+    rows: list[tuple] = [(*table.headers, "enrol_status", "enrol_reason")]
     for source in table.rows:
         outcome = outcomes[source.row]
         if outcome.status.is_failure:
             cells = list(source.cells) + [""] * (width - len(source.cells))
-            _append(attention, (*cells, outcome.status.value, outcome.reason), write_only)
+            rows.append((*cells, outcome.status.value, outcome.reason))
+    return rows
+
+
+def _report_sheets(workbook, table: Table, outcomes: Mapping[int, Outcome], summary: Summary) -> None:
+    write_only = getattr(workbook, "write_only", False)
+    for title, rows in (("Summary", _summary_rows(summary)), ("Needs attention", _attention_rows(table, outcomes))):
+        sheet = workbook.create_sheet(_unique_title_in(workbook.sheetnames, title))
+        for number, values in enumerate(rows):
+            _append(sheet, values, write_only, bold=number == 0)
 
 
 # --- the embed signing keys ----------------------------------------------------------------

@@ -145,3 +145,33 @@ def test_mapping_file(tmp_path):
 def test_header_matching_ignores_case_spaces_and_dashes():
     columns = map_columns(("CANDIDATE-NAME", "candidate email", "Candidate_Country_Code", "cv text"))
     assert set(columns.fields) == {"candidate_name", "candidate_email", "candidate_country_code", "candidate_resume"}
+
+
+@pytest.mark.parametrize("raw", ["a@b", "a..b@example.org", ".a@example.org", "a@-example.org", "a@example..org",
+                                 "a@localhost", "a b@example.org", "a@exa mple.org", "@example.org", "a@",
+                                 "a@example.invalid"])  # fmt: skip
+def test_bad_emails_are_refused_by_the_fast_path_too(raw):
+    from batch_enrol.validator import _Bad
+
+    with pytest.raises(_Bad, match="is not a valid email address"):
+        normalise("candidate_email", raw)
+
+
+@pytest.mark.parametrize("raw, value", [("Jane.O'Neil+cv@Example.ORG", "jane.o'neil+cv@example.org"),
+                                        ('"quoted local"@example.org', None), ("jürgen@müller.de", "jürgen@müller.de")])  # fmt: skip
+def test_unusual_but_valid_emails(raw, value):
+    from batch_enrol.validator import _Bad
+
+    if value is None:
+        with pytest.raises(_Bad):  # quoted local parts are not accepted by email-validator by default
+            normalise("candidate_email", raw)
+    else:
+        assert normalise("candidate_email", raw) == value
+
+
+@pytest.mark.parametrize("raw", ["https://example.com/in/x", "linkedin.com", "https://www.linkedin.com/", "not a url"])
+def test_bad_linkedin_urls(raw):
+    from batch_enrol.validator import _Bad
+
+    with pytest.raises(_Bad, match="not a LinkedIn profile URL"):
+        normalise("candidate_linkedin_url", raw)

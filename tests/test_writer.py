@@ -148,3 +148,44 @@ def test_embed_keys_go_to_a_private_file_never_the_workbook(tmp_path, serve):
         assert key.encode() not in workbook_bytes
     embed_ids = {r[0] for r in openpyxl.load_workbook(tmp_path / "e.xlsx").active.iter_rows(min_row=2, min_col=18, max_col=18, values_only=True)}
     assert embed_ids == set(keys)
+
+
+def test_parts_openpyxl_does_not_know_survive(tmp_path, serve):
+    """The results are patched into the workbook's XML: parts no library models (images, charts,
+    custom XML) come back byte for byte."""
+    import zipfile
+
+    served = serve()
+    source = styled_workbook(tmp_path / "rich.xlsx")
+    with zipfile.ZipFile(source, "a") as z:
+        z.writestr("customXml/item1.xml", "<custom>kept</custom>")
+    assert cli("run", source, env=served.env()).returncode == 1
+    with zipfile.ZipFile(tmp_path / "rich.enrolled.xlsx") as z:
+        assert z.read("customXml/item1.xml") == b"<custom>kept</custom>"
+
+
+def test_unusual_sheet_xml_falls_back_to_openpyxl(tmp_path):
+    """Cells without r= references (allowed, rare): the patcher declines and openpyxl writes it."""
+    import re
+    import zipfile
+
+    from batch_enrol import xlsx_patch
+    from batch_enrol.loader import load
+    from batch_enrol.models import Outcome, Status
+    from batch_enrol.writer import write_output
+
+    source = styled_workbook(tmp_path / "plain.xlsx")
+    stripped = tmp_path / "stripped.xlsx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(stripped, "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = re.sub(rb'(<c) r="B\d+"', rb"\1", data)
+            zout.writestr(item, data)
+    table = load(stripped)
+    outcomes = {r.row: Outcome(row=r.row, status=Status.AI_ACCEPT, interview_url=f"https://x/{r.row}") for r in table.rows}
+    with pytest.raises(xlsx_patch.Unsupported):
+        xlsx_patch.patch(stripped, tmp_path / "never.xlsx", sheet="Intake", header_row=3, header=["a"], rows={}, tones={}, fills=["FF00FF00"])
+    write_output(table, outcomes, tmp_path / "out.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["Intake"]
+    assert sheet.cell(3, 10).value == "enrol_status" and sheet.cell(4, 12).value == "https://x/4"

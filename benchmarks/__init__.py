@@ -1,0 +1,1 @@
+"""Reproducible performance measurements of batch-enrol (``python -m benchmarks``)."""

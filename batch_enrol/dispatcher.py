@@ -177,10 +177,10 @@ class Dispatcher:
         remaining = len(jobs)
         workers_n = min(self.policy.concurrency, max(remaining, 1))
 
-        async def worker() -> None:
+        async def worker(lane: int) -> None:
             nonlocal remaining
             while (job := await queue.get()) is not None:
-                outcome = await self._send(job)
+                outcome = await self._send(job, lane)
                 self._finish(job, outcome)
                 for ready in self._release(job, outcome, groups):
                     queue.put_nowait(ready)
@@ -191,7 +191,7 @@ class Dispatcher:
 
         if remaining == 0:
             return self.outcomes
-        self._tasks = [asyncio.create_task(worker()) for _ in range(workers_n)]
+        self._tasks = [asyncio.create_task(worker(lane)) for lane in range(workers_n)]
         try:
             for result in await asyncio.gather(*self._tasks, return_exceptions=True):
                 if isinstance(result, Exception):
@@ -255,7 +255,7 @@ class Dispatcher:
             processed_at=now_iso(),
         )
 
-    async def _send(self, job: Job) -> Outcome:
+    async def _send(self, job: Job, lane: int = 0) -> Outcome:
         if self.stopping:
             return self._not_sent(job, 0)
         attempts = 0
@@ -283,7 +283,7 @@ class Dispatcher:
                     await self._gate()
                     attempts += 1
                     try:
-                        response = await self._call(job)
+                        response = await self._call(job, lane)
                     except CallError as exc:
                         errors_500 += exc.status == 500
                         self._on_failure(exc)
@@ -298,12 +298,12 @@ class Dispatcher:
             self.embed_keys[response.embed_id or f"row {job.row}"] = response.embed_signing_key
         return outcome
 
-    async def _call(self, job: Job) -> EnrolResponse:
+    async def _call(self, job: Job, lane: int) -> EnrolResponse:
         self.calls += 1
         self._in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self._in_flight)
         try:
-            return await self.client.enrol(job.candidate, idempotency_key=job.fingerprint)
+            return await self.client.enrol(job.candidate, idempotency_key=job.fingerprint, lane=lane)
         finally:
             self._in_flight -= 1
 

@@ -321,7 +321,7 @@ def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport 
         timeouts=settings.timeouts,
         transport=transport,
         verify=verify,
-        max_connections=settings.concurrency,
+        lanes=settings.concurrency,
     )
 
 

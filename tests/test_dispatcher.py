@@ -34,7 +34,7 @@ def make_jobs(n: int, positions: int = 3, *, grouped: bool = True) -> list[Job]:
 
 def dispatch(url: str, jobs: list[Job], policy: Policy, token: str = DEFAULT_TOKEN, **kw) -> Dispatcher:
     async def go() -> Dispatcher:
-        async with Client(url, token) as client:
+        async with Client(url, token, lanes=policy.concurrency) as client:
             dispatcher = Dispatcher(client, policy, **kw)
             await dispatcher.run(jobs)
             return dispatcher
@@ -84,7 +84,7 @@ def test_throttling_slows_the_whole_dispatcher(serve):
     jobs = make_jobs(30, grouped=False)
 
     async def go():
-        async with Client(served.url, DEFAULT_TOKEN) as client:
+        async with Client(served.url, DEFAULT_TOKEN, lanes=4) as client:
             d = Dispatcher(client, Policy(concurrency=4, rate=40, max_attempts=10, **FAST),
                            on_outcome=lambda o: rates.append(d.current_rate))  # fmt: skip
             await d.run(jobs)

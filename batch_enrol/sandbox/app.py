@@ -150,7 +150,9 @@ class Sandbox:
         """The ASGI entry point (one route, no middleware: a dropped connection must stay dropped)."""
         if scope["type"] != "http":
             return
-        if scope["path"].rstrip("/") != ENDPOINT:
+        if scope["path"] == "/__sandbox/stats" and scope["method"] == "GET":
+            response = JSONResponse(self.stats())
+        elif scope["path"].rstrip("/") != ENDPOINT:
             response = _error(404, f"No such function: {scope['path']}")
         elif scope["method"] != "POST":
             response = _error(405, "Method not allowed")
@@ -162,6 +164,25 @@ class Sandbox:
                 await send({"type": "http.response.body", "body": b'{"status": "ai_', "more_body": True})
                 raise
         await response(scope, receive, send)
+
+    def stats(self) -> dict[str, object]:
+        """What a benchmark in another process needs to check the limits held (no personal data)."""
+        requests, enrolments, positions = self.ledger.snapshot()
+        starts = sorted(r.started for r in requests)
+        busiest, j = 0, 0
+        for i, start in enumerate(starts):
+            while starts[j] < start - 1.0:
+                j += 1
+            busiest = max(busiest, i - j + 1)
+        return {
+            "requests": len(requests),
+            "enrolments": len(enrolments),
+            "repeats": sum(e.count - 1 for e in enrolments.values()),
+            "positions": len(positions),
+            "max_in_flight": self.ledger.max_in_flight,
+            "max_started_in_1s": busiest,
+            "faults": sum(1 for r in requests if r.fault),
+        }
 
     # --- the endpoint ---------------------------------------------------------------------
     async def _endpoint(self, request: Request) -> JSONResponse:

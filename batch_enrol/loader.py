@@ -6,6 +6,7 @@ import codecs
 import csv
 import datetime as dt
 import itertools
+import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
@@ -27,6 +28,10 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and every encryp
 MAX_FILE_BYTES = 512 * 1024 * 1024
 MAX_ROWS = 1_000_000
 MAX_CELL_CHARS = 1_000_000
+MAX_COLUMNS = 1_000
+MAX_UNZIPPED_BYTES = 2 * 1024**3  #: what a workbook may expand to (a zip bomb expands to far more)
+MAX_SHEET_CELLS = 20_000_000  #: rows × columns of a sheet's extent (the reader allocates all of it)
+_EXTENT = re.compile(rb'<(?:\w+:)?(?:c|row)\b[^>]*?\br="([A-Z]{0,3})(\d+)"')
 
 
 def cell_text(value: object) -> str:
@@ -58,6 +63,7 @@ def load(
     max_file_bytes: int = MAX_FILE_BYTES,
     max_rows: int = MAX_ROWS,
     max_cell_chars: int = MAX_CELL_CHARS,
+    max_columns: int = MAX_COLUMNS,
 ) -> Table:
     """Read one candidate list. Raises InputFileError with a one-line reason for any file it can't use."""
     path = Path(path)
@@ -79,7 +85,7 @@ def load(
             f"{path.name} is {_size(size)}, above the limit of {_size(max_file_bytes)}",
             hint="split the file, or raise the limit with --max-file-mb",
         )
-    limits = _Limits(path.name, max_rows, max_cell_chars)
+    limits = _Limits(path.name, max_rows, max_cell_chars, max_columns)
     if suffix in CSV_SUFFIXES:
         return _load_csv(path, mapping, limits)
     return _load_workbook(path, suffix, sheet, mapping, limits)
@@ -90,8 +96,15 @@ def _size(n: int) -> str:
 
 
 class _Limits:
-    def __init__(self, name: str, max_rows: int, max_cell_chars: int) -> None:
-        self.name, self.max_rows, self.max_cell_chars = name, max_rows, max_cell_chars
+    def __init__(self, name: str, max_rows: int, max_cell_chars: int, max_columns: int = MAX_COLUMNS) -> None:
+        self.name, self.max_rows, self.max_cell_chars, self.max_columns = name, max_rows, max_cell_chars, max_columns
+
+    def check_width(self, width: int) -> None:
+        if width > self.max_columns:
+            raise InputFileError(
+                f"{self.name} has {width:,} columns, above the limit of {self.max_columns:,}",
+                hint="remove the extra columns, or raise the limit with --max-columns",
+            )
 
     def check(self, count: int, number: int, cells: tuple[str, ...]) -> None:
         if count > self.max_rows:
@@ -146,7 +159,8 @@ def _load_csv(path: Path, mapping: Mapping[str, str] | None, limits: _Limits) ->
     except UnicodeDecodeError as exc:
         if encoding != "utf-8":
             raise InputFileError(
-                f"{path.name} is not valid {encoding} although it starts with a byte-order mark (byte {exc.start})",
+                f"{path.name} is not valid {encoding.upper().replace('-SIG', '')} although it starts with "
+                f"a byte-order mark (byte {exc.start})",
                 hint="save it again as CSV UTF-8",
             ) from None
         # Not UTF-8: what European Excel saves is Windows-1252.
@@ -156,6 +170,7 @@ def _load_csv(path: Path, mapping: Mapping[str, str] | None, limits: _Limits) ->
 def _read_csv(path: Path, encoding: str, bom: bool, mapping: Mapping[str, str] | None, limits: _Limits) -> Table:
     """Stream the file through the csv module (far faster and smaller than reading it whole)."""
     errors = "replace" if encoding == "cp1252" else "strict"
+    csv.field_size_limit(max(limits.max_cell_chars + 1, 131072))  # our own limit speaks first, and clearly
     with open(path, encoding=encoding, errors=errors, newline="") as fh:
         delimiter = "\t" if path.suffix.lower() == ".tsv" else _sniff_delimiter(fh.read(65536))
         fh.seek(0)
@@ -163,6 +178,12 @@ def _read_csv(path: Path, encoding: str, bom: bool, mapping: Mapping[str, str] |
         try:
             table = _build_table(path, path.stem, enumerate(reader, start=1), mapping, limits, fmt="csv")
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise InputFileError(
+                    f"{path.name} line {reader.line_num}: a cell has more than {limits.max_cell_chars:,} characters, "
+                    "above the limit",
+                    hint="check the file, or raise the limit with --max-cell-chars",
+                ) from None
             raise InputFileError(f"{path.name} is not a well-formed CSV file: {exc}") from None
     table.encoding, table.delimiter, table.bom = ("utf-8" if encoding == "utf-8-sig" else encoding), delimiter, bom
     return table
@@ -184,6 +205,7 @@ def _open_workbook(path: Path, suffix: str) -> calamine.CalamineWorkbook:
                 f"{path.name} is not a real {suffix} workbook (it is damaged, or another kind of file renamed)",
                 hint="open it in Excel and save it again, or export it as CSV",
             )
+        _check_zip(path, suffix)
     try:
         return calamine.CalamineWorkbook.from_path(str(path))
     except calamine.PasswordError:
@@ -196,6 +218,55 @@ def _open_workbook(path: Path, suffix: str) -> calamine.CalamineWorkbook:
             f"{path.name} cannot be read as a {suffix} workbook ({_first_line(exc)})",
             hint="open it in Excel and save it again, or export it as CSV",
         ) from None
+
+
+def _check_zip(path: Path, suffix: str) -> None:
+    """Refuse a workbook that would expand beyond what can be read safely, before the reader
+    (which allocates a sheet's whole extent at once, and aborts the process when it cannot) sees it."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputFileError(f"{path.name} is a damaged {suffix} workbook ({exc})") from None
+    with archive:
+        infos = archive.infolist()
+        expanded = sum(i.file_size for i in infos)
+        if expanded > MAX_UNZIPPED_BYTES:
+            raise InputFileError(
+                f"{path.name} would expand to {_size(expanded)}: too large to read safely (a damaged or hostile file?)",
+                hint="open it in Excel, delete unused rows and columns, and save it again",
+            )
+        if suffix not in {".xlsx", ".xlsm"}:
+            return
+        for info in infos:
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            rows = columns = 0
+            try:
+                with archive.open(info) as fh:
+                    carry = b""
+                    while chunk := fh.read(1 << 22):
+                        buffer = carry + chunk
+                        cut = buffer.rfind(b">") + 1
+                        for match in _EXTENT.finditer(buffer, 0, cut):
+                            rows = max(rows, int(match.group(2)))
+                            if match.group(1):
+                                columns = max(columns, _column_number(match.group(1)))
+                        carry = buffer[cut:]
+            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+                raise InputFileError(f"{path.name} is a damaged workbook ({_first_line(exc)})") from None
+            if rows * max(columns, 1) > MAX_SHEET_CELLS:
+                raise InputFileError(
+                    f"{path.name}: a sheet reaches row {rows:,} and column {columns:,} "
+                    f"({rows * columns:,} cells): too large to read safely",
+                    hint="a stray value far below or right of the data? delete those rows and columns in Excel",
+                )
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
 
 
 def _first_line(exc: BaseException) -> str:
@@ -301,6 +372,7 @@ def _build_table(
         limits.check(len(data) + 1, number, cells_t)
         width = max(width, used)
         data.append(SourceRow(sheet=sheet, row=number, cells=cells_t))
+    limits.check_width(width)
     header = _fit(header, width)
     data = [r if len(r.cells) == width else SourceRow(r.sheet, r.row, _fit(r.cells, width)) for r in data]
     return Table(

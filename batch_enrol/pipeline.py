@@ -88,6 +88,7 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
         max_file_bytes=settings.max_file_bytes,
         max_rows=settings.max_rows,
         max_cell_chars=settings.max_cell_chars,
+        max_columns=settings.max_columns,
     )
     if not table.rows:
         raise InputFileError(

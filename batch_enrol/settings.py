@@ -62,6 +62,7 @@ class Settings:
     max_file_bytes: int = 512 * 1024 * 1024
     max_rows: int = 1_000_000
     max_cell_chars: int = 1_000_000
+    max_columns: int = 1_000
     checkpoint_every: float = 30.0
     progress: str = "auto"  #: auto, bar, log or none
     fail_on: str = "invalid"  #: reject, invalid, error or never (see pipeline.FAIL_ON)

@@ -1,0 +1,117 @@
+"""Regenerate tests/data/bad/: broken and hostile inputs, and expected.json (what each must give).
+
+Every file must end in a one-line message and the right exit code, never a traceback.
+Two more (a 100 MB cell, a zip bomb's big brother) are made at test time: too big to keep here.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import random
+import zipfile
+from pathlib import Path
+
+import openpyxl
+
+HERE = Path(__file__).resolve().parent / "bad"
+HEADER = "Name,Email,Country,CV,Position,Location,Position country,Language\n"
+ROW = "Ana,ana@example.org,SK,cv text,Support,Bratislava,SK,en\n"
+rng = random.Random(7)
+EXPECTED: dict[str, dict] = {}
+
+
+def put(name: str, content: bytes, message: str, code: int = 2, *args: str) -> None:
+    (HERE / name).write_bytes(content)
+    EXPECTED[name] = {"message": message, "code": code, "args": list(args)}
+
+
+def xlsx_bytes(rows, far: str | None = None) -> bytes:
+    wb = openpyxl.Workbook()
+    for row in rows:
+        wb.active.append(row)
+    if far:
+        wb.active[far] = "far away"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+def rezip(data: bytes, change) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            zout.writestr(item.filename, change(item.filename, zin.read(item.filename)))
+    return out.getvalue()
+
+
+def main() -> None:
+    HERE.mkdir(exist_ok=True)
+    for old in HERE.iterdir():
+        old.unlink()
+    good = xlsx_bytes([HEADER.strip().split(","), ROW.strip().split(",")])
+    put("empty.csv", b"", "is empty")
+    put("empty.xlsx", b"", "is empty")
+    put("header_only.csv", HEADER.encode(), "no candidate rows")
+    put("header_only.xlsx", xlsx_bytes([HEADER.strip().split(",")]), "no candidate rows")
+    put("blank_lines_only.csv", b"\n\n \n\t\n", "has no rows")
+    put("no_header.csv", b"a,b,c\n1,2,3\n", "no header row found")
+    put("title_only.xlsx", xlsx_bytes([["Candidates for spring"], [], ["nothing else"]]), "no header row found")
+    put("garbage.xlsx", bytes(rng.getrandbits(8) for _ in range(4096)), "not a real .xlsx workbook")
+    put("garbage.xls", bytes(rng.getrandbits(8) for _ in range(4096)), "cannot be read as a .xls workbook")
+    put("garbage.ods", bytes(rng.getrandbits(8) for _ in range(4096)), "not a real .ods workbook")
+    put("truncated.xlsx", good[: len(good) // 2], "not a real .xlsx workbook")
+    put("pdf_renamed.xlsx", b"%PDF-1.4\n" + bytes(500), "not a real .xlsx workbook")
+    put("encrypted.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(2000), "password-protected")
+    empty_zip = io.BytesIO()
+    zipfile.ZipFile(empty_zip, "w").close()
+    put("empty_zip.xlsx", empty_zip.getvalue(), "cannot be read as a .xlsx workbook")
+    put("absurd_extent.xlsx", xlsx_bytes([HEADER.strip().split(","), ROW.strip().split(",")], far="XFD1048576"),
+        "too large to read safely")  # fmt: skip
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        with zipfile.ZipFile(io.BytesIO(good)) as src:
+            for item in src.infolist():
+                z.writestr(item.filename, src.read(item.filename))
+        with z.open("xl/media/padding.bin", "w", force_zip64=True) as fh:  # 2.1 GB of zeros in a few MB
+            block = bytes(1 << 24)
+            for _ in range(129):
+                fh.write(block)
+    put("zip_bomb.xlsx", bomb.getvalue(), "too large to read safely")
+    put("binary.csv", bytes(rng.getrandbits(8) for _ in range(2048)) + b"\x00" * 10, "not a text file")
+    put("xlsx_named_csv.csv", good, "saved with a text extension")
+    put("utf16_without_bom.csv", (HEADER + ROW).encode("utf-16-le"), "not a text file")
+    put("bad_bom.csv", b"\xef\xbb\xbf" + HEADER.encode() + b"\xff\xfe\xfa bad bytes\n", "not valid UTF-8 although it starts")
+    # past the first 64 KB, where the NUL sniffing looks: the csv module reads it, the email check refuses it
+    put("nul_in_the_middle.csv", (HEADER + "".join(ROW.replace("ana@", f"ana{i}@") for i in range(3000))).encode()
+        + b"Bob,b\x00b@example.org,SK,cv,S,B,SK,en\n", "", 1)  # fmt: skip
+    put("duplicate_columns.csv", ("Name,Email,E-mail,Country,CV\n" + "A,a@x.org,a@x.org,SK,cv\n").encode(), "both map to candidate_email")
+    put("missing_columns.csv", b"Name,Email,Phone\nA,a@example.org,123\n", "required column(s) missing: candidate_country_code")
+    put("ten_thousand_columns.csv", (HEADER.strip() + "," + ",".join(f"x{i}" for i in range(10_000)) + "\n" + ROW).encode(),
+        "10,008 columns, above the limit of 1,000")  # fmt: skip
+    put("legacy_xls_renamed.xlsx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000), "password-protected (or an old .xls")
+    put("over_row_limit.csv", (HEADER + ROW * 50).encode(), "more than 10 rows", 2, "--max-rows", "10")
+    put("long_cell.csv", (HEADER + "A,a@x.org,SK," + "x" * 5000 + ",S,B,SK,en\n").encode(), "above the limit of 1,000", 2,
+        "--max-cell-chars", "1000")  # fmt: skip
+    laughs = '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+
+    def entity_bomb(name: str, data: bytes) -> bytes:
+        if name == "xl/worksheets/sheet1.xml":
+            text = data.decode()
+            return text.replace("<worksheet", laughs + "<worksheet", 1).replace("Ana", "&lol2;", 1).encode()
+        return data
+
+    put("billion_laughs.xlsx", rezip(good, entity_bomb), "cannot be read")
+    # hostile but readable: every row gets an outcome, nothing is executed or lost (exit 0 or 1)
+    put("html_in_names.csv", (HEADER + '<script>alert("x")</script>,h@example.org,SK,<b>cv</b>,Support,Bratislava,SK,en\n').encode(), "", 0)
+    put("formula_payloads.csv", (HEADER + "=cmd|' /C calc'!A0,f@example.org,SK,+1+1,Support,Bratislava,SK,en\n"
+                                 "@SUM(1+1),g@example.org,SK,-2+3,Support,Bratislava,SK,en\n").encode(), "", 0)  # fmt: skip
+    put("mixed_encodings.csv", HEADER.encode() + "Zoë,z@example.org,SK,cv,S,B,SK,en\n".encode("utf-8")
+        + "Zoë,y@example.org,SK,cv,S,B,SK,en\n".encode("cp1252"), "", 0)  # fmt: skip
+    put("unclosed_quote.csv", (HEADER + 'A,a@example.org,SK,"cv never closed,S,B,SK,en\n' + ROW).encode(), "", 1)
+    (HERE / "expected.json").write_text(json.dumps(EXPECTED, indent=2, ensure_ascii=False) + "\n", "utf-8")
+    print(f"{len(EXPECTED)} files in {HERE}")
+
+
+if __name__ == "__main__":
+    main()

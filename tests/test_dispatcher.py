@@ -237,3 +237,26 @@ def test_give_up_when_nothing_succeeds_for_too_long():
     assert d.exit_code == ExitCode.ROWS_FAILED and "no successful call" in d.stop_reason
     statuses = collections.Counter(o.status for o in d.outcomes.values())
     assert statuses[Status.NOT_SENT] >= 30 and sum(statuses.values()) == 40
+
+
+def test_pacer_holds_the_rate_without_losing_time():
+    import time
+
+    from batch_enrol.dispatcher import Pacer
+
+    async def go():
+        pacer = Pacer(200)
+        starts = []
+
+        async def one():
+            await pacer.wait()
+            starts.append(time.monotonic())
+
+        began = time.monotonic()
+        await asyncio.gather(*(one() for _ in range(201)))
+        return began, sorted(starts)
+
+    began, starts = asyncio.run(go())
+    assert 0.99 <= starts[-1] - began <= 1.1  # 200 intervals of 5 ms: late wake-ups do not add up
+    for i, t in enumerate(starts):
+        assert sum(1 for s in starts[i:] if s < t + 0.5) <= 101  # never more than rate × window + 1

@@ -220,15 +220,12 @@ def _object(value: str) -> dict:
     return data
 
 
-_SPACES = re.compile(r"\s+")
-
-
 def normalise(name: str, value: str) -> object:
     """One field's text → the value to send. Raises _Bad with a message for the user."""
     kind = KINDS[name]
     if name in LONG_TEXT:
         return value.strip()
-    text = _SPACES.sub(" ", value).strip()
+    text = " ".join(value.split())
     if name == "candidate_email":
         return _email(text)
     if name in COUNTRY_FIELDS:
@@ -256,6 +253,11 @@ _PYDANTIC_MESSAGES = {
 }
 
 
+#: Fields whose values differ on (nearly) every row: not worth remembering.
+UNIQUE = LONG_TEXT | {"candidate_name", "candidate_email", "candidate_linkedin_url", "candidate_external_id", "custom_scoring"}
+_MISSING = object()
+
+
 class Validator:
     """Checks rows of one table against the contract, with batch defaults and resume files."""
 
@@ -269,6 +271,7 @@ class Validator:
         self.columns = columns
         self.defaults = {k: v for k, v in (defaults or {}).items() if v is not None and str(v).strip()}
         self.resume_folders = list(resume_folders)
+        self._memo: dict[tuple[str, str], object] = {}  # repeated values (countries, positions…) are checked once
 
     def _source(self, row: SourceRow) -> dict[str, tuple[str, str]]:
         """field → (column label for messages, raw text), row values first, then defaults."""
@@ -291,8 +294,20 @@ class Validator:
             try:
                 if name == "candidate_resume" and resumes.looks_like_file(text.strip()):
                     values[name] = resumes.read_text(resumes.find(text.strip(), self.resume_folders))
-                else:
+                elif name in UNIQUE:
                     values[name] = normalise(name, text)
+                else:
+                    key = (name, text)
+                    found = self._memo.get(key, _MISSING)
+                    if found is _MISSING:
+                        try:
+                            found = normalise(name, text)
+                        except _Bad as exc:
+                            found = exc
+                        self._memo[key] = found
+                    if isinstance(found, _Bad):
+                        raise found
+                    values[name] = found
             except (_Bad, resumes.ResumeError) as exc:
                 problems.append(Problem(row.row, label, name, text, str(exc)))
         try:

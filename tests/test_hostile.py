@@ -62,3 +62,36 @@ def test_a_folder_named_like_a_file(tmp_path):
     (tmp_path / "list.csv").mkdir()
     result = cli("validate", tmp_path / "list.csv")
     assert result.returncode == 2 and "is a folder" in result.stderr
+
+
+def test_the_token_never_reaches_any_artefact_of_a_failing_verbose_run(tmp_path, serve):
+    """A token refused mid-run, a dead row, --verbose, every report: grep everything for the token."""
+    from batch_enrol.sandbox import Faults
+    from tests.conftest import candidate_rows, write_csv
+
+    token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtZXJjaGFudCJ9.SECRET-signature-123"
+    served = serve(Faults(token_expires_after=5, rate_503=0.3, retry_after="0"), token=token)
+    rows = candidate_rows(30)
+    rows[3][1] = "broken-email"
+    source = write_csv(tmp_path / "list.csv", rows)
+    result = cli("run", source, "--verbose", "--concurrency", "2", "--rate", "200", "--summary-json", tmp_path / "s.json",
+                 "--junit", tmp_path / "j.xml", "--out", tmp_path / "out.xlsx", env=served.env(token=token))  # fmt: skip
+    assert result.returncode == 3
+    secret = token.encode()
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            assert secret not in path.read_bytes(), path
+            assert b"SECRET-signature" not in path.read_bytes(), path
+    assert token not in result.stdout + result.stderr and "SECRET" not in result.stdout + result.stderr
+    assert "Authorization" not in result.stderr
+
+
+def test_resumes_and_emails_stay_out_of_the_logs(tmp_path, serve):
+    from tests.conftest import candidate_rows, write_csv
+
+    served = serve()
+    source = write_csv(tmp_path / "list.csv", candidate_rows(5))
+    result = cli("run", source, "--verbose", env=served.env())
+    assert result.returncode == 0
+    text = result.stdout + result.stderr
+    assert "Resume of person" not in text and "@example.org" not in text and "https://sandbox" not in text

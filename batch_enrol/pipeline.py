@@ -7,9 +7,9 @@ shell over these two functions.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import base64
 import contextlib
-import hashlib
 import json
 import logging
 import signal
@@ -245,7 +245,7 @@ async def run_async(
             fp = fingerprint(c.candidate)
             group = None if c.candidate.position_def_set_id else position_key(c.candidate)
             if fp in done:
-                outcomes[c.row] = _reused(done[fp], c.row)
+                outcomes[c.row] = dataclasses.replace(done[fp], row=c.row)  # same request, this row number
                 if group is not None and outcomes[c.row].position_def_set_id:
                     known_positions.setdefault(group, outcomes[c.row].position_def_set_id)
                 continue
@@ -292,11 +292,6 @@ async def run_async(
     writer.write_output(checked.table, outcomes, out, summary)
     embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
     return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
-
-
-def _reused(outcome: Outcome, row: int) -> Outcome:
-    outcome.row = row
-    return outcome
 
 
 def _policy(settings: Settings) -> Policy:

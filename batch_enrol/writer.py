@@ -6,7 +6,6 @@ import contextlib
 import copy
 import csv
 import json
-import os
 import re
 import logging
 from collections.abc import Mapping, Sequence

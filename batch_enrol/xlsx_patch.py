@@ -272,7 +272,7 @@ def patch(
             rid = f"rIdBatchEnrol{n}"
             new_parts[name] = sheet_xml(values, bold_xf, widths)
             sheet_tag = f'<sheet xmlns:r="{NS["r"]}" name={quoteattr(title)} sheetId="{max(sheet_ids, default=0) + n}" r:id="{rid}"/>'
-            workbook, found = re.subn(r"</(\w+:)?sheets>", lambda m: sheet_tag + m.group(0), workbook, count=1)
+            workbook, found = re.subn(r"</(\w+:)?sheets>", lambda m, tag=sheet_tag: tag + m.group(0), workbook, count=1)
             rels, found_rel = re.subn(
                 r"</Relationships>",
                 f'<Relationship Id="{rid}" Type="{WORKSHEET_TYPE}" Target="/{name}"/></Relationships>',

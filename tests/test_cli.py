@@ -173,3 +173,21 @@ def test_validate_report_highlights_and_explains_bad_cells(tmp_path):
     assert "Our own notes" in comments["L3"]  # the user's own comment is still there
     assert sheet["C8"].fill.start_color.rgb.endswith("FFC7CE")
     assert len(comments) == 5
+
+
+def test_config_file_defaults_and_columns(tmp_path, serve):
+    served = serve()
+    (tmp_path / "batch.toml").write_text(
+        'concurrency = 2\nrate = 50\n[defaults]\nposition_name = "Support"\nposition_location = "Remote"\n'
+        'position_country_code = "Slovakia"\nmojito_language_code = "English"\ninterview_attempts = 2\n'
+        '[columns]\n"Bewerber" = "candidate_name"\n', encoding="utf-8")  # fmt: skip
+    source = tmp_path / "list.csv"
+    source.write_text("Bewerber,Email,Country,CV\nAna,ana@example.org,SK,cv\n", encoding="utf-8")
+    result = cli("run", source, "--config", tmp_path / "batch.toml", env=served.env())
+    assert result.returncode == 0, result.stderr
+    _, enrolments, positions = served.ledger.snapshot()
+    (position,) = positions.values()
+    assert position.name == "Support" and position.key[3:] == ("SK", "en")
+    (tmp_path / "bad.toml").write_text('token = "abc"\n', encoding="utf-8")
+    refused = cli("validate", source, "--config", tmp_path / "bad.toml")
+    assert refused.returncode == 2 and "holds a token" in refused.stderr and "abc" not in refused.stderr

@@ -154,3 +154,24 @@ def test_checkpoints_leave_a_usable_output_while_running(tmp_path, serve):
     assert result.exit_code == 0
     assert seen and len(seen[0]) == 12 and "not_sent" in seen[0]  # a checkpoint, before the end
     assert os.path.exists(tmp_path / "list.enrolled.csv")
+
+
+def test_a_second_ctrl_c_stops_at_once_and_the_journal_keeps_everything(tmp_path, serve):
+    served = serve(Faults(latency=3.0, position_race=False))
+    source = write_csv(tmp_path / "list.csv", candidate_rows(20, positions=20))  # no warm-up: 4 in flight at once
+    proc = start_cli(["run", source, "--concurrency", "4", "--rate", "100"], served.env())
+    deadline = time.monotonic() + 30
+    while served.ledger.in_flight < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    began = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.3)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130 and "Traceback" not in err
+    assert time.monotonic() - began < 2.5  # did not wait for the 3 s calls in flight
+    rows = read_output(tmp_path / "list.enrolled.csv")
+    assert len(rows) == 20 and {r["enrol_status"] for r in rows} == {"not_sent"}
+    with sqlite3.connect(tmp_path / "list.enrolled.csv.journal.sqlite") as db:
+        in_flight = db.execute("SELECT count(*) FROM rows WHERE state = 'in_flight'").fetchone()[0]
+    assert in_flight == 4  # resent by the next run; the API answers already-applied if they got through

@@ -191,3 +191,38 @@ def test_config_file_defaults_and_columns(tmp_path, serve):
     (tmp_path / "bad.toml").write_text('token = "abc"\n', encoding="utf-8")
     refused = cli("validate", source, "--config", tmp_path / "bad.toml")
     assert refused.returncode == 2 and "holds a token" in refused.stderr and "abc" not in refused.stderr
+
+
+def test_sandbox_command_serves_the_api(tmp_path):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "batch_enrol", "sandbox", "--port", str(port), "--latency", "0.01"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        banner = [proc.stdout.readline() for _ in range(3)]
+        assert f"export JOBMOJITO_BASE_URL=http://127.0.0.1:{port}" in banner[1]
+        assert "export JOBMOJITO_TOKEN=sandbox-token" in banner[2]
+        deadline = time.time() + 10
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/__sandbox/stats")
+                break
+            except httpx.TransportError:
+                assert time.time() < deadline
+                time.sleep(0.05)
+        source = write_csv(tmp_path / "a.csv", candidate_rows(3))
+        env = {**os.environ, "JOBMOJITO_BASE_URL": f"http://127.0.0.1:{port}", "JOBMOJITO_TOKEN": "sandbox-token"}
+        assert cli("run", source, env=env).returncode == 0
+        assert httpx.get(f"http://127.0.0.1:{port}/__sandbox/stats").json()["enrolments"] == 3
+    finally:
+        proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=10)

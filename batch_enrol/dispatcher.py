@@ -150,6 +150,8 @@ class Dispatcher:
         self.calls = 0
         self.retries = 0
         self.max_in_flight = 0
+        self.max_started_in_1s = 0  #: the most calls this run started within any one second
+        self._recent_starts: deque[float] = deque()
         self._in_flight = 0
         self._tasks: list[asyncio.Task[None]] = []
         self._stop = asyncio.Event()
@@ -321,6 +323,11 @@ class Dispatcher:
 
     async def _call(self, job: Job, lane: int) -> EnrolResponse:
         self.calls += 1
+        now = time.monotonic()
+        self._recent_starts.append(now)
+        while self._recent_starts[0] < now - 1.0:
+            self._recent_starts.popleft()
+        self.max_started_in_1s = max(self.max_started_in_1s, len(self._recent_starts))
         self._in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self._in_flight)
         try:

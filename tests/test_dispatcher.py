@@ -259,3 +259,11 @@ def test_pacer_holds_the_rate_without_losing_time():
     assert 0.99 <= starts[-1] - began <= 1.1  # 200 intervals of 5 ms: late wake-ups do not add up
     for i, t in enumerate(starts):
         assert sum(1 for s in starts[i:] if s < t + 0.5) <= 101  # never more than rate × window + 1
+
+
+def test_the_dispatcher_counts_the_calls_it_starts_per_second():
+    def handler(request):
+        return httpx.Response(200, json={"status": "ai_accept", "interview_url": "https://x/i"})
+
+    d = run_mock(handler, make_jobs(60, grouped=False), Policy(concurrency=8, rate=30, **FAST))
+    assert d.max_started_in_1s in (30, 31)  # the rate, beyond a burst of one

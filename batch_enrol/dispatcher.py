@@ -205,6 +205,8 @@ class Dispatcher:
             while (job := await queue.get()) is not None:
                 outcome = await self._send(job, lane)
                 self._finish(job, outcome)
+                if self.journal is not None and outcome.attempts:
+                    await self.journal.commit_outcome(job.fingerprint, outcome)
                 for ready in self._release(job, outcome, groups):
                     queue.put_nowait(ready)
                 remaining -= 1
@@ -264,8 +266,6 @@ class Dispatcher:
     # --- one row ---------------------------------------------------------------------------
     def _finish(self, job: Job, outcome: Outcome) -> None:
         self.outcomes[job.row] = outcome
-        if self.journal is not None and outcome.attempts:
-            self.journal.record(job.fingerprint, outcome)
         if self.on_outcome is not None:
             self.on_outcome(outcome)
 
@@ -299,7 +299,7 @@ class Dispatcher:
             reraise=True,
         )
         if self.journal is not None:
-            self.journal.mark_in_flight(job.fingerprint, job.row)
+            await self.journal.commit_in_flight(job.fingerprint, job.row)
         try:
             async for attempt in retrying:
                 with attempt:

@@ -3,10 +3,19 @@
 One row per request fingerprint: ``in_flight`` is committed before the request leaves,
 the outcome right after it is known (WAL, ``synchronous=FULL``). It never stores the
 token or the embed signing key, and the file is created with mode 0600.
+
+The dispatcher's writes are group-committed: every write made in one turn of the event
+loop goes into one transaction, and each writer resumes only once its write is on disk.
+Same guarantee as a commit per write, but one fsync for many rows: at 16 concurrent calls
+and zero latency it took the client's CPU from 1.13 to 0.83 ms per row (0.69 ms with no
+journal at all) and its wall time from 2.8 to 1.8 s per 2,000 rows. A commit in a worker
+thread batched more rows per fsync but cost more CPU in thread hand-offs than it saved.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import json
 import os
@@ -29,12 +38,25 @@ CREATE TABLE IF NOT EXISTS rows (
 """
 
 
+MARK_IN_FLIGHT = (
+    "INSERT INTO rows (fingerprint, row, state, outcome, updated_at) VALUES (?, ?, 'in_flight', NULL, ?) "
+    "ON CONFLICT (fingerprint) DO UPDATE SET state = 'in_flight', row = excluded.row, updated_at = excluded.updated_at"
+)
+RECORD = (
+    "INSERT INTO rows (fingerprint, row, state, outcome, updated_at) VALUES (?, ?, 'done', ?, ?) "
+    "ON CONFLICT (fingerprint) DO UPDATE SET state = 'done', row = excluded.row, "
+    "outcome = excluded.outcome, updated_at = excluded.updated_at"
+)
+
+Write = tuple[str, tuple[object, ...]]
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def outcome_to_json(outcome: Outcome) -> str:
-    data = dataclasses.asdict(outcome)
+    data = {f.name: getattr(outcome, f.name) for f in dataclasses.fields(outcome)}  # all scalars: no deep copy
     data["status"] = outcome.status.value
     return json.dumps(data, ensure_ascii=False)
 
@@ -60,8 +82,10 @@ class Journal:
             self._db.executescript(SCHEMA)
         except (OSError, sqlite3.Error) as exc:
             raise OutputError(f"cannot open the journal {self.path}: {exc}", hint="use --journal PATH elsewhere, or --fresh") from None
+        self._batch: list[tuple[Write, asyncio.Future[None]]] = []
 
     def close(self) -> None:
+        self._flush()  # writes whose writers were cancelled while waiting still count
         self._db.close()
 
     def __enter__(self) -> Journal:
@@ -94,17 +118,61 @@ class Journal:
         return {r[0] for r in rows}
 
     def mark_in_flight(self, fingerprint: str, row: int) -> None:
-        self._db.execute(
-            "INSERT INTO rows (fingerprint, row, state, outcome, updated_at) VALUES (?, ?, 'in_flight', NULL, ?) "
-            "ON CONFLICT (fingerprint) DO UPDATE SET state = 'in_flight', row = excluded.row, "
-            "updated_at = excluded.updated_at",
-            (fingerprint, row, _now()),
-        )
+        self._commit([_in_flight(fingerprint, row)])
 
     def record(self, fingerprint: str, outcome: Outcome) -> None:
-        self._db.execute(
-            "INSERT INTO rows (fingerprint, row, state, outcome, updated_at) VALUES (?, ?, 'done', ?, ?) "
-            "ON CONFLICT (fingerprint) DO UPDATE SET state = 'done', row = excluded.row, "
-            "outcome = excluded.outcome, updated_at = excluded.updated_at",
-            (fingerprint, outcome.row, outcome_to_json(outcome), _now()),
-        )
+        self._commit([_outcome(fingerprint, outcome)])
+
+    async def commit_in_flight(self, fingerprint: str, row: int) -> None:
+        """``mark_in_flight``, group-committed with this event-loop turn's other writes."""
+        await self._group_commit(_in_flight(fingerprint, row))
+
+    async def commit_outcome(self, fingerprint: str, outcome: Outcome) -> None:
+        """``record``, group-committed with this event-loop turn's other writes."""
+        await self._group_commit(_outcome(fingerprint, outcome))
+
+    # --- writing --------------------------------------------------------------------
+    async def _group_commit(self, write: Write) -> None:
+        loop = asyncio.get_running_loop()
+        on_disk = loop.create_future()
+        self._batch.append((write, on_disk))
+        if len(self._batch) == 1:
+            loop.call_soon(self._flush)  # runs after every task ready in this turn has queued its write
+        await on_disk
+
+    def _flush(self) -> None:
+        batch, self._batch = self._batch, []
+        if not batch:
+            return
+        try:
+            self._commit([write for write, _ in batch])
+        except OutputError as exc:
+            for _, on_disk in batch:
+                if not on_disk.done():
+                    on_disk.set_exception(OutputError(str(exc), hint=exc.hint))
+            return
+        for _, on_disk in batch:
+            if not on_disk.done():  # a cancelled writer's row is written all the same
+                on_disk.set_result(None)
+
+    def _commit(self, writes: list[Write]) -> None:
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                for statement, params in writes:
+                    self._db.execute(statement, params)
+                self._db.execute("COMMIT")
+            except BaseException:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+                raise
+        except sqlite3.Error as exc:
+            raise OutputError(f"cannot write the journal {self.path}: {exc}", hint="free some disk space, then re-run the same command") from None
+
+
+def _in_flight(fingerprint: str, row: int) -> Write:
+    return MARK_IN_FLIGHT, (fingerprint, row, _now())
+
+
+def _outcome(fingerprint: str, outcome: Outcome) -> Write:
+    return RECORD, (fingerprint, outcome.row, outcome_to_json(outcome), _now())

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import sqlite3
 
 import httpx
 import pytest
@@ -267,3 +268,26 @@ def test_the_dispatcher_counts_the_calls_it_starts_per_second():
 
     d = run_mock(handler, make_jobs(60, grouped=False), Policy(concurrency=8, rate=30, **FAST))
     assert d.max_started_in_1s in (30, 31)  # the rate, beyond a burst of one
+
+
+def test_each_row_is_in_flight_in_the_journal_before_its_request_leaves(tmp_path):
+    path = tmp_path / "j.sqlite"
+    seen = []
+
+    def handler(request):
+        with sqlite3.connect(path) as other:
+            seen.append(other.execute("SELECT count(*) FROM rows WHERE state = 'in_flight'").fetchone()[0])
+        return httpx.Response(200, json={"status": "ai_accept", "interview_url": "https://x/i"})
+
+    async def go() -> Dispatcher:
+        async with Client("https://api.test", "t", transport=httpx.MockTransport(handler)) as client:
+            with Journal(path) as journal:
+                d = Dispatcher(client, Policy(concurrency=4, rate=1000), journal=journal)
+                await d.run(make_jobs(12, grouped=False))
+                return d
+
+    d = asyncio.run(go())
+    assert len(seen) == 12 and all(n >= 1 for n in seen)
+    assert len(d.outcomes) == 12
+    with Journal(path) as journal:
+        assert len(journal.done()) == 12 and not journal.in_flight()

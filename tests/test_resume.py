@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import sqlite3
@@ -10,6 +11,9 @@ import subprocess
 import sys
 import time
 
+import pytest
+
+from batch_enrol.errors import OutputError
 from batch_enrol.journal import Journal
 from batch_enrol.models import Outcome, Status
 from batch_enrol.pipeline import run
@@ -118,6 +122,47 @@ def test_journal_reuses_decisions_only(tmp_path):
         journal.record("d", Outcome(row=5, status=Status.NOT_SENT))
         assert set(journal.done()) == {"b"} and journal.done()["b"].interview_url == "u"
         assert journal.in_flight() == {"a"}
+
+
+def test_concurrent_writers_share_one_commit_and_resume_once_it_is_on_disk(tmp_path):
+    path = tmp_path / "j.sqlite"
+    with Journal(path) as journal:
+        statements: list[str] = []
+        journal._db.set_trace_callback(statements.append)
+        on_disk_when_resumed = []
+
+        async def writer(i: int) -> None:
+            await journal.commit_in_flight(f"fp{i}", i)
+            with sqlite3.connect(path) as other:  # another connection sees it: committed, not only queued
+                on_disk_when_resumed.append(other.execute("SELECT state FROM rows WHERE fingerprint = ?", (f"fp{i}",)).fetchone())
+
+        async def go() -> None:
+            await asyncio.gather(*(writer(i) for i in range(16)))
+
+        asyncio.run(go())
+        assert statements.count("COMMIT") == 1
+        assert on_disk_when_resumed == [("in_flight",)] * 16
+        assert journal.in_flight() == {f"fp{i}" for i in range(16)}
+
+
+def test_a_writer_cancelled_while_waiting_still_has_its_outcome_written(tmp_path):
+    async def go(journal: Journal) -> None:
+        task = asyncio.create_task(journal.commit_outcome("fp", Outcome(row=2, status=Status.AI_ACCEPT, interview_url="u")))
+        await asyncio.sleep(0)  # the task queues its write
+        task.cancel()  # before the commit runs: the enrolment happened, so the journal must say so
+
+    with Journal(tmp_path / "j.sqlite") as journal:
+        asyncio.run(go(journal))
+    with Journal(tmp_path / "j.sqlite") as journal:
+        assert journal.done()["fp"].interview_url == "u"
+
+
+def test_a_journal_that_cannot_be_written_says_so_to_the_writer(tmp_path):
+    with Journal(tmp_path / "j.sqlite") as journal:
+        journal._db.execute("PRAGMA query_only = ON")  # as a full disk or a read-only mount would
+        with pytest.raises(OutputError, match="cannot write the journal"):
+            asyncio.run(journal.commit_in_flight("fp", 2))
+        journal._db.execute("PRAGMA query_only = OFF")
 
 
 def test_changed_input_is_warned_about(tmp_path, serve):

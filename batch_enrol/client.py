@@ -94,7 +94,6 @@ class Client:
 
         def lane_client(lane_transport: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
             return httpx.AsyncClient(
-                base_url=base_url.rstrip("/"),
                 headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
                 timeout=timeouts.httpx(),
                 transport=lane_transport,
@@ -102,6 +101,8 @@ class Client:
                 trust_env=True,
             )
 
+        # Parsed once: a relative URL would be parsed and merged again on every call.
+        self._url = httpx.URL(base_url.rstrip("/") + ENDPOINT)
         if transport is not None:
             self._lanes = [lane_client(transport)]
         else:
@@ -131,7 +132,7 @@ class Client:
         http = self._lanes[lane % len(self._lanes)]
         try:
             response = await http.post(
-                ENDPOINT, json=candidate.body(), headers={"Idempotency-Key": idempotency_key}
+                self._url, json=candidate.body(), headers={"Idempotency-Key": idempotency_key}
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise CallError(f"could not connect ({type(exc).__name__})", reached_server=False) from None

@@ -20,8 +20,8 @@ from .columns import load_mapping_file, normalise_header
 from .errors import BatchEnrolError, ConfigError, OutputError
 from .models import ExitCode
 from .reports import console_table
-from .writer import write_validation_report
 from .settings import Settings, base_url_from, load_config_file, parse_assignments, token_from
+from .writer import write_validation_report
 
 log = logging.getLogger("batch_enrol")
 

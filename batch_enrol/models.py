@@ -88,7 +88,7 @@ class Table:
     def values(self, row: SourceRow) -> dict[str, str]:
         """Cells of one row by their original header (later duplicates of a header are dropped)."""
         out: dict[str, str] = {}
-        for header, value in zip(self.headers, row.cells):
+        for header, value in zip(self.headers, row.cells, strict=False):  # a short row's missing cells are empty
             out.setdefault(header, value)
         return out
 

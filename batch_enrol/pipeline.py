@@ -7,9 +7,9 @@ shell over these two functions.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import base64
 import contextlib
+import dataclasses
 import json
 import logging
 import signal
@@ -25,8 +25,8 @@ from . import reports, writer
 from .client import Client
 from .columns import ColumnMap, map_columns
 from .dispatcher import Dispatcher, Job, Policy
-from .files import sha256_of
 from .errors import ConfigError, InputFileError, OutputError
+from .files import sha256_of
 from .journal import Journal
 from .loader import load
 from .models import ExitCode, Outcome, Status, Table

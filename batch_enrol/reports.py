@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from .models import Outcome, Status
 from .files import atomic_path
+from .models import Outcome, Status
 
 
 def mask_email(email: str) -> str:

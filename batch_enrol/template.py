@@ -12,9 +12,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .errors import OutputError
+from .files import atomic_path
 from .schema import FIELDS, REQUIRED, Candidate, field_description, request_schema
 from .validator import ENUMS, KINDS
-from .files import atomic_path
 
 REQUIRED_FILL = PatternFill("solid", start_color="FFFCE4D6")
 POSITION_FILL = PatternFill("solid", start_color="FFFFF2CC")
@@ -118,5 +118,5 @@ def _instructions(sheet) -> None:
         if name == "custom_scoring":
             allowed = "a JSON object"
         sheet.append([name, requirement(name), allowed, EXAMPLE.get(name, ""), field_description(name)])
-    for letter, width in zip("ABCDE", (32, 44, 40, 32, 100)):
+    for letter, width in zip("ABCDE", (32, 44, 40, 32, 100), strict=True):
         sheet.column_dimensions[letter].width = width

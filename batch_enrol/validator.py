@@ -126,7 +126,7 @@ def country_code(value: str) -> str:
     try:
         return pycountry.countries.lookup(value.strip()).alpha_2
     except LookupError:
-        raise _Bad(f"{_quote(value)} is not a country (use an ISO code such as SK, or a name such as Slovakia)")
+        raise _Bad(f"{_quote(value)} is not a country (use an ISO code such as SK, or a name such as Slovakia)") from None
 
 
 @cache

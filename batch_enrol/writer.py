@@ -6,8 +6,8 @@ import contextlib
 import copy
 import csv
 import json
-import re
 import logging
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 

@@ -201,11 +201,11 @@ class _SheetPatcher:
                 inside = xml[match.end() : closing.start()] if closing else b""
                 found = _STYLE.findall(inside)
                 style = int(found[-1]) if found else None
-                cells = "".join(cell_xml(f"{c}{number}", v, style) for c, v in zip(self.letters, self.header))
+                cells = "".join(cell_xml(f"{c}{number}", v, style) for c, v in zip(self.letters, self.header, strict=False))
             else:
                 first_style = self.styles.get(number)
                 cells = "".join(cell_xml(f"{c}{number}", v, first_style if i == 0 else None)
-                                for i, (c, v) in enumerate(zip(self.letters, self.rows[number])))  # fmt: skip
+                                for i, (c, v) in enumerate(zip(self.letters, self.rows[number], strict=False)))  # fmt: skip
             payload = cells.encode("utf-8")
             yield xml[position : match.start()]
             if closing is None:  # <row .../>: open it up

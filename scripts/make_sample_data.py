@@ -101,7 +101,7 @@ def write_xlsx(path: Path) -> None:
     for row in rows():
         sheet.append(row)
         sheet.cell(row=sheet.max_row, column=1).data_type = "s"
-    for letter, width in zip("ABCDEFGHIJKL", (12, 22, 32, 12, 40, 30, 14, 16, 12, 40, 10, 36)):
+    for letter, width in zip("ABCDEFGHIJKL", (12, 22, 32, 12, 40, 30, 14, 16, 12, 40, 10, 36), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.freeze_panes = "C4"
     sheet.auto_filter.ref = f"A3:L{sheet.max_row}"

@@ -106,4 +106,4 @@ def read_output(path: Path) -> list[dict[str, object]]:
     rows = list(sheet.iter_rows(values_only=True))
     start = next(i for i, r in enumerate(rows) if "enrol_status" in r)
     headers = rows[start]
-    return [dict(zip(headers, r)) for r in rows[start + 1 :] if any(v not in (None, "") for v in r)]
+    return [dict(zip(headers, r, strict=False)) for r in rows[start + 1 :] if any(v not in (None, "") for v in r)]

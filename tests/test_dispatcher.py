@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import itertools
 import sqlite3
 
 import httpx
@@ -70,7 +71,7 @@ def assert_waited(requests, status: int, seconds: float) -> None:
     for r in requests:
         by_row[r.idempotency_key].append(r)
     for calls in by_row.values():
-        for first, second in zip(calls, calls[1:]):
+        for first, second in itertools.pairwise(calls):
             if first.status == status:
                 assert second.started - first.ended >= seconds - 0.05
 
@@ -133,7 +134,8 @@ def mock_client(handler) -> Client:
     return Client("https://api.test", "secret-token", transport=httpx.MockTransport(handler))
 
 
-def run_mock(handler, jobs, policy=Policy(max_attempts=5, **FAST)):
+def run_mock(handler, jobs, policy: Policy | None = None):
+    policy = policy or Policy(max_attempts=5, **FAST)
     async def go():
         async with mock_client(handler) as client:
             d = Dispatcher(client, policy)
@@ -221,7 +223,7 @@ def test_circuit_breaker_pauses_all_sending_after_failures_in_a_row():
     policy = Policy(concurrency=1, rate=1000, max_attempts=4, breaker_threshold=5, breaker_cooldown=0.4,
                     backoff_base=0.001, backoff_cap=0.001)  # fmt: skip
     run_mock(handler, make_jobs(3), policy)
-    gaps = [b - a for a, b in zip(starts, starts[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(starts)]
     assert len(starts) == 12
     assert gaps[4] >= 0.4 and gaps[9] >= 0.8  # after the 5th and 10th failure; the cool-down grows
     assert max(gaps[:4]) < 0.2

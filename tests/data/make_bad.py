@@ -106,7 +106,7 @@ def main() -> None:
     put("html_in_names.csv", (HEADER + '<script>alert("x")</script>,h@example.org,SK,<b>cv</b>,Support,Bratislava,SK,en\n').encode(), "", 0)
     put("formula_payloads.csv", (HEADER + "=cmd|' /C calc'!A0,f@example.org,SK,+1+1,Support,Bratislava,SK,en\n"
                                  "@SUM(1+1),g@example.org,SK,-2+3,Support,Bratislava,SK,en\n").encode(), "", 0)  # fmt: skip
-    put("mixed_encodings.csv", HEADER.encode() + "Zoë,z@example.org,SK,cv,S,B,SK,en\n".encode("utf-8")
+    put("mixed_encodings.csv", HEADER.encode() + "Zoë,z@example.org,SK,cv,S,B,SK,en\n".encode()
         + "Zoë,y@example.org,SK,cv,S,B,SK,en\n".encode("cp1252"), "", 0)  # fmt: skip
     put("unclosed_quote.csv", (HEADER + 'A,a@example.org,SK,"cv never closed,S,B,SK,en\n' + ROW).encode(), "", 1)
     (HERE / "expected.json").write_text(json.dumps(EXPECTED, indent=2, ensure_ascii=False) + "\n", "utf-8")

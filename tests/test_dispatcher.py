@@ -6,12 +6,13 @@ import asyncio
 import collections
 import itertools
 import sqlite3
+import time
 
 import httpx
 import pytest
 
 from batch_enrol.client import Client
-from batch_enrol.dispatcher import Dispatcher, Job, Policy
+from batch_enrol.dispatcher import Dispatcher, Job, Pacer, Policy
 from batch_enrol.journal import Journal
 from batch_enrol.models import ExitCode, Status
 from batch_enrol.sandbox import DEFAULT_TOKEN, Faults
@@ -215,8 +216,6 @@ def test_circuit_breaker_pauses_all_sending_after_failures_in_a_row():
     starts = []
 
     def handler(request):
-        import time
-
         starts.append(time.monotonic())
         return httpx.Response(503, json={"error": "down"})
 
@@ -241,13 +240,11 @@ def test_give_up_when_nothing_succeeds_for_too_long():
     assert statuses[Status.NOT_SENT] >= 30 and sum(statuses.values()) == 40
 
 
-def test_pacer_holds_the_rate_without_losing_time():
-    import time
-
-    from batch_enrol.dispatcher import Pacer
+def paced_starts(rate: float, calls: int, *also) -> tuple[float, list[float]]:
+    """When each of ``calls`` concurrent callers got through one Pacer (``also`` runs alongside)."""
 
     async def go():
-        pacer = Pacer(200)
+        pacer = Pacer(rate)
         starts = []
 
         async def one():
@@ -255,36 +252,25 @@ def test_pacer_holds_the_rate_without_losing_time():
             starts.append(time.monotonic())
 
         began = time.monotonic()
-        await asyncio.gather(*(one() for _ in range(201)))
+        await asyncio.gather(*also, *(one() for _ in range(calls)))
         return began, sorted(starts)
 
-    began, starts = asyncio.run(go())
+    return asyncio.run(go())
+
+
+def test_pacer_holds_the_rate_without_losing_time():
+    began, starts = paced_starts(200, 201)
     assert 0.99 <= starts[-1] - began <= 1.1  # 200 intervals of 5 ms: late wake-ups do not add up
     for i, t in enumerate(starts):
         assert sum(1 for s in starts[i:] if s < t + 0.5) <= 101  # never more than rate × window + 1
 
 
 def test_calls_that_wake_late_do_not_crowd_the_next_second():
-    import time
+    async def busy_loop():
+        await asyncio.sleep(0.05)
+        time.sleep(0.35)  # the event loop is held up: the calls due meanwhile all wake late
 
-    from batch_enrol.dispatcher import Pacer
-
-    async def go():
-        pacer = Pacer(10)
-        starts = []
-
-        async def one():
-            await pacer.wait()
-            starts.append(time.monotonic())
-
-        async def busy_loop():
-            await asyncio.sleep(0.05)
-            time.sleep(0.35)  # the event loop is held up: the calls due meanwhile all wake late
-
-        await asyncio.gather(busy_loop(), *(one() for _ in range(25)))
-        return starts
-
-    starts = asyncio.run(go())
+    _, starts = paced_starts(10, 25, busy_loop())
     assert max(sum(1 for s in starts if t <= s <= t + 1.0) for t in starts) <= 11  # rate + 1 in any second
     assert starts[-1] - starts[0] <= 2.6  # and no more time lost than that takes
 

@@ -138,3 +138,38 @@ def test_size_limits(tmp_path):
         load(path, max_cell_chars=5)
     with pytest.raises(InputFileError, match="above the limit"):
         load(path, max_file_bytes=100)
+
+
+def ods_sheet(*rows_xml: str) -> bytes:
+    from tests.data.make_bad import ods_bytes
+
+    return ods_bytes("".join(rows_xml))
+
+
+def test_ods_repeats_as_libreoffice_writes_them_are_read_in_full(tmp_path):
+    from tests.data.make_bad import ods_cells
+
+    header, row = HEADERS[:8], candidate_rows(1)[0][:8]
+    empty_tail = '<table:table-cell table:number-columns-repeated="1016"/>'
+    path = tmp_path / "libreoffice.ods"
+    path.write_bytes(ods_sheet(
+        f"<table:table-row>{ods_cells(header)}{empty_tail}</table:table-row>",
+        f'<table:table-row table:number-rows-repeated="3">{ods_cells(row)}{empty_tail}</table:table-row>',  # identical rows
+        '<table:table-row table:number-rows-repeated="1048572"><table:table-cell table:number-columns-repeated="1024"/></table:table-row>',
+    ))  # fmt: skip
+    table = load(path)
+    assert [r.row for r in table.rows] == [2, 3, 4]
+    assert all(list(r.cells[:8]) == list(row) for r in table.rows)
+
+
+def test_ods_that_repeats_values_over_a_vast_extent_is_refused_before_it_is_read(tmp_path):
+    from tests.data.make_bad import ods_cells
+
+    path = tmp_path / "vast.ods"
+    path.write_bytes(ods_sheet(
+        f"<table:table-row>{ods_cells(HEADERS[:8])}</table:table-row>",
+        f'<table:table-row table:number-rows-repeated="30000">{ods_cells(["x"], 1000)}</table:table-row>',
+    ))  # fmt: skip
+    assert path.stat().st_size < 2000
+    with pytest.raises(InputFileError, match=r"reaches row 30,001 and column 1,000 .* too large to read safely"):
+        load(path)

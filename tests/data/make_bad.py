@@ -37,6 +37,33 @@ def xlsx_bytes(rows, far: str | None = None) -> bytes:
     return buffer.getvalue()
 
 
+ODS_NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+          'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+          'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0"')
+
+
+def ods_cells(values, repeat: int = 1) -> str:
+    return "".join(f'<table:table-cell table:number-columns-repeated="{repeat}" office:value-type="string">'
+                   f"<text:p>{v}</text:p></table:table-cell>" for v in values)  # fmt: skip
+
+
+def ods_bytes(rows_xml: str) -> bytes:
+    """A minimal OpenDocument spreadsheet with one sheet holding ``rows_xml``."""
+    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+                '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>')  # fmt: skip
+    content = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {ODS_NS} office:version="1.2">'
+               f'<office:body><office:spreadsheet><table:table table:name="Candidates">{rows_xml}'
+               "</table:table></office:spreadsheet></office:body></office:document-content>")  # fmt: skip
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet", compress_type=zipfile.ZIP_STORED)
+        z.writestr("META-INF/manifest.xml", manifest)
+        z.writestr("content.xml", content)
+    return out.getvalue()
+
+
 def rezip(data: bytes, change) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as zin, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
@@ -102,6 +129,10 @@ def main() -> None:
         return data
 
     put("billion_laughs.xlsx", rezip(good, entity_bomb), "cannot be read")
+    # 1 KB that asks for 10^11 cells: a row of values repeated a million times, a thousand wide
+    bomb_rows = f"<table:table-row>{ods_cells(HEADER.strip().split(','))}</table:table-row>" \
+                f'<table:table-row table:number-rows-repeated="1000000">{ods_cells(["x"], 100_000)}</table:table-row>'  # fmt: skip
+    put("repeat_bomb.ods", ods_bytes(bomb_rows), "too large to read safely")
     # hostile but readable: every row gets an outcome, nothing is executed or lost (exit 0 or 1)
     put("html_in_names.csv", (HEADER + '<script>alert("x")</script>,h@example.org,SK,<b>cv</b>,Support,Bratislava,SK,en\n').encode(), "", 0)
     put("formula_payloads.csv", (HEADER + "=cmd|' /C calc'!A0,f@example.org,SK,+1+1,Support,Bratislava,SK,en\n"

@@ -13,6 +13,10 @@ Retry policy (also in the README):
 
 Every attempt of a row carries the same ``Idempotency-Key`` (the row's fingerprint); a
 repeat that reached the server is answered ``already-applied`` with the same URL.
+
+A row is sent only once the journal holds it as ``in_flight``. If the journal cannot be
+written (a full disk), sending stops as for a 401: calls in flight finish, the rest is
+``not_sent``, and the output still gets every outcome known.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from datetime import UTC, datetime
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
 from .client import CallError, Client
+from .errors import OutputError
 from .journal import Journal
 from .models import ExitCode, Outcome, Status
 from .schema import Candidate, EnrolResponse
@@ -219,7 +224,10 @@ class Dispatcher:
                 outcome = await self._send(job, lane)
                 self._finish(job, outcome)
                 if self.journal is not None and outcome.attempts:
-                    await self.journal.commit_outcome(job.fingerprint, outcome)
+                    try:
+                        await self.journal.commit_outcome(job.fingerprint, outcome)
+                    except OutputError as exc:
+                        self._journal_failed(exc)
                 for ready in self._release(job, outcome, groups):
                     queue.put_nowait(ready)
                 remaining -= 1
@@ -282,6 +290,11 @@ class Dispatcher:
         if self.on_outcome is not None:
             self.on_outcome(outcome)
 
+    def _journal_failed(self, exc: OutputError) -> None:
+        if not self.stopping:
+            log.error("%s: sending stops; calls in flight finish", exc.message)
+        self.stop(f"the journal could not be written ({exc.message})")
+
     def _not_sent(self, job: Job, attempts: int, reason: str = "") -> Outcome:
         return Outcome(
             row=job.row,
@@ -312,7 +325,11 @@ class Dispatcher:
             reraise=True,
         )
         if self.journal is not None:
-            await self.journal.commit_in_flight(job.fingerprint, job.row)
+            try:
+                await self.journal.commit_in_flight(job.fingerprint, job.row)
+            except OutputError as exc:
+                self._journal_failed(exc)
+                return self._not_sent(job, 0)
         try:
             async for attempt in retrying:
                 with attempt:

@@ -18,6 +18,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import logging
 import os
 import sqlite3
 from datetime import UTC, datetime
@@ -25,6 +26,8 @@ from pathlib import Path
 
 from .errors import OutputError
 from .models import Outcome, Status
+
+log = logging.getLogger("batch_enrol")
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -85,8 +88,12 @@ class Journal:
         self._batch: list[tuple[Write, asyncio.Future[None]]] = []
 
     def close(self) -> None:
-        self._flush()  # writes whose writers were cancelled while waiting still count
-        self._db.close()
+        try:
+            self._flush()  # writes whose writers were cancelled while waiting still count
+        except OutputError as exc:  # the outcomes are in memory and still reach the output
+            log.error("%s", exc.message)
+        finally:
+            self._db.close()
 
     def __enter__(self) -> Journal:
         return self

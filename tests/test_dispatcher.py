@@ -304,3 +304,29 @@ def test_each_row_is_in_flight_in_the_journal_before_its_request_leaves(tmp_path
     assert len(d.outcomes) == 12
     with Journal(path) as journal:
         assert len(journal.done()) == 12 and not journal.in_flight()
+
+
+def test_a_journal_that_stops_taking_writes_stops_sending_and_keeps_every_outcome(tmp_path):
+    path = tmp_path / "j.sqlite"
+    with Journal(path) as journal:
+        sent = []
+
+        def handler(request):
+            sent.append(request.headers["Idempotency-Key"])
+            if len(sent) == 5:
+                journal._db.execute("PRAGMA query_only = ON")  # as a disk that has just filled up
+            return httpx.Response(200, json={"status": "ai_accept", "interview_url": f"https://x/{len(sent)}"})
+
+        async def go() -> Dispatcher:
+            async with Client("https://api.test", "t", transport=httpx.MockTransport(handler)) as client:
+                d = Dispatcher(client, Policy(concurrency=1, rate=1000), journal=journal)
+                await d.run(make_jobs(20, grouped=False))
+                return d
+
+        d = asyncio.run(go())
+        journal._db.execute("PRAGMA query_only = OFF")
+    assert len(sent) == 5  # nothing is sent that the journal could not hold as in flight
+    assert "journal could not be written" in d.stop_reason and d.exit_code == ExitCode.ROWS_FAILED
+    statuses = collections.Counter(o.status for o in d.outcomes.values())
+    assert statuses == {Status.AI_ACCEPT: 5, Status.NOT_SENT: 15}  # the 5th answer is kept, though not journalled
+    assert all("journal could not be written" in o.reason for o in d.outcomes.values() if o.status == Status.NOT_SENT)

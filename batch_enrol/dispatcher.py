@@ -293,7 +293,7 @@ class Dispatcher:
     def _journal_failed(self, exc: OutputError) -> None:
         if not self.stopping:
             log.error("%s: sending stops; calls in flight finish", exc.message)
-        self.stop(f"the journal could not be written ({exc.message})")
+        self.stop(exc.message)
 
     def _not_sent(self, job: Job, attempts: int, reason: str = "") -> Outcome:
         return Outcome(

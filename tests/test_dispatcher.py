@@ -326,7 +326,7 @@ def test_a_journal_that_stops_taking_writes_stops_sending_and_keeps_every_outcom
         d = asyncio.run(go())
         journal._db.execute("PRAGMA query_only = OFF")
     assert len(sent) == 5  # nothing is sent that the journal could not hold as in flight
-    assert "journal could not be written" in d.stop_reason and d.exit_code == ExitCode.ROWS_FAILED
+    assert "cannot write the journal" in d.stop_reason and d.exit_code == ExitCode.ROWS_FAILED
     statuses = collections.Counter(o.status for o in d.outcomes.values())
     assert statuses == {Status.AI_ACCEPT: 5, Status.NOT_SENT: 15}  # the 5th answer is kept, though not journalled
-    assert all("journal could not be written" in o.reason for o in d.outcomes.values() if o.status == Status.NOT_SENT)
+    assert all("cannot write the journal" in o.reason for o in d.outcomes.values() if o.status == Status.NOT_SENT)

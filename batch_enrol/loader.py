@@ -10,6 +10,7 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
+from typing import IO
 
 import python_calamine as calamine
 
@@ -30,6 +31,7 @@ MAX_ROWS = 1_000_000
 MAX_CELL_CHARS = 1_000_000
 MAX_COLUMNS = 1_000
 MAX_UNZIPPED_BYTES = 2 * 1024**3  #: what a workbook may expand to (a zip bomb expands to far more)
+MAX_TAG_BYTES = 64 * 2**20  #: one XML tag of a workbook (its text between tags is not held)
 MAX_SHEET_CELLS = 20_000_000  #: rows × columns of a sheet's extent (the reader allocates all of it)
 _EXTENT = re.compile(rb'<(?:\w+:)?(?:c|row)\b[^>]*?\br="([A-Z]{0,3})(\d+)"')
 _ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*)>")  # no lazy match: 4× faster
@@ -247,15 +249,11 @@ def _check_zip(path: Path, suffix: str) -> None:
             rows = columns = 0
             try:
                 with archive.open(info) as fh:
-                    carry = b""
-                    while chunk := fh.read(1 << 22):
-                        buffer = carry + chunk
-                        cut = buffer.rfind(b">") + 1
-                        for match in _EXTENT.finditer(buffer, 0, cut):
+                    for buffer in _whole_tags(fh):
+                        for match in _EXTENT.finditer(buffer):
                             rows = max(rows, int(match.group(2)))
                             if match.group(1):
                                 columns = max(columns, _column_number(match.group(1)))
-                        carry = buffer[cut:]
             except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
                 raise InputFileError(f"{path.name} is a damaged workbook ({_first_line(exc)})") from None
             if rows * max(columns, 1) > MAX_SHEET_CELLS:
@@ -291,11 +289,8 @@ def _check_ods_extent(path: Path, archive: zipfile.ZipFile) -> None:
 
     try:
         with archive.open("content.xml") as fh:
-            carry = b""
-            while chunk := fh.read(1 << 22):
-                buffer = carry + chunk
-                cut = buffer.rfind(b">") + 1
-                for tag, attributes in _ODS_TAG.findall(buffer, 0, cut):
+            for buffer in _whole_tags(fh):
+                for tag, attributes in _ODS_TAG.findall(buffer):
                     found = b"repeated" in attributes and _ODS_REPEATED.search(attributes)
                     repeat = int(found.group(1)) if found else 1
                     if tag == b"table-row":
@@ -309,12 +304,26 @@ def _check_ods_extent(path: Path, archive: zipfile.ZipFile) -> None:
                             row_has_content = True
                             columns = max(columns, column + repeat)
                         column += repeat
-                carry = buffer[cut:]
         end_row()
     except KeyError:
         return  # no content.xml: the reader says what is wrong
     except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
         raise InputFileError(f"{path.name} is a damaged workbook ({_first_line(exc)})") from None
+
+
+def _whole_tags(fh: IO[bytes], chunk: int = 1 << 22) -> Iterator[bytes]:
+    """An XML stream in pieces that end at a tag's end, so no tag is split between two.
+    Only an unfinished tag is carried over; one longer than MAX_TAG_BYTES is not XML any
+    spreadsheet writes, and would otherwise be held in memory whole."""
+    carry = b""
+    while data := fh.read(chunk):
+        buffer = carry + data
+        cut = buffer.rfind(b">") + 1
+        start = buffer.rfind(b"<", cut)
+        carry = buffer[start:] if start >= 0 else b""  # text between tags is not needed
+        if len(carry) > MAX_TAG_BYTES:
+            raise ValueError(f"an XML tag longer than {MAX_TAG_BYTES // 2**20} MB")
+        yield buffer[:cut]
 
 
 def _column_number(letters: bytes) -> int:

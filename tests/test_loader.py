@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import zipfile
 
 import pytest
@@ -172,4 +173,33 @@ def test_ods_that_repeats_values_over_a_vast_extent_is_refused_before_it_is_read
     ))  # fmt: skip
     assert path.stat().st_size < 2000
     with pytest.raises(InputFileError, match=r"reaches row 30,001 and column 1,000 .* too large to read safely"):
+        load(path)
+
+
+def test_workbook_xml_is_scanned_in_pieces_that_never_split_a_tag():
+    import re
+
+    from batch_enrol.loader import _whole_tags
+
+    xml = b'<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row>' + b"<t>" + b"text " * 50 + b"</t></sheetData>"
+    tags = re.compile(rb"<[^<>]*>")
+    for size in (1, 3, 7, 64, 4096):
+        pieces = list(_whole_tags(io.BytesIO(xml), chunk=size))
+        assert [t for p in pieces for t in tags.findall(p)] == tags.findall(xml), size
+        assert all(len(p) <= size + 24 for p in pieces)  # text between tags is dropped, not carried along
+
+
+def test_a_workbook_with_a_tag_too_long_to_be_real_is_refused(tmp_path):
+    path = tmp_path / "long_tag.xlsx"
+    from tests.data.make_bad import xlsx_bytes
+
+    good = xlsx_bytes([HEADERS[:8], candidate_rows(1)[0][:8]])
+    with zipfile.ZipFile(io.BytesIO(good)) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"<sheetData>", b'<sheetData><row spans="' + b"1" * (80 * 2**20) + b'"/>', 1)
+            out.writestr(item.filename, data)
+    assert path.stat().st_size < 2**20
+    with pytest.raises(InputFileError, match="damaged workbook .an XML tag longer than 64 MB"):
         load(path)

@@ -1,4 +1,4 @@
-"""Small file helpers shared by the writers: atomic replacement and checksums."""
+"""Small file helpers: atomic replacement, checksums, XML streamed in whole tags."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import IO
+
+MAX_TAG_BYTES = 64 * 2**20  #: longest unfinished stretch of XML held over between pieces
 
 
 @contextlib.contextmanager
@@ -36,3 +39,27 @@ def sha256_of(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def xml_pieces(fh: IO[bytes], *, keep_text: bool = False, chunk: int = 1 << 22) -> Iterator[bytes]:
+    """An XML stream in pieces that end at a tag's end, so no tag is split between two.
+
+    Without ``keep_text`` the text after the last tag of a piece is dropped rather than
+    carried (a scan for tags needs none of it); with it, every byte comes out once. Either
+    way, more than MAX_TAG_BYTES held over is not XML any spreadsheet writes: ValueError.
+    """
+    carry = b""
+    while data := fh.read(chunk):
+        buffer = carry + data
+        cut = buffer.rfind(b">") + 1
+        if keep_text:
+            carry = buffer[cut:]
+        else:
+            start = buffer.rfind(b"<", cut)
+            carry = buffer[start:] if start >= 0 else b""
+        if len(carry) > MAX_TAG_BYTES:
+            raise ValueError(f"an XML tag longer than {MAX_TAG_BYTES // 2**20} MB")
+        if cut:
+            yield buffer[:cut]
+    if keep_text and carry:
+        yield carry

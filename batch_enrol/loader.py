@@ -10,12 +10,12 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO
 
 import python_calamine as calamine
 
 from .columns import count_known
 from .errors import InputFileError
+from .files import xml_pieces
 from .models import SourceRow, Table
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -31,7 +31,6 @@ MAX_ROWS = 1_000_000
 MAX_CELL_CHARS = 1_000_000
 MAX_COLUMNS = 1_000
 MAX_UNZIPPED_BYTES = 2 * 1024**3  #: what a workbook may expand to (a zip bomb expands to far more)
-MAX_TAG_BYTES = 64 * 2**20  #: one XML tag of a workbook (its text between tags is not held)
 MAX_SHEET_CELLS = 20_000_000  #: rows × columns of a sheet's extent (the reader allocates all of it)
 _EXTENT = re.compile(rb'<(?:\w+:)?(?:c|row)\b[^>]*?\br="([A-Z]{0,3})(\d+)"')
 _ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*)>")  # no lazy match: 4× faster
@@ -239,29 +238,34 @@ def _check_zip(path: Path, suffix: str) -> None:
                 f"{path.name} would expand to {_size(expanded)}: too large to read safely (a damaged or hostile file?)",
                 hint="open it in Excel, delete unused rows and columns, and save it again",
             )
-        if suffix == ".ods":
-            _check_ods_extent(path, archive)
-        if suffix not in {".xlsx", ".xlsm"}:
-            return
-        for info in infos:
-            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
-                continue
-            rows = columns = 0
-            try:
-                with archive.open(info) as fh:
-                    for buffer in _whole_tags(fh):
-                        for match in _EXTENT.finditer(buffer):
-                            rows = max(rows, int(match.group(2)))
-                            if match.group(1):
-                                columns = max(columns, _column_number(match.group(1)))
-            except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-                raise InputFileError(f"{path.name} is a damaged workbook ({_first_line(exc)})") from None
-            if rows * max(columns, 1) > MAX_SHEET_CELLS:
-                raise InputFileError(
-                    f"{path.name}: a sheet reaches row {rows:,} and column {columns:,} "
-                    f"({rows * columns:,} cells): too large to read safely",
-                    hint="a stray value far below or right of the data? delete those rows and columns in Excel",
-                )
+        try:
+            if suffix == ".ods":
+                _check_ods_extent(path, archive)
+            elif suffix in {".xlsx", ".xlsm"}:
+                for info in infos:
+                    if info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml"):
+                        _check_xlsx_extent(path, archive, info)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise InputFileError(f"{path.name} is a damaged workbook ({_first_line(exc)})") from None
+
+
+def _refuse_extent(path: Path, rows: int, columns: int, hint: str) -> None:
+    if rows * columns > MAX_SHEET_CELLS:
+        raise InputFileError(
+            f"{path.name}: a sheet reaches row {rows:,} and column {columns:,} ({rows * columns:,} cells): too large to read safely",
+            hint=hint,
+        )
+
+
+def _check_xlsx_extent(path: Path, archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> None:
+    rows = columns = 0
+    with archive.open(info) as fh:
+        for buffer in xml_pieces(fh):
+            for match in _EXTENT.finditer(buffer):
+                rows = max(rows, int(match.group(2)))
+                if match.group(1):
+                    columns = max(columns, _column_number(match.group(1)))
+    _refuse_extent(path, rows, max(columns, 1), "a stray value far below or right of the data? delete those rows and columns in Excel")
 
 
 def _check_ods_extent(path: Path, archive: zipfile.ZipFile) -> None:
@@ -279,51 +283,30 @@ def _check_ods_extent(path: Path, archive: zipfile.ZipFile) -> None:
         nonlocal rows, row, row_repeat, row_has_content
         if row_has_content:
             rows = row + row_repeat
-            if rows * columns > MAX_SHEET_CELLS:
-                raise InputFileError(
-                    f"{path.name}: a sheet reaches row {rows:,} and column {columns:,} "
-                    f"({rows * columns:,} cells): too large to read safely",
-                    hint="a value repeated over whole rows or columns? delete those rows and columns and save again",
-                )
+            _refuse_extent(path, rows, columns, "a value repeated over whole rows or columns? delete those rows and columns and save again")
         row, row_repeat, row_has_content = row + row_repeat, 0, False
 
     try:
-        with archive.open("content.xml") as fh:
-            for buffer in _whole_tags(fh):
-                for tag, attributes in _ODS_TAG.findall(buffer):
-                    found = b"repeated" in attributes and _ODS_REPEATED.search(attributes)
-                    repeat = int(found.group(1)) if found else 1
-                    if tag == b"table-row":
-                        end_row()
-                        row_repeat, column = repeat, 0
-                    elif tag == b"table":
-                        end_row()
-                        rows = columns = row = 0
-                    else:  # a cell: content unless it is an empty element with no value
-                        if not attributes.endswith(b"/") or b"value-type" in attributes:
-                            row_has_content = True
-                            columns = max(columns, column + repeat)
-                        column += repeat
-        end_row()
+        fh = archive.open("content.xml")
     except KeyError:
         return  # no content.xml: the reader says what is wrong
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
-        raise InputFileError(f"{path.name} is a damaged workbook ({_first_line(exc)})") from None
-
-
-def _whole_tags(fh: IO[bytes], chunk: int = 1 << 22) -> Iterator[bytes]:
-    """An XML stream in pieces that end at a tag's end, so no tag is split between two.
-    Only an unfinished tag is carried over; one longer than MAX_TAG_BYTES is not XML any
-    spreadsheet writes, and would otherwise be held in memory whole."""
-    carry = b""
-    while data := fh.read(chunk):
-        buffer = carry + data
-        cut = buffer.rfind(b">") + 1
-        start = buffer.rfind(b"<", cut)
-        carry = buffer[start:] if start >= 0 else b""  # text between tags is not needed
-        if len(carry) > MAX_TAG_BYTES:
-            raise ValueError(f"an XML tag longer than {MAX_TAG_BYTES // 2**20} MB")
-        yield buffer[:cut]
+    with fh:
+        for buffer in xml_pieces(fh):
+            for tag, attributes in _ODS_TAG.findall(buffer):
+                found = b"repeated" in attributes and _ODS_REPEATED.search(attributes)
+                repeat = int(found.group(1)) if found else 1
+                if tag == b"table-row":
+                    end_row()
+                    row_repeat, column = repeat, 0
+                elif tag == b"table":
+                    end_row()
+                    rows = columns = row = 0
+                else:  # a cell: content unless it is an empty element with no value
+                    if not attributes.endswith(b"/") or b"value-type" in attributes:
+                        row_has_content = True
+                        columns = max(columns, column + repeat)
+                    column += repeat
+    end_row()
 
 
 def _column_number(letters: bytes) -> int:

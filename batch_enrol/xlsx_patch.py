@@ -21,6 +21,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+from .files import xml_pieces
+
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
     "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships",
@@ -121,16 +123,11 @@ _ROW_END = re.compile(rb"</(?:\w+:)?row>")
 
 def _chunks(zin: zipfile.ZipFile, part: str) -> Iterator[bytes]:
     """The sheet XML in pieces that end on a '>' (no tag is split)."""
-    carry = b""
     with zin.open(part) as fh:
-        while chunk := fh.read(CHUNK):
-            buffer = carry + chunk
-            cut = buffer.rfind(b">") + 1
-            carry = buffer[cut:]
-            if cut:
-                yield buffer[:cut]
-    if carry:
-        yield carry
+        try:
+            yield from xml_pieces(fh, keep_text=True, chunk=CHUNK)
+        except ValueError as exc:
+            raise Unsupported(str(exc)) from None
 
 
 def _last_column(zin: zipfile.ZipFile, part: str) -> int:

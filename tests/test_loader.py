@@ -179,12 +179,12 @@ def test_ods_that_repeats_values_over_a_vast_extent_is_refused_before_it_is_read
 def test_workbook_xml_is_scanned_in_pieces_that_never_split_a_tag():
     import re
 
-    from batch_enrol.loader import _whole_tags
+    from batch_enrol.files import xml_pieces
 
     xml = b'<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c></row>' + b"<t>" + b"text " * 50 + b"</t></sheetData>"
     tags = re.compile(rb"<[^<>]*>")
     for size in (1, 3, 7, 64, 4096):
-        pieces = list(_whole_tags(io.BytesIO(xml), chunk=size))
+        pieces = list(xml_pieces(io.BytesIO(xml), chunk=size))
         assert [t for p in pieces for t in tags.findall(p)] == tags.findall(xml), size
         assert all(len(p) <= size + 24 for p in pieces)  # text between tags is dropped, not carried along
 

@@ -137,7 +137,7 @@ def _write_new_workbook(table: Table, outcomes: Mapping[int, Outcome], out: Path
         row.extend(_text_cell(sheet, v) for v in results[1:])
         sheet.append(row)
     if summary is not None:
-        _report_sheets(workbook, table, outcomes, summary)
+        _add_report_sheets(workbook, table, outcomes, summary)
     with atomic_path(out) as tmp:
         workbook.save(tmp)
 
@@ -152,12 +152,12 @@ def _write_into_workbook(table: Table, outcomes: Mapping[int, Outcome], out: Pat
     """The user's workbook with the results added: patched in place (fast, faithful), else via openpyxl."""
     keep_vba = table.path.suffix.lower() == ".xlsm" and out.suffix.lower() == ".xlsm"
     if table.path.suffix.lower() == ".xlsx" or keep_vba:
-        results = {r.row: result_cells(_outcome(outcomes, r.row)) for r in table.rows}
-        tones = {r.row: TONES.index(tone(outcomes[r.row].status)) for r in table.rows}
-        extra = [] if summary is None else [
-            (_unique_title_in(table.sheet_names, "Summary"), _summary_rows(summary), (28, 70)),
-            (_unique_title_in(table.sheet_names, "Needs attention"), _attention_rows(table, outcomes), ()),
-        ]  # fmt: skip
+        results, tones = {}, {}
+        for source in table.rows:
+            outcome = _outcome(outcomes, source.row)
+            results[source.row] = result_cells(outcome)
+            tones[source.row] = TONES.index(tone(outcome.status))
+        extra = [] if summary is None else _report_sheets(table.sheet_names, table, outcomes, summary)
         try:
             with atomic_path(out) as tmp:
                 xlsx_patch.patch(table.path, tmp, sheet=table.sheet, header_row=table.header_row, header=RESULT_COLUMNS,
@@ -193,7 +193,7 @@ def _write_with_openpyxl(table: Table, outcomes: Mapping[int, Outcome], out: Pat
     if sheet.auto_filter.ref:
         sheet.auto_filter.ref = _widen(sheet.auto_filter.ref, first + len(RESULT_COLUMNS) - 1)
     if summary is not None:
-        _report_sheets(workbook, table, outcomes, summary)
+        _add_report_sheets(workbook, table, outcomes, summary)
     with atomic_path(out) as tmp:
         workbook.save(tmp)
 
@@ -265,10 +265,18 @@ def _attention_rows(table: Table, outcomes: Mapping[int, Outcome]) -> list[tuple
     return rows
 
 
-def _report_sheets(workbook, table: Table, outcomes: Mapping[int, Outcome], summary: Summary) -> None:
+def _report_sheets(taken: Sequence[str], table: Table, outcomes: Mapping[int, Outcome], summary: Summary) -> list[tuple[str, list[tuple], tuple[float, ...]]]:
+    """The Summary and Needs attention sheets: (title not among ``taken``, rows, column widths)."""
+    return [
+        (_unique_title_in(taken, "Summary"), _summary_rows(summary), (28, 70)),
+        (_unique_title_in(taken, "Needs attention"), _attention_rows(table, outcomes), ()),
+    ]
+
+
+def _add_report_sheets(workbook, table: Table, outcomes: Mapping[int, Outcome], summary: Summary) -> None:
     write_only = getattr(workbook, "write_only", False)
-    for title, rows in (("Summary", _summary_rows(summary)), ("Needs attention", _attention_rows(table, outcomes))):
-        sheet = workbook.create_sheet(_unique_title_in(workbook.sheetnames, title))
+    for title, rows, _ in _report_sheets(workbook.sheetnames, table, outcomes, summary):
+        sheet = workbook.create_sheet(title)
         for number, values in enumerate(rows):
             _append(sheet, values, write_only, bold=number == 0)
 

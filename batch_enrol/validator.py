@@ -13,7 +13,7 @@ import typing
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import pycountry
@@ -255,7 +255,16 @@ _PYDANTIC_MESSAGES = {
 
 #: Fields whose values differ on (nearly) every row: not worth remembering.
 UNIQUE = LONG_TEXT | {"candidate_name", "candidate_email", "candidate_linkedin_url", "candidate_external_id", "custom_scoring"}
-_MISSING = object()
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalise_repeated(name: str, text: str) -> tuple[object, str | None]:
+    """``normalise`` for values that repeat down a file (countries, positions…): each checked once.
+    Returns (value, None) or (None, the problem); the values are all immutable."""
+    try:
+        return normalise(name, text), None
+    except _Bad as exc:
+        return None, str(exc)
 
 
 class Validator:
@@ -271,7 +280,6 @@ class Validator:
         self.columns = columns
         self.defaults = {k: v for k, v in (defaults or {}).items() if v is not None and str(v).strip()}
         self.resume_folders = list(resume_folders)
-        self._memo: dict[tuple[str, str], object] = {}  # repeated values (countries, positions…) are checked once
 
     def _source(self, row: SourceRow) -> dict[str, tuple[str, str]]:
         """field → (column label for messages, raw text), row values first, then defaults."""
@@ -297,17 +305,9 @@ class Validator:
                 elif name in UNIQUE:
                     values[name] = normalise(name, text)
                 else:
-                    key = (name, text)
-                    found = self._memo.get(key, _MISSING)
-                    if found is _MISSING:
-                        try:
-                            found = normalise(name, text)
-                        except _Bad as exc:
-                            found = exc
-                        self._memo[key] = found
-                    if isinstance(found, _Bad):
-                        raise found
-                    values[name] = found
+                    values[name], problem = _normalise_repeated(name, text)
+                    if problem is not None:
+                        raise _Bad(problem)
             except (_Bad, resumes.ResumeError) as exc:
                 problems.append(Problem(row.row, label, name, text, str(exc)))
         try:

@@ -124,25 +124,19 @@ class Journal:
         rows = self._db.execute("SELECT fingerprint FROM rows WHERE state = 'in_flight'")
         return {r[0] for r in rows}
 
-    def mark_in_flight(self, fingerprint: str, row: int) -> None:
-        self._commit([_in_flight(fingerprint, row)])
-
-    def record(self, fingerprint: str, outcome: Outcome) -> None:
-        self._commit([_outcome(fingerprint, outcome)])
-
     async def commit_in_flight(self, fingerprint: str, row: int) -> None:
-        """``mark_in_flight``, group-committed with this event-loop turn's other writes."""
-        await self._group_commit(_in_flight(fingerprint, row))
+        """Mark a row as about to be sent; returns once that is on disk."""
+        await self._group_commit(MARK_IN_FLIGHT, (fingerprint, row, _now()))
 
     async def commit_outcome(self, fingerprint: str, outcome: Outcome) -> None:
-        """``record``, group-committed with this event-loop turn's other writes."""
-        await self._group_commit(_outcome(fingerprint, outcome))
+        """Record a row's outcome; returns once that is on disk."""
+        await self._group_commit(RECORD, (fingerprint, outcome.row, outcome_to_json(outcome), _now()))
 
     # --- writing --------------------------------------------------------------------
-    async def _group_commit(self, write: Write) -> None:
+    async def _group_commit(self, statement: str, params: tuple[object, ...]) -> None:
         loop = asyncio.get_running_loop()
         on_disk = loop.create_future()
-        self._batch.append((write, on_disk))
+        self._batch.append(((statement, params), on_disk))
         if len(self._batch) == 1:
             loop.call_soon(self._flush)  # runs after every task ready in this turn has queued its write
         await on_disk
@@ -176,10 +170,3 @@ class Journal:
         except sqlite3.Error as exc:
             raise OutputError(f"cannot write the journal {self.path}: {exc}", hint="free some disk space, then re-run the same command") from None
 
-
-def _in_flight(fingerprint: str, row: int) -> Write:
-    return MARK_IN_FLIGHT, (fingerprint, row, _now())
-
-
-def _outcome(fingerprint: str, outcome: Outcome) -> Write:
-    return RECORD, (fingerprint, outcome.row, outcome_to_json(outcome), _now())

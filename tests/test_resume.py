@@ -115,11 +115,14 @@ def test_journal_file_is_private_and_holds_no_token(tmp_path, serve):
 
 
 def test_journal_reuses_decisions_only(tmp_path):
+    async def write(journal: Journal) -> None:
+        await journal.commit_in_flight("a", 2)
+        await journal.commit_outcome("b", Outcome(row=3, status=Status.AI_ACCEPT, interview_url="u"))
+        await journal.commit_outcome("c", Outcome(row=4, status=Status.ERROR, reason="gave up"))
+        await journal.commit_outcome("d", Outcome(row=5, status=Status.NOT_SENT))
+
     with Journal(tmp_path / "j.sqlite") as journal:
-        journal.mark_in_flight("a", 2)
-        journal.record("b", Outcome(row=3, status=Status.AI_ACCEPT, interview_url="u"))
-        journal.record("c", Outcome(row=4, status=Status.ERROR, reason="gave up"))
-        journal.record("d", Outcome(row=5, status=Status.NOT_SENT))
+        asyncio.run(write(journal))
         assert set(journal.done()) == {"b"} and journal.done()["b"].interview_url == "u"
         assert journal.in_flight() == {"a"}
 

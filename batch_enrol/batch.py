@@ -148,7 +148,7 @@ def run_many(
                 batch.skipped.append(path)
                 continue
             result = asyncio.run(
-                run_async(path, settings, out=target, journal=journal, fresh=fresh, force=force)
+                run_async(path, settings, out=target, journal=journal, fresh=fresh, force=force, checksum=checksum or None)
             )
         except BatchEnrolError as exc:
             if not many:

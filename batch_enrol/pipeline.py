@@ -29,7 +29,7 @@ from .errors import ConfigError, InputFileError, OutputError
 from .files import sha256_of
 from .journal import Journal
 from .loader import load
-from .models import ExitCode, Outcome, Status, Table
+from .models import FAILURES, ExitCode, Outcome, Status, Table
 from .progress import Progress
 from .reports import RowInfo, Summary
 from .sandbox import DEFAULT_TOKEN, Sandbox
@@ -202,8 +202,9 @@ async def run_async(
     fresh: bool = False,
     force: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
+    checksum: str | None = None,
 ) -> RunResult:
-    """The body of ``run``: one input, no reports."""
+    """The body of ``run``: one input, no reports. ``checksum``: the input's SHA-256, if known."""
     started_at, clock = datetime.now(UTC), time.monotonic()
     path = Path(path)
     out = resolve_output(path, out)
@@ -226,7 +227,7 @@ async def run_async(
     to_send = [c for c in checked.rows if c.candidate is not None]
     _preflight_token(token, len(to_send), settings, warnings)
 
-    checksum = sha256_of(path)
+    checksum = checksum or sha256_of(path)
     with Journal(journal_file) as jrnl:
         previous = jrnl.get_meta("input_sha256")
         if previous and previous != checksum:
@@ -323,9 +324,9 @@ def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport 
 
 #: --fail-on: which statuses make a run exit 1 (each level includes those after it).
 FAIL_ON = {
-    "reject": frozenset({Status.AI_REJECT, Status.RECRUITER_REJECT, Status.INVALID, Status.ERROR, Status.NOT_SENT}),
-    "invalid": frozenset({Status.INVALID, Status.ERROR, Status.NOT_SENT}),
-    "error": frozenset({Status.ERROR, Status.NOT_SENT}),
+    "reject": FAILURES | {Status.AI_REJECT, Status.RECRUITER_REJECT},
+    "invalid": FAILURES,
+    "error": FAILURES - {Status.INVALID},
     "never": frozenset(),
 }
 

@@ -44,9 +44,6 @@ from . import data
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
 RESULTS = HERE / "results"
-FIELDS = ["candidate_name", "candidate_email", "candidate_country_code", "candidate_resume", "position_name",
-          "position_location", "position_country_code", "mojito_language_code"]  # fmt: skip
-
 
 # --- the sandbox in its own process ------------------------------------------------------------
 
@@ -73,17 +70,6 @@ def stats(url: str) -> dict:
 
 
 # --- inputs ------------------------------------------------------------------------------------
-
-
-def api_csv(path: Path, n: int, positions: int = 4) -> Path:
-    """n rows with the API's own field names, so every tool reads the same file."""
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(FIELDS)
-        for i in range(n):
-            writer.writerow([f"Candidate {i}", f"c{i}@example.org", "SK", f"Resume of candidate {i}. " * 20,
-                             f"Position {i % positions}", "Bratislava", "SK", "en"])  # fmt: skip
-    return path
 
 
 def jobs_from(path: Path) -> list[Job]:
@@ -123,7 +109,7 @@ def throughput(levels: list[int], rate: float, latency: float, seconds: float) -
         ceiling = min(rate, concurrency / latency)
         n = max(20, round(ceiling * seconds))
         with tempfile.TemporaryDirectory() as tmp, sandbox(latency) as url:
-            result = dispatch(url, jobs_from(api_csv(Path(tmp) / "in.csv", n)), concurrency, rate)
+            result = dispatch(url, jobs_from(data.api_csv(Path(tmp) / "in.csv", n)), concurrency, rate)
             server = stats(url)
         achieved = result["rows"] / result["wall_s"]
         rows.append({"concurrency": concurrency, "rate": rate, "latency_s": latency, "ceiling_per_s": round(ceiling, 2),
@@ -164,7 +150,7 @@ def newman_binary(install: bool) -> Path | None:
 
 def newman(binary: Path, url: str, path: Path) -> float:
     """Postman's runner with the CSV as iteration data: one request per row, in sequence."""
-    body = {field: f"{{{{{field}}}}}" for field in FIELDS}
+    body = {field: f"{{{{{field}}}}}" for field in data.API_FIELDS}
     collection = {
         "info": {"name": "enrol", "schema": "https://schema.getpostman.com/json/collection/v2.1.0/collection.json"},
         "item": [{"name": "enrol", "request": {
@@ -184,7 +170,7 @@ def newman(binary: Path, url: str, path: Path) -> float:
 def peers(rows: int, latency: float, concurrency: int, rate: float, install_newman: bool) -> dict:
     out: dict[str, object] = {"rows": rows, "latency_s": latency, "concurrency": concurrency, "rate": rate}
     with tempfile.TemporaryDirectory() as tmp:
-        path = api_csv(Path(tmp) / "in.csv", rows)
+        path = data.api_csv(Path(tmp) / "in.csv", rows)
         with sandbox(latency) as url:
             out["batch_enrol_s"] = dispatch(url, jobs_from(path), concurrency, rate)["wall_s"]
             assert stats(url)["enrolments"] == rows
@@ -235,7 +221,7 @@ def scale(sizes: list[int]) -> list[dict]:
 
 def overhead(rows: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp, sandbox(0.0) as url:
-        jobs = jobs_from(api_csv(Path(tmp) / "in.csv", rows))
+        jobs = jobs_from(data.api_csv(Path(tmp) / "in.csv", rows))
         result = dispatch(url, jobs, concurrency=16, rate=100_000, journal=Path(tmp) / "journal.sqlite")
     per_1000 = result["cpu_s"] / rows * 1000
     print(f"  {rows} rows at zero latency: {result['cpu_s']:.2f} CPU s, {per_1000:.3f} CPU s per 1,000 rows "

@@ -8,6 +8,9 @@ from pathlib import Path
 
 import openpyxl
 
+#: The fields a minimal request needs, as headers: every tool (batch-enrol, the peers) reads the same file.
+API_FIELDS = ["candidate_name", "candidate_email", "candidate_country_code", "candidate_resume", "position_name",
+              "position_location", "position_country_code", "mojito_language_code"]  # fmt: skip
 HEADERS = ["Candidate ID", "Full name", "E-mail address", "Country", "CV", "Position", "Location",
            "Position country", "Language", "LinkedIn", "Attempts", "Notes"]  # fmt: skip
 WORDS = ("customer support sales python sql excel logistics warehouse shift lead analyst english german "
@@ -42,4 +45,15 @@ def write_xlsx(path: Path, data: list[list[str]]) -> Path:
     for row in data:
         sheet.append(row)
     workbook.save(path)
+    return path
+
+
+def api_csv(path: Path, n: int, positions: int = 4) -> Path:
+    """n rows with the API's own field names, so every tool reads the same file."""
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(API_FIELDS)
+        for i in range(n):
+            writer.writerow([f"Candidate {i}", f"c{i}@example.org", "SK", f"Resume of candidate {i}. " * 20,
+                             f"Position {i % positions}", "Bratislava", "SK", "en"])  # fmt: skip
     return path

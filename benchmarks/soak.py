@@ -24,10 +24,9 @@ from pathlib import Path
 
 from batch_enrol.sandbox import DEFAULT_TOKEN, Faults, Sandbox, serve_in_thread
 
-RESULTS = Path(__file__).resolve().parent / "results"
-FIELDS = ["candidate_name", "candidate_email", "candidate_country_code", "candidate_resume", "position_name",
-          "position_location", "position_country_code", "mojito_language_code"]  # fmt: skip
+from . import data
 
+RESULTS = Path(__file__).resolve().parent / "results"
 
 def _cli(args: list[str], env: dict[str, str]) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "batch_enrol", *args], env=env,
@@ -39,13 +38,7 @@ def soak(rows: int = 5000, kills: int = 3, fault_rate: float = 0.2, seed: int = 
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(folder or tmp)
-        source = work / "soak.csv"
-        with open(source, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(FIELDS)
-            for i in range(rows):
-                writer.writerow([f"Candidate {i}", f"c{i}@example.org", "SK", f"Resume {i}", f"Position {i % positions}",
-                                 "Bratislava", "SK", "en"])  # fmt: skip
+        source = data.api_csv(work / "soak.csv", rows, positions)
         sandbox = Sandbox(Faults.mixed(fault_rate, latency=0.01, latency_jitter=0.005, seed=seed))
         started = time.monotonic()
         with serve_in_thread(sandbox) as url:

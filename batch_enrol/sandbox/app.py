@@ -125,6 +125,15 @@ class _Dropped(httpx.ReadError):
         super().__init__("connection dropped by the sandbox")
 
 
+@dataclass(slots=True)
+class _Seen:
+    """What the ledger notes of one request while it is answered."""
+
+    email: str = ""
+    fault: str = ""
+    status: int = 0
+
+
 class Sandbox:
     """One simulated API: ``sandbox.app`` is the ASGI app, ``sandbox.ledger`` what happened."""
 
@@ -190,23 +199,22 @@ class Sandbox:
         with self.ledger.lock:
             self.ledger.in_flight += 1
             self.ledger.max_in_flight = max(self.ledger.max_in_flight, self.ledger.in_flight)
-        seen = {"email": "", "fault": "", "status": 0}
+        seen = _Seen()
         try:
             response = await self._handle(request, started, seen)
-            seen["status"] = response.status_code
+            seen.status = response.status_code
             return response
         except _Dropped:
-            seen["fault"] = "drop_after"
+            seen.fault = "drop_after"
             raise
         finally:
             with self.ledger.lock:
                 self.ledger.in_flight -= 1
                 self.ledger.requests.append(
-                    RequestRecord(started, time.monotonic(), str(seen["email"]), int(seen["status"]),
-                                  request.headers.get("idempotency-key", ""), str(seen["fault"]))  # fmt: skip
+                    RequestRecord(started, time.monotonic(), seen.email, seen.status, request.headers.get("idempotency-key", ""), seen.fault)
                 )
 
-    async def _handle(self, request: Request, started: float, seen: dict[str, object]) -> JSONResponse:
+    async def _handle(self, request: Request, started: float, seen: _Seen) -> JSONResponse:
         """Answer one request; note the candidate's email and any injected fault in ``seen``."""
         faults = self.faults
         auth = request.headers.get("authorization", "")
@@ -214,7 +222,7 @@ class Sandbox:
         if token == self.token:
             self._calls_with_primary += 1
             if faults.token_expires_after is not None and self._calls_with_primary > faults.token_expires_after:
-                seen["fault"] = "token_expired"
+                seen.fault = "token_expired"
                 return _error(401, "JWT expired")
         elif token not in self.extra_tokens:
             return _error(401, "Invalid or missing access token")
@@ -224,7 +232,7 @@ class Sandbox:
             while self._recent and self._recent[0] < started - 1.0:
                 self._recent.popleft()
             if len(self._recent) > faults.throttle_above:
-                seen["fault"] = "429"
+                seen.fault = "429"
                 return _error(429, "Too many requests", headers={"Retry-After": faults.retry_after})
 
         try:
@@ -234,7 +242,7 @@ class Sandbox:
         if not isinstance(payload, dict):
             return _error(422, "Body must be a JSON object")
         email = str(payload.get("candidate_email", ""))
-        seen["email"] = email
+        seen.email = email
         try:
             candidate = Candidate.model_validate(payload)
         except ValidationError as exc:
@@ -251,20 +259,20 @@ class Sandbox:
         ):
             if roll < rate:
                 headers = {"Retry-After": faults.retry_after} if code == 503 else None
-                seen["fault"] = kind
+                seen.fault = kind
                 return _error(code, f"Simulated platform failure {code}", headers=headers)
             roll -= rate
 
         if candidate.position_def_set_id and candidate.position_def_set_id not in self.ledger.positions:
             return _error(404, "position_def_set_id not found", name="position_def_set_id")
         if faults.credits is not None and self._enrolled >= faults.credits:
-            seen["fault"] = "402"
+            seen.fault = "402"
             return _error(402, "No interview credits left on this account")
         position = await self._resolve_position(candidate)
         body = self._enrol(candidate, position)
 
         if roll < faults.rate_504_after:
-            seen["fault"] = "504_after"
+            seen.fault = "504_after"
             return _error(504, "Gateway Timeout")
         roll -= faults.rate_504_after
         if roll < faults.rate_drop_after:

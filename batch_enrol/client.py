@@ -135,7 +135,8 @@ class Client:
                 self._url, json=candidate.body(), headers={"Idempotency-Key": idempotency_key}
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise CallError(f"could not connect ({type(exc).__name__})", reached_server=False) from None
+            where = f"{self._url.host}:{self._url.port}" if self._url.port else self._url.host
+            raise CallError(f"could not connect to {where} ({type(exc).__name__})", reached_server=False) from None
         except httpx.TimeoutException as exc:
             raise CallError(f"no response in time ({type(exc).__name__})") from None
         except httpx.TransportError as exc:

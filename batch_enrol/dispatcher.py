@@ -430,7 +430,8 @@ class Dispatcher:
         if exc.status is None or exc.status >= 500:
             self._failures_in_a_row += 1
             if self._failures_in_a_row >= self.policy.breaker_threshold:
-                log.warning("%d failures in a row: pausing all sending for %.0f s", self._failures_in_a_row, self._cooldown)
+                log.warning("%d failures in a row (the last: %s): pausing all sending for %.0f s",
+                            self._failures_in_a_row, exc, self._cooldown)  # fmt: skip
                 self._paused_until = max(self._paused_until, now + self._cooldown)
                 self._cooldown = min(self._cooldown * 2, BREAKER_MAX_COOLDOWN)
                 self._failures_in_a_row = 0

@@ -212,7 +212,7 @@ def test_the_token_never_appears_in_outcomes():
     assert all("could not connect" in o.reason for o in d.outcomes.values())
 
 
-def test_circuit_breaker_pauses_all_sending_after_failures_in_a_row():
+def test_circuit_breaker_pauses_all_sending_after_failures_in_a_row(caplog):
     starts = []
 
     def handler(request):
@@ -226,6 +226,7 @@ def test_circuit_breaker_pauses_all_sending_after_failures_in_a_row():
     assert len(starts) == 12
     assert gaps[4] >= 0.4 and gaps[9] >= 0.8  # after the 5th and 10th failure; the cool-down grows
     assert max(gaps[:4]) < 0.2
+    assert "5 failures in a row (the last: 503: down): pausing all sending" in caplog.text  # says why
 
 
 def test_give_up_when_nothing_succeeds_for_too_long():

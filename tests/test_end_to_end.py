@@ -110,4 +110,4 @@ def test_dead_server_gives_clear_errors_not_a_traceback(tmp_path):
     assert "Traceback" not in result.stderr
     rows = read_output(tmp_path / "file.enrolled.csv")
     assert [r["enrol_status"] for r in rows] == ["error", "error"]
-    assert all("could not connect" in r["enrol_reason"] for r in rows)
+    assert all("could not connect to 127.0.0.1:9 (ConnectError)" in r["enrol_reason"] for r in rows)  # says where

@@ -125,6 +125,12 @@ class _Dropped(httpx.ReadError):
         super().__init__("connection dropped by the sandbox")
 
 
+#: How long creating a new position leaves the door open to a concurrent create of the same one.
+#: The platform drafts the position's interview meanwhile (far longer); 10 ms proved too narrow
+#: to show the race reliably on a busy 2-core machine, where requests can arrive 15 ms apart.
+POSITION_RACE_S = 0.05
+
+
 @dataclass(slots=True)
 class _Seen:
     """What the ledger notes of one request while it is answered."""
@@ -303,7 +309,7 @@ class Sandbox:
         if found:
             return self.ledger.positions[found]
         if self.faults.position_race:
-            await asyncio.sleep(0.01)  # look-up and insert are not atomic on the platform
+            await asyncio.sleep(POSITION_RACE_S)  # look-up and insert are not atomic on the platform
         position = Position(
             id=str(uuid.UUID(int=self._rng.getrandbits(128), version=4)),
             key=key,

@@ -6,7 +6,6 @@ user's own column name, the value and what is wrong.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import typing
@@ -22,6 +21,7 @@ from pydantic import ValidationError
 
 from . import resumes
 from .columns import ColumnMap
+from .identity import enrolment_key
 from .models import Outcome, SourceRow, Status, Table
 from .schema import Candidate
 
@@ -347,32 +347,6 @@ class Validator:
             ctx = {**error.get("ctx", {}), "input": error.get("input")}
             message = template.format(**ctx) if template else f"{_quote(text)}: {error['msg']}"
             yield Problem(row, label, name, text, message)
-
-
-def position_key(candidate: Candidate) -> tuple[str, ...]:
-    """What identifies a candidate's position in this file (for duplicates and warm-up)."""
-    if candidate.position_def_set_id:
-        return ("id", candidate.position_def_set_id)
-    if candidate.position_external_id:
-        return ("external", candidate.position_external_id.casefold())
-    return (
-        "new",
-        (candidate.position_name or "").casefold(),
-        (candidate.position_location or "").casefold(),
-        candidate.position_country_code or "",
-        candidate.mojito_language_code or "",
-    )
-
-
-def enrolment_key(candidate: Candidate) -> tuple[str, ...]:
-    """One candidate for one position: what must be enrolled at most once."""
-    return (candidate.candidate_email, *position_key(candidate))
-
-
-def fingerprint(candidate: Candidate) -> str:
-    """A stable id of one normalised request, for the journal and the Idempotency-Key header."""
-    body = json.dumps(candidate.body(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:40]
 
 
 def check_table(

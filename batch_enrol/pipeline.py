@@ -99,7 +99,7 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
     columns = map_columns(table.headers, settings.mapping, settings.defaults)
     folders = [settings.resumes_dir] if settings.resumes_dir else []
     folders.append(path.parent)
-    rows = check_table(table, columns, defaults=settings.defaults, resume_folders=folders)
+    rows = check_table(table, columns, defaults=settings.defaults, cv_folders=folders)
     return CheckedFile(table, columns, rows)
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 import httpx
 
 from . import reports, writer
-from .client import Client
+from .client import Client, Timeouts
 from .columns import ColumnMap, map_columns
 from .control import RunControl
 from .dispatcher import Dispatcher, Job, Policy
@@ -308,7 +308,7 @@ def _policy(settings: Settings) -> Policy:
         concurrency=settings.concurrency,
         rate=settings.rate,
         max_attempts=settings.max_attempts,
-        give_up_after=settings.give_up_after,
+        give_up_after=settings.give_up_after * 60,  # minutes → seconds
         backoff_base=settings.backoff_base,
         min_throttle_wait=settings.min_throttle_wait,
     )
@@ -323,7 +323,7 @@ def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport 
     return Client(
         base_url,
         token,
-        timeouts=settings.timeouts,
+        timeouts=Timeouts(connect=settings.connect_timeout, read=settings.read_timeout, write=settings.write_timeout),
         transport=transport,
         verify=verify,
         lanes=settings.concurrency,

@@ -166,3 +166,10 @@ def test_a_bad_mapping_file_names_what_is_wrong(tmp_path):
         mapping.write_text(text)
         with pytest.raises(ConfigError, match=expected):
             Settings.load({"mapping_file": mapping}, env={}, dotenv=tmp_path / "x")
+
+
+def test_the_dispatcher_policy_gets_seconds_from_the_minutes_setting():
+    from batch_enrol.dispatcher import policy_from
+
+    policy = policy_from(Settings(give_up_after=2, concurrency=3))
+    assert policy.give_up_after == 120 and policy.concurrency == 3

@@ -24,10 +24,12 @@ import httpx
 from . import reports, writer
 from .client import Client
 from .columns import ColumnMap, map_columns
+from .control import RunControl
 from .cv_files import CvLimits
 from .dispatcher import Dispatcher, Job, Policy
 from .errors import ConfigError, InputFileError, OutputError
 from .files import sha256_of
+from .identity import fingerprint, position_key
 from .journal import Journal
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
@@ -36,7 +38,7 @@ from .redaction import check_token
 from .reports import RowInfo, Summary
 from .sandbox import DEFAULT_TOKEN, Sandbox
 from .settings import Settings
-from .validator import Checked, Problem, check_table, fingerprint, position_key
+from .validator import Checked, Problem, check_table
 
 log = logging.getLogger("batch_enrol")
 
@@ -205,8 +207,12 @@ async def run_async(
     force: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
     checksum: str | None = None,
+    control: RunControl | None = None,
 ) -> RunResult:
-    """The body of ``run``: one input, no reports. ``checksum``: the input's SHA-256, if known."""
+    """The body of ``run``: one input, no reports. ``checksum``: the input's SHA-256, if known.
+
+    ``control``: a RunControl to watch each outcome and stop the run from another thread.
+    """
     started_at, clock = datetime.now(UTC), time.monotonic()
     path = Path(path)
     out = resolve_output(path, out)
@@ -266,6 +272,8 @@ async def run_async(
             on_outcome=progress,
             known_positions=known_positions,
         )
+        if control is not None:
+            control.attach(dispatcher, len(jobs))
         checkpoint = asyncio.create_task(_checkpoints(checked.table, outcomes, dispatcher, out, settings))
         try:
             async with client, _interrupts(dispatcher):

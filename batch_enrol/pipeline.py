@@ -28,6 +28,7 @@ from .control import RunControl
 from .dispatcher import Dispatcher, Job, Policy
 from .errors import ConfigError, InputFileError, OutputError
 from .files import sha256_of
+from .identity import fingerprint, position_key
 from .journal import Journal
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
@@ -35,7 +36,7 @@ from .progress import Progress
 from .reports import RowInfo, Summary
 from .sandbox import DEFAULT_TOKEN, Sandbox
 from .settings import Settings
-from .validator import Checked, Problem, check_table, fingerprint, position_key
+from .validator import Checked, Problem, check_table
 
 log = logging.getLogger("batch_enrol")
 

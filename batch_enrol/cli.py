@@ -283,17 +283,10 @@ def ui(host: str, port: int, sandbox: bool, base_url: str | None, config: Path |
     password = Secret(os.environ.get(ENV_PASSWORD, ""))
     check_bind(host, password)  # before anything else: refuse an open network address without a password
     settings = build_settings({"config": config, "base_url": base_url, "quiet": True}, sandbox=sandbox)
-    transport = None
-    if sandbox:
-        import httpx
-
-        from .sandbox import Sandbox
-
-        transport = httpx.ASGITransport(app=Sandbox().app)
     extra = {"data_dir": data_dir} if data_dir else {}
     cfg = UiConfig(settings=settings, host=host, password=password, max_upload_bytes=int(max_upload_mb * 2**20), **extra)
     click.echo(f"batch-enrol: the app is at http://{host}:{port}/ (Ctrl-C to quit)" + (" · practice mode" if sandbox else ""))
-    serve(cfg, port=port, open_browser=not no_browser, transport=transport)
+    serve(cfg, port=port, open_browser=not no_browser)
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import re
 
 import pytest
@@ -9,9 +10,9 @@ import pytest
 from batch_enrol.models import RESULT_COLUMNS
 from batch_enrol.sandbox import DEFAULT_TOKEN, Faults
 from batch_enrol.settings import Settings
-from batch_enrol.ui import UiConfig
-from tests.conftest import HEADERS, candidate_rows, read_output, write_xlsx
-from tests.ui_helpers import chromium, serve_ui, upload
+from batch_enrol.ui import UiConfig, serve_in_thread
+from tests.conftest import HEADERS, ROOT, candidate_rows, read_output, write_xlsx
+from tests.ui_helpers import chromium, upload
 
 
 @pytest.fixture
@@ -24,7 +25,7 @@ def app_for(tmp_path, monkeypatch):
 
     def start(served, **settings):
         config = UiConfig(settings=Settings(base_url=served.url, progress="none", **settings), data_dir=tmp_path / "data")
-        context = serve_ui(config)
+        context = serve_in_thread(config)
         stack.append(context)
         return context.__enter__()
 
@@ -113,3 +114,14 @@ def test_stop_mid_run_then_resume_from_the_runs_page(tmp_path, serve, app_for):
 
     _, enrolments, _ = served.ledger.snapshot()
     assert len(enrolments) == 40 and all(e.count == 1 for e in enrolments.values())
+
+
+def test_the_readme_screenshots_render_from_a_practice_run(tmp_path):
+    spec = importlib.util.spec_from_file_location("render_ui_screenshots", ROOT / "scripts" / "render_ui_screenshots.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    shots = script.render(tmp_path)
+    assert [p.stem for p in shots] == list(script.STEPS)
+    for path in shots:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+        assert (ROOT / "docs" / "img" / path.name).exists()  # the README shows each one

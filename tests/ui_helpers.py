@@ -1,44 +1,18 @@
-"""The web app served on 127.0.0.1:<free port> in this process, and the OS's Chromium driven by Playwright."""
+"""The OS's Chromium driven by Playwright, and the steps a person takes in the web app."""
 
 from __future__ import annotations
 
 import contextlib
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
-import uvicorn
 from playwright.sync_api import Browser, sync_playwright
-
-from batch_enrol.ui import UiConfig, create_app
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]  # fmt: skip
-
-
-@contextlib.contextmanager
-def serve_ui(config: UiConfig, transport: httpx.AsyncBaseTransport | None = None) -> Iterator[tuple[str, object]]:
-    """Yield (base URL, app) of the web app served on a free loopback port; stop it afterwards."""
-    app = create_app(config, transport=transport)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the web app did not start")
-        time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
-    try:
-        yield f"http://127.0.0.1:{port}", app
-    finally:
-        server.should_exit = True
-        thread.join(10)
 
 
 @contextlib.contextmanager

@@ -4,7 +4,7 @@ A front end only: every step calls the library (loader, validator, pipeline, jou
 nothing in the library imports this package.
 """
 
-from .app import create_app, serve
+from .app import create_app, serve, serve_in_thread
 from .config import ENV_PASSWORD, UiConfig, check_bind
 
-__all__ = ["ENV_PASSWORD", "UiConfig", "check_bind", "create_app", "serve"]
+__all__ = ["ENV_PASSWORD", "UiConfig", "check_bind", "create_app", "serve", "serve_in_thread"]

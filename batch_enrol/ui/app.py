@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+import time
 import webbrowser
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,9 +88,14 @@ def ui_of(request: Request) -> Ui:
 
 
 def create_app(config: UiConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
-    """The app. ``transport``: where runs send (the sandbox's, for a demo); None = the real API over HTTPS."""
+    """The app. ``transport``: where runs send; None = the real API over HTTPS, or in practice mode
+    (``config.settings.sandbox``) a simulator kept for the app's lifetime."""
     from . import flow, sending
 
+    if config.settings.sandbox and transport is None:  # practice mode: one simulator for the app's lifetime
+        from ..sandbox import Sandbox
+
+        transport = httpx.ASGITransport(app=Sandbox().app)
     templates = Environment(loader=PackageLoader("batch_enrol.ui", "templates"), autoescape=select_autoescape(["html"]))
     store = Store(config.data_dir, max_unzipped_bytes=config.max_unzipped_bytes)
     ui = Ui(config, store, Runner(lambda: transport), templates)
@@ -103,6 +111,28 @@ def create_app(config: UiConfig, *, transport: httpx.AsyncBaseTransport | None =
     )
     app.state.ui = ui
     return app
+
+
+@contextlib.contextmanager
+def serve_in_thread(config: UiConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> Iterator[tuple[str, Starlette]]:
+    """Serve the app on 127.0.0.1:<free port> in a thread: yield (base URL, app); stop on exit (tests, scripts)."""
+    import uvicorn
+
+    app = create_app(config, transport=transport)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, name="batch-enrol-ui", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the web app did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}", app
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 def serve(config: UiConfig, *, port: int, open_browser: bool = True, transport: httpx.AsyncBaseTransport | None = None) -> None:

@@ -12,10 +12,10 @@ from starlette.routing import Route
 from .. import pipeline
 from ..columns import mapping_toml, match_header
 from ..errors import BatchEnrolError
+from ..identity import position_key
 from ..loader import load
 from ..models import Status
 from ..schema import FIELDS, REQUIRED
-from ..validator import position_key
 from ..writer import write_validation_report
 from .app import Ui, ui_of
 from .runner import run_settings
@@ -109,10 +109,11 @@ async def save_columns(request: Request) -> Response:
     run = ui.run_or_404(request)
     form = await read_form(request)
     sheet = str(form.get("sheet") or "") or None
-    if sheet != run.state.sheet:  # another sheet: its own columns
+    if sheet != (str(form.get("shown_sheet") or "") or None):  # another sheet chosen: show its columns first
         run.state.sheet, run.state.columns = sheet, {}
         run.save()
         return _go(f"/runs/{run.id}/columns")
+    run.state.sheet = sheet
     headers = form.getlist("header")
     chosen = form.getlist("field")
     run.state.columns = {str(h): str(f) for h, f in zip(headers, chosen, strict=False) if str(f) in ("", *FIELDS)}

@@ -22,6 +22,7 @@ from ..settings import Settings
 from .store import Run
 
 log = logging.getLogger("batch_enrol")
+SANDBOX_URL = "http://sandbox.local"
 
 
 def run_settings(base: Settings, run: Run, token_of: Callable[[], object]) -> Settings:
@@ -33,7 +34,9 @@ def run_settings(base: Settings, run: Run, token_of: Callable[[], object]) -> Se
         "resumes_dir": run.cv_dir if run.cv_dir.is_dir() else base.resumes_dir,
         "progress": "none",
     }
-    if not base.sandbox:
+    if base.sandbox:
+        changes["base_url"] = SANDBOX_URL  # the simulator's transport answers any host; this names it
+    else:
         changes["token"] = token_of()
     return base.replace(**changes)
 

@@ -25,7 +25,7 @@ from . import reports, writer
 from .client import Client
 from .columns import ColumnMap, map_columns
 from .control import RunControl
-from .dispatcher import Dispatcher, Job, Policy
+from .dispatcher import Dispatcher, Job, policy_from
 from .errors import ConfigError, InputFileError, OutputError
 from .files import sha256_of
 from .identity import fingerprint, position_key
@@ -264,7 +264,7 @@ async def run_async(
         progress = Progress(len(jobs), settings.progress)
         dispatcher = Dispatcher(
             client,
-            _policy(settings),
+            policy_from(settings),
             journal=jrnl,
             on_outcome=progress,
             known_positions=known_positions,
@@ -292,8 +292,8 @@ async def run_async(
         duration_s=time.monotonic() - clock,
         exit_code=int(exit_code),
         stop_reason=dispatcher.stop_reason,
-        calls=dispatcher.calls,
-        retries=dispatcher.retries,
+        calls=dispatcher.stats.calls,
+        retries=dispatcher.stats.retries,
         counts=per_status,
         by_position=per_position,
         settings=_public_settings(settings),
@@ -301,17 +301,6 @@ async def run_async(
     writer.write_output(checked.table, outcomes, out, summary)
     embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
     return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
-
-
-def _policy(settings: Settings) -> Policy:
-    return Policy(
-        concurrency=settings.concurrency,
-        rate=settings.rate,
-        max_attempts=settings.max_attempts,
-        give_up_after=settings.give_up_after,
-        backoff_base=settings.backoff_base,
-        min_throttle_wait=settings.min_throttle_wait,
-    )
 
 
 def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport | None) -> Client:

@@ -270,6 +270,33 @@ def template(path: Path, force: bool) -> int:
 
 
 @main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; any other than this computer's needs BATCH_ENROL_UI_PASSWORD.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0: any free port).")
+@click.option("--sandbox", is_flag=True, help="Send to the built-in simulator instead of the real API (a demo; no account needed).")
+@click.option("--base-url", help="API base URL (default: $JOBMOJITO_BASE_URL, else production).")
+@click.option("--config", type=click.Path(path_type=Path), help="TOML config file: settings and a [defaults] table.")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Private folder for uploads, results and journals (default: ~/.batch-enrol).")
+@click.option("--max-upload-mb", default=50.0, show_default=True, type=click.FloatRange(min=0.01), help="Largest upload (all its files together).")
+@click.option("--no-browser", is_flag=True, help="Do not open the browser.")
+@friendly
+def ui(host: str, port: int, sandbox: bool, base_url: str | None, config: Path | None, data_dir: Path | None,
+       max_upload_mb: float, no_browser: bool) -> int:  # fmt: skip
+    """Open the web app: upload a spreadsheet, check it, send it and download the results."""
+    from .settings import Secret
+    from .ui import ENV_PASSWORD, UiConfig, check_bind, serve
+
+    _setup_logging(False, False)
+    password = Secret(os.environ.get(ENV_PASSWORD, ""))
+    check_bind(host, password)  # before anything else: refuse an open network address without a password
+    settings = build_settings({"config": config, "base_url": base_url, "quiet": True}, sandbox=sandbox)
+    extra = {"data_dir": data_dir} if data_dir else {}
+    cfg = UiConfig(settings=settings, host=host, password=password, max_upload_bytes=int(max_upload_mb * 2**20), **extra)
+    click.echo(f"batch-enrol: the app is at http://{host}:{port}/ (Ctrl-C to quit)" + (" · practice mode" if sandbox else ""))
+    serve(cfg, port=port, open_browser=not no_browser)
+    return 0
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (loopback only by default).")
 @click.option("--port", default=8787, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--latency", default=0.0, type=click.FloatRange(min=0), help="Seconds each call takes.")

@@ -34,6 +34,7 @@ from pydantic import (
 
 from .columns import normalise_header
 from .errors import ConfigError
+from .redaction import check_token
 from .schema import FIELDS, PRODUCTION_BASE_URL
 
 ENV_PREFIX = "JOBMOJITO_"
@@ -72,7 +73,7 @@ def _secret(value: Any) -> Secret:
     if isinstance(value, Secret):
         return value
     if isinstance(value, str):
-        return Secret(value.strip())
+        return Secret(check_token(value.strip(), "the token"))
     raise ValueError("must be text")
 
 
@@ -133,7 +134,11 @@ class Settings(BaseModel):
     sheet: str | None = Field(None, description="Sheet to read (default: the first visible sheet with a header row).")
     mapping: dict[str, str] = Field(default_factory=dict, description="Your header → request field ('' = not sent).")
     defaults: dict[str, str] = Field(default_factory=dict, description="Request field → value for rows that leave it empty.")
-    resumes_dir: Path | None = Field(None, description="Folder holding resume files named in the resume column.")
+    resumes_dir: Path | None = Field(None, description="The one folder resume files named in the resume column are read from.")
+    max_resume_mb: float = Field(
+        2.0, gt=0, description="Most text a resume file may expand to, in MB.", json_schema_extra={"unit": "MB"}
+    )
+    max_resume_chars: int = Field(100_000, ge=1, description="Most characters kept from a resume file.")
     max_file_mb: float = Field(512.0, gt=0, description="Largest input file accepted, in MB.", json_schema_extra={"unit": "MB"})
     max_rows: int = Field(1_000_000, ge=1, description="Most data rows accepted.")
     max_cell_chars: int = Field(1_000_000, ge=1, description="Longest cell accepted, in characters.")
@@ -159,6 +164,11 @@ class Settings(BaseModel):
     def max_file_bytes(self) -> int:
         """``max_file_mb`` in bytes."""
         return int(self.max_file_mb * MB)
+
+    @property
+    def max_resume_bytes(self) -> int:
+        """``max_resume_mb`` in bytes (decompressed bytes read from one resume file)."""
+        return int(self.max_resume_mb * MB)
 
     @field_validator("base_url", mode="after")
     @classmethod
@@ -226,6 +236,8 @@ class Settings(BaseModel):
         if extra.get("set"):
             flags["defaults"] = {**values.get("defaults", {}), **parse_assignments(extra["set"])}
         _layer(values, origins, flags, lambda k: f"--{k.replace('_', '-')}")
+        if isinstance(values.get("token"), str):
+            values["token"] = check_token(values["token"].strip(), origins["token"])
         unknown = sorted(set(values) - set(cls.model_fields))
         if unknown:
             raise ConfigError(
@@ -353,8 +365,9 @@ def read_dotenv(path: Path) -> dict[str, str]:
 
 
 def read_token_file(path: Path) -> Secret:
-    """The API token held in a file (surrounding whitespace dropped)."""
+    """The API token held in a file (surrounding whitespace dropped); ConfigError if malformed."""
     try:
-        return Secret(Path(path).read_text("utf-8").strip())
+        text = Path(path).read_text("utf-8", errors="replace").strip()
     except OSError as exc:
         raise ConfigError(f"cannot read the token file {path}: {exc.strerror}") from None
+    return Secret(check_token(text, f"the token file {path}"))

@@ -170,6 +170,10 @@ class Settings(BaseModel):
         """``max_resume_mb`` in bytes (decompressed bytes read from one resume file)."""
         return int(self.max_resume_mb * MB)
 
+    def replace(self, **changes: Any) -> Settings:
+        """A validated copy with ``changes`` applied (ConfigError for a bad value)."""
+        return type(self)(**{**{name: getattr(self, name) for name in type(self).model_fields}, **changes})
+
     @field_validator("base_url", mode="after")
     @classmethod
     def _base_url(cls, value: str, info: ValidationInfo) -> str:
@@ -371,3 +375,13 @@ def read_token_file(path: Path) -> Secret:
     except OSError as exc:
         raise ConfigError(f"cannot read the token file {path}: {exc.strerror}") from None
     return Secret(check_token(text, f"the token file {path}"))
+
+
+def token_from(env: Mapping[str, str], token_file: Path | None, cwd: Path) -> Secret:
+    """The API token alone: ``token_file``, else ``JOBMOJITO_TOKEN`` in ``env``, else in ``cwd/.env``."""
+    if token_file is not None:
+        return read_token_file(token_file)
+    for source, where in ((env, ENV_TOKEN), (read_dotenv(cwd / ".env"), f"{ENV_TOKEN} in {cwd / '.env'}")):
+        if source.get(ENV_TOKEN, "").strip():
+            return Secret(check_token(source[ENV_TOKEN].strip(), where))
+    return Secret("")

@@ -173,3 +173,20 @@ def test_the_dispatcher_policy_gets_seconds_from_the_minutes_setting():
 
     policy = policy_from(Settings(give_up_after=2, concurrency=3))
     assert policy.give_up_after == 120 and policy.concurrency == 3
+
+
+def test_replace_is_a_validated_copy():
+    base = Settings(sandbox=True, rate=2)
+    assert base.replace(concurrency=3) == Settings(sandbox=True, rate=2, concurrency=3)
+    with pytest.raises(ConfigError, match="concurrency"):
+        base.replace(concurrency=0)
+
+
+def test_token_from_file_then_environment_then_dotenv(tmp_path):
+    from batch_enrol.settings import token_from
+
+    (tmp_path / ".env").write_text("JOBMOJITO_TOKEN=from-dotenv\n")
+    assert token_from({}, None, tmp_path).get() == "from-dotenv"
+    assert token_from({"JOBMOJITO_TOKEN": "from-env"}, None, tmp_path).get() == "from-env"
+    with pytest.raises(ConfigError, match="malformed"):
+        token_from({"JOBMOJITO_TOKEN": "two words"}, None, tmp_path)

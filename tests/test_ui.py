@@ -153,3 +153,23 @@ def test_the_app_depends_on_the_library_never_the_reverse():
     for path in app:
         for module in imports_of(path):
             assert not module.startswith(banned), f"{path.name} imports {module}"
+
+
+def test_column_choices_saved_one_week_are_used_the_next(tmp_path):
+    browser = client(tmp_path)
+    first = uploaded(browser)
+    page = browser.get(f"/runs/{first}/columns").text
+    headers = re.findall(r'name="header" value="([^"]*)"', page)
+    fields = ["" if h == "LinkedIn" else ("position_description" if h == "Recruiter notes" else None) for h in headers]
+    chosen = [f if f is not None else re.search(rf'value="{re.escape(h)}">.*?<option value="(\w+)" selected', page, re.S).group(1)
+              for h, f in zip(headers, fields, strict=True)]  # fmt: skip
+    form = {"csrf_token": csrf_of(page), "sheet": "Candidates", "shown_sheet": "Candidates", "header": headers, "field": chosen}
+    assert browser.post(f"/runs/{first}/columns", data=form, follow_redirects=False).status_code == 303
+    saved = browser.get(f"/runs/{first}/mapping.toml").text
+    assert '"LinkedIn" = ""' in saved and '"Recruiter notes" = "position_description"' in saved
+
+    second = uploaded(browser)
+    token = csrf_of(browser.get(f"/runs/{second}/columns").text)
+    browser.post(f"/runs/{second}/mapping", data={"csrf_token": token}, files={"mapping": ("mapping.toml", saved.encode())})
+    state = browser.app.state.ui.store.get(second).state
+    assert state.columns["LinkedIn"] == "" and state.columns["Recruiter notes"] == "position_description"

@@ -125,3 +125,21 @@ def test_the_readme_screenshots_render_from_a_practice_run(tmp_path):
     for path in shots:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
         assert (ROOT / "docs" / "img" / path.name).exists()  # the README shows each one
+
+
+def test_a_bad_cell_fixed_in_the_page_makes_the_row_ready(tmp_path, serve, app_for):
+    served = serve()
+    rows = candidate_rows(4)
+    rows[2][7] = "Klingon"  # language of row 4
+    sheet = write_xlsx(tmp_path / "fix me.xlsx", rows)
+    base, _ = app_for(served)
+    with chromium() as browser:
+        page = browser.new_page()
+        upload(page, base, sheet)
+        page.get_by_role("button", name="Save and check the rows").click()
+        assert "3 ready to send, 1 need a fix" in page.locator(".verdict").inner_text()
+        page.get_by_label("New value for row 4, Language").fill("de")
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_load_state()
+        assert "4 rows: 4 ready to send" in page.locator(".verdict").inner_text()
+        assert page.locator("table.problems").count() == 0

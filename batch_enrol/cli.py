@@ -298,8 +298,8 @@ def ui(host: str, port: int, sandbox: bool, base_url: str | None, config: Path |
     settings = build_settings({"config": config, "base_url": base_url, "quiet": True}, sandbox=sandbox)
     extra = {"data_dir": data_dir} if data_dir else {}
     cfg = UiConfig(settings=settings, host=host, password=password, max_upload_bytes=int(max_upload_mb * 2**20), **extra)
-    click.echo(f"batch-enrol: the app is at http://{host}:{port}/ (Ctrl-C to quit)" + (" · practice mode" if sandbox else ""))
-    serve(cfg, port=port, open_browser=not no_browser)
+    mode = " · practice mode: nothing reaches JobMojito" if sandbox else ""
+    serve(cfg, port=port, open_browser=not no_browser, on_ready=lambda url: click.echo(f"batch-enrol: the app is at {url} (Ctrl-C to quit){mode}"))
     return 0
 
 

@@ -16,7 +16,9 @@ import click
 from . import __version__, pipeline
 from .batch import run_many
 from .client import Timeouts
-from .columns import load_mapping_file, normalise_header
+from .columns import load_mapping_file, load_value_maps, normalise_header
+from .csv_input import DELIMITER_NAMES
+from .encodings import display_name
 from .errors import BatchEnrolError, ConfigError, OutputError
 from .models import ExitCode
 from .reports import console_table
@@ -79,6 +81,9 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("--max-rows", type=click.IntRange(min=1), help="Most data rows accepted (default 1,000,000)."),
         click.option("--max-cell-chars", type=click.IntRange(min=1), help="Longest cell accepted (default 1,000,000)."),
         click.option("--max-columns", type=click.IntRange(min=1), help="Most columns accepted (default 1,000)."),
+        click.option("--encoding", help="CSV only: the file's encoding, e.g. windows-1250 (default: detected)."),
+        click.option("--delimiter", help="CSV only: the delimiter, e.g. ';' or tab (default: detected)."),
+        click.option("--min-resume-chars", type=click.IntRange(min=0), help="Shortest resume text accepted, in characters (default 15)."),
         click.option("-v", "--verbose", is_flag=True, help="More detail (never tokens or resumes)."),
         click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors."),
     ]
@@ -129,6 +134,10 @@ def build_settings(opts: dict[str, Any], *, sandbox: bool = True, env: dict[str,
             max_rows=int(pick("max_rows", 1_000_000)),
             max_cell_chars=int(pick("max_cell_chars", 1_000_000)),
             max_columns=int(pick("max_columns", 1_000)),
+            encoding=pick("encoding", None),
+            delimiter=pick("delimiter", None),
+            min_resume_chars=int(pick("min_resume_chars", 15)),
+            value_maps=load_value_maps(opts["mapping"]) if opts.get("mapping") else {},
             progress="none" if opts.get("quiet") else "auto",
             fail_on=str(pick("fail_on", "invalid")),
             verbose=bool(opts.get("verbose")),
@@ -239,6 +248,10 @@ def validate(input: Path, report: Path | None, **opts: Any) -> int:
     bad = sum(1 for c in checked.rows if c.problems)
     if checked.columns.unmapped and not opts["quiet"]:
         click.echo(f"columns not sent (kept in the output as they are): {', '.join(checked.columns.unmapped)}")
+    table = checked.table
+    if table.format == "csv" and table.encoding and not opts["quiet"]:
+        delimiter = DELIMITER_NAMES.get(table.delimiter or ",", repr(table.delimiter))
+        click.echo(f"read as {display_name(table.encoding)}{' with a BOM' if table.bom else ''}, {delimiter}-separated")
     click.echo(f"{rows} rows: {rows - bad - len(duplicates)} valid, {bad} invalid, {len(duplicates)} duplicate")
     if report is not None:
         if report.resolve() == Path(input).resolve():

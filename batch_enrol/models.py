@@ -84,6 +84,7 @@ class Table:
     bom: bool = False  #: CSV only: the file started with a byte-order mark
     first_column: int = 1  #: 1-based column of the first header cell (Excel only)
     sheet_names: tuple[str, ...] = ()  #: every sheet of the workbook (Excel only)
+    blank_formulas: frozenset[tuple[int, int]] = frozenset()  #: (row, column), 1-based: formulas with no saved value
 
     def values(self, row: SourceRow) -> dict[str, str]:
         """Cells of one row by their original header (later duplicates of a header are dropped)."""

@@ -26,6 +26,7 @@ from .client import Client
 from .columns import ColumnMap, map_columns
 from .control import RunControl
 from .dispatcher import Dispatcher, Job, Policy
+from .encodings import display_name
 from .errors import ConfigError, InputFileError, OutputError
 from .files import sha256_of
 from .identity import fingerprint, position_key
@@ -91,6 +92,8 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
         max_rows=settings.max_rows,
         max_cell_chars=settings.max_cell_chars,
         max_columns=settings.max_columns,
+        encoding=settings.encoding,
+        delimiter=settings.delimiter,
     )
     if not table.rows:
         raise InputFileError(
@@ -100,7 +103,10 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
     columns = map_columns(table.headers, settings.mapping, settings.defaults)
     folders = [settings.resumes_dir] if settings.resumes_dir else []
     folders.append(path.parent)
-    rows = check_table(table, columns, defaults=settings.defaults, cv_folders=folders)
+    rows = check_table(
+        table, columns, defaults=settings.defaults, cv_folders=folders,
+        value_maps=settings.value_maps, min_resume_chars=settings.min_resume_chars,
+    )  # fmt: skip
     return CheckedFile(table, columns, rows)
 
 
@@ -297,6 +303,7 @@ async def run_async(
         counts=per_status,
         by_position=per_position,
         settings=_public_settings(settings),
+        input_encoding=display_name(checked.table.encoding) if checked.table.encoding else "",
     )
     writer.write_output(checked.table, outcomes, out, summary)
     embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)

@@ -63,6 +63,10 @@ class Settings:
     max_rows: int = 1_000_000
     max_cell_chars: int = 1_000_000
     max_columns: int = 1_000
+    encoding: str | None = None  #: CSV only: force this encoding (default: detected)
+    delimiter: str | None = None  #: CSV only: force this delimiter (default: detected)
+    min_resume_chars: int = 15  #: a resume text shorter than this is refused as too short
+    value_maps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  #: field → {value as written: value to use}
     checkpoint_every: float = 30.0
     progress: str = "auto"  #: auto, bar, log or none
     fail_on: str = "invalid"  #: reject, invalid, error or never (see pipeline.FAIL_ON)

@@ -19,6 +19,7 @@ from .fields import ENUMS, KINDS, LONG_TEXT, Bad, normalise
 from .identity import enrolment_key
 from .models import Outcome, SourceRow, Status, Table
 from .places import quote
+from .resume_quality import MIN_RESUME_CHARS, resume_quality
 from .schema import Candidate
 
 __all__ = ["ENUMS", "KINDS", "Checked", "Problem", "Validator", "check_table", "normalise"]
@@ -60,6 +61,8 @@ _PYDANTIC_MESSAGES = {
 }
 
 
+FORMULA_MESSAGE = "a formula with no saved value: open and save the file in Excel or LibreOffice"
+
 #: Fields whose values differ on (nearly) every row: not worth remembering.
 UNIQUE = LONG_TEXT | {"candidate_name", "candidate_email", "candidate_linkedin_url", "candidate_external_id", "custom_scoring"}
 
@@ -83,10 +86,15 @@ class Validator:
         *,
         defaults: Mapping[str, str] | None = None,
         cv_folders: Iterable[Path] = (),
+        value_maps: Mapping[str, Mapping[str, str]] | None = None,
+        min_resume_chars: int = MIN_RESUME_CHARS,
     ) -> None:
         self.columns = columns
         self.defaults = {k: v for k, v in (defaults or {}).items() if v is not None and str(v).strip()}
         self.cv_folders = list(cv_folders)
+        self.value_maps = value_maps or {}
+        self.min_resume_chars = min_resume_chars
+        self.blank_formulas: frozenset[tuple[int, int]] = frozenset()  #: (row, column) 1-based, from the Table
 
     def _source(self, row: SourceRow) -> dict[str, tuple[str, str]]:
         """field → (column label for messages, raw text), row values first, then defaults."""
@@ -95,6 +103,11 @@ class Validator:
             text = row.cells[index] if index < len(row.cells) else ""
             if text.strip():
                 out[name] = (self.columns.headers[index], text)
+        if "candidate_name" not in out and self.columns.name_parts:
+            parts = [row.cells[i].strip() for i in self.columns.name_parts if i < len(row.cells)]
+            if any(parts):
+                label = " + ".join(self.columns.headers[i] for i in self.columns.name_parts)
+                out["candidate_name"] = (label, " ".join(p for p in parts if p))
         for name, text in self.defaults.items():
             if name not in out:
                 out[name] = (f"{name} (default)", str(text))
@@ -103,12 +116,18 @@ class Validator:
     def check(self, row: SourceRow) -> Candidate | list[Problem]:
         values: dict[str, object] = {}
         labels: dict[str, tuple[str, str]] = {}
-        problems: list[Problem] = []
+        problems: list[Problem] = [
+            Problem(row.row, self.columns.headers[index], name, "", FORMULA_MESSAGE)
+            for name, index in self.columns.fields.items()
+            if (row.row, index + 1) in self.blank_formulas
+        ]
         for name, (label, text) in self._source(row).items():
             labels[name] = (label, text)
+            if name in self.value_maps:
+                text = self.value_maps[name].get(text.strip().casefold(), text)
             try:
-                if name == "candidate_resume" and cv_files.looks_like_file(text.strip()):
-                    values[name] = cv_files.read_text(cv_files.find(text.strip(), self.cv_folders))
+                if name == "candidate_resume":
+                    values[name] = self._resume(text.strip())
                 elif name in UNIQUE:
                     values[name] = normalise(name, text)
                 else:
@@ -126,6 +145,13 @@ class Validator:
             if not problems:
                 return candidate
         return sorted(problems, key=lambda p: self._order(p.field))
+
+    def _resume(self, text: str) -> str:
+        """The resume's text: read from the file it names, or checked to be a resume at all."""
+        if cv_files.looks_like_file(text):
+            return cv_files.read_text(cv_files.find(text, self.cv_folders))
+        resume_quality(text, self.min_resume_chars, self.cv_folders)
+        return text
 
     def _order(self, name: str) -> int:
         index = self.columns.fields.get(name)
@@ -162,9 +188,14 @@ def check_table(
     *,
     defaults: Mapping[str, str] | None = None,
     cv_folders: Iterable[Path] = (),
+    value_maps: Mapping[str, Mapping[str, str]] | None = None,
+    min_resume_chars: int = MIN_RESUME_CHARS,
 ) -> list[Checked]:
     """Validate every data row; later rows repeating an email for the same position are duplicates."""
-    validator = Validator(columns, defaults=defaults, cv_folders=cv_folders)
+    validator = Validator(
+        columns, defaults=defaults, cv_folders=cv_folders, value_maps=value_maps, min_resume_chars=min_resume_chars
+    )
+    validator.blank_formulas = table.blank_formulas
     first_seen: dict[tuple[str, ...], int] = {}
     checked: list[Checked] = []
     for source in table.rows:

@@ -25,7 +25,8 @@ from . import reports, writer
 from .client import Client
 from .columns import ColumnMap, map_columns
 from .control import RunControl
-from .dispatcher import Dispatcher, Job, Policy
+from .cv_files import CvLimits
+from .dispatcher import Dispatcher, Job, policy_from
 from .encodings import display_name
 from .errors import ConfigError, InputFileError, OutputError
 from .files import sha256_of
@@ -34,6 +35,7 @@ from .journal import Journal
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
 from .progress import Progress
+from .redaction import check_token
 from .reports import RowInfo, Summary
 from .sandbox import DEFAULT_TOKEN, Sandbox
 from .settings import Settings
@@ -101,10 +103,10 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
             hint="is it the right file, or the right sheet (--sheet)?",
         )
     columns = map_columns(table.headers, settings.mapping, settings.defaults)
-    folders = [settings.resumes_dir] if settings.resumes_dir else []
-    folders.append(path.parent)
+    folders = [settings.resumes_dir or path.parent]  # the one folder resume files are read from
+    limits = CvLimits(max_bytes=settings.max_resume_bytes, max_chars=settings.max_resume_chars)
     rows = check_table(
-        table, columns, defaults=settings.defaults, cv_folders=folders,
+        table, columns, defaults=settings.defaults, cv_folders=folders, cv_limits=limits,
         value_maps=settings.value_maps, min_resume_chars=settings.min_resume_chars,
     )  # fmt: skip
     return CheckedFile(table, columns, rows)
@@ -236,6 +238,7 @@ async def run_async(
             "no API token: set JOBMOJITO_TOKEN (or use --token-file, or --sandbox to try it locally)",
             hint="the token is the Supabase access token of your JobMojito account",
         )
+    check_token(token, "the API token")
     to_send = [c for c in checked.rows if c.candidate is not None]
     _preflight_token(token, len(to_send), settings, warnings)
 
@@ -270,7 +273,7 @@ async def run_async(
         progress = Progress(len(jobs), settings.progress)
         dispatcher = Dispatcher(
             client,
-            _policy(settings),
+            policy_from(settings),
             journal=jrnl,
             on_outcome=progress,
             known_positions=known_positions,
@@ -298,8 +301,8 @@ async def run_async(
         duration_s=time.monotonic() - clock,
         exit_code=int(exit_code),
         stop_reason=dispatcher.stop_reason,
-        calls=dispatcher.calls,
-        retries=dispatcher.retries,
+        calls=dispatcher.stats.calls,
+        retries=dispatcher.stats.retries,
         counts=per_status,
         by_position=per_position,
         settings=_public_settings(settings),
@@ -308,17 +311,6 @@ async def run_async(
     writer.write_output(checked.table, outcomes, out, summary)
     embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
     return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
-
-
-def _policy(settings: Settings) -> Policy:
-    return Policy(
-        concurrency=settings.concurrency,
-        rate=settings.rate,
-        max_attempts=settings.max_attempts,
-        give_up_after=settings.give_up_after,
-        backoff_base=settings.backoff_base,
-        min_throttle_wait=settings.min_throttle_wait,
-    )
 
 
 def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport | None) -> Client:

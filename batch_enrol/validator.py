@@ -86,10 +86,12 @@ class Validator:
         *,
         defaults: Mapping[str, str] | None = None,
         cv_folders: Iterable[Path] = (),
+        cv_limits: cv_files.CvLimits = cv_files.DEFAULT_LIMITS,
         value_maps: Mapping[str, Mapping[str, str]] | None = None,
         min_resume_chars: int = MIN_RESUME_CHARS,
     ) -> None:
         self.columns = columns
+        self.cv_limits = cv_limits
         self.defaults = {k: v for k, v in (defaults or {}).items() if v is not None and str(v).strip()}
         self.cv_folders = list(cv_folders)
         self.value_maps = value_maps or {}
@@ -149,7 +151,7 @@ class Validator:
     def _resume(self, text: str) -> str:
         """The resume's text: read from the file it names, or checked to be a resume at all."""
         if cv_files.looks_like_file(text):
-            return cv_files.read_text(cv_files.find(text, self.cv_folders))
+            return cv_files.read_text(cv_files.find(text, self.cv_folders), self.cv_limits)
         resume_quality(text, self.min_resume_chars, self.cv_folders)
         return text
 
@@ -188,13 +190,15 @@ def check_table(
     *,
     defaults: Mapping[str, str] | None = None,
     cv_folders: Iterable[Path] = (),
+    cv_limits: cv_files.CvLimits = cv_files.DEFAULT_LIMITS,
     value_maps: Mapping[str, Mapping[str, str]] | None = None,
     min_resume_chars: int = MIN_RESUME_CHARS,
 ) -> list[Checked]:
     """Validate every data row; later rows repeating an email for the same position are duplicates."""
     validator = Validator(
-        columns, defaults=defaults, cv_folders=cv_folders, value_maps=value_maps, min_resume_chars=min_resume_chars
-    )
+        columns, defaults=defaults, cv_folders=cv_folders, cv_limits=cv_limits,
+        value_maps=value_maps, min_resume_chars=min_resume_chars,
+    )  # fmt: skip
     validator.blank_formulas = table.blank_formulas
     first_seen: dict[tuple[str, ...], int] = {}
     checked: list[Checked] = []

@@ -6,6 +6,7 @@ user's own column name, the value and what is wrong.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -22,7 +23,7 @@ from .places import quote
 from .resume_quality import MIN_RESUME_CHARS, resume_quality
 from .schema import Candidate
 
-__all__ = ["ENUMS", "KINDS", "Checked", "Problem", "Validator", "check_table", "normalise"]
+__all__ = ["ENUMS", "KINDS", "Checked", "Problem", "Validator", "check_table", "missing_columns", "normalise"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +156,17 @@ class Validator:
         resume_quality(text, self.min_resume_chars, self.cv_folders)
         return text
 
+    def loose_key(self, row: SourceRow) -> tuple[str, ...]:
+        """Email and position as written (case and spaces aside): duplicates among invalid rows too."""
+        source = {name: " ".join(text.split()).casefold() for name, (_, text) in self._source(row).items()}
+        email = source.get("candidate_email", "")
+        if not email:
+            return ()
+        for name in ("position_def_set_id", "position_external_id"):
+            if source.get(name):
+                return (email, name, source[name])
+        return (email, *(source.get(name, "") for name in Candidate.POSITION_FIELDS))
+
     def _order(self, name: str) -> int:
         index = self.columns.fields.get(name)
         return index if index is not None else 10_000
@@ -201,24 +213,25 @@ def check_table(
     )  # fmt: skip
     validator.blank_formulas = table.blank_formulas
     first_seen: dict[tuple[str, ...], int] = {}
+    loose_seen: dict[tuple[str, ...], int] = {}  # over every row, invalid ones too
     checked: list[Checked] = []
     for source in table.rows:
         result = validator.check(source)
+        loose = validator.loose_key(source)
+        earlier = loose_seen.setdefault(loose, source.row) if loose else source.row
         if isinstance(result, list):
-            outcome = Outcome(
-                row=source.row,
-                status=Status.INVALID,
-                reason="; ".join(str(p) for p in result),
-                error_field=result[0].field,
-            )
-            checked.append(Checked(source, outcome=outcome, problems=result))
+            if earlier != source.row:
+                label = columns.header_of("candidate_email")
+                result.append(Problem(source.row, label, "candidate_email", "", f"same email and position as row {earlier}"))
+            checked.append(Checked(source, outcome=_invalid(source.row, result), problems=result))
             continue
         key = enrolment_key(result)
-        if key in first_seen:
+        if key in first_seen or earlier != source.row:
+            first = first_seen.get(key, earlier)
             outcome = Outcome(
                 row=source.row,
                 status=Status.DUPLICATE,
-                reason=f"same email and position as row {first_seen[key]}; not sent again",
+                reason=f"same email and position as row {first}; not sent again",
                 error_field="candidate_email",
             )
             checked.append(Checked(source, outcome=outcome))
@@ -226,3 +239,18 @@ def check_table(
         first_seen[key] = source.row
         checked.append(Checked(source, candidate=result))
     return checked
+
+
+def _invalid(row: int, problems: list[Problem]) -> Outcome:
+    return Outcome(row=row, status=Status.INVALID, reason="; ".join(str(p) for p in problems), error_field=problems[0].field)
+
+
+def missing_columns(rows: Iterable[Checked], columns: ColumnMap) -> dict[str, int]:
+    """Fields that rows need but no column (nor --set) gives: field → how many rows lack it.
+    A person fixes these once, for the whole file."""
+    counts: Counter[str] = Counter()
+    for checked in rows:
+        for problem in checked.problems:
+            if problem.field not in columns.fields and not problem.value and problem.column == problem.field:
+                counts[problem.field] += 1
+    return dict(counts)

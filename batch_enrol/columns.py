@@ -86,6 +86,11 @@ def load_mapping_file(path: Path) -> dict[str, str]:
     """
     data = _read_toml(path)
     table = data.get("columns", {k: v for k, v in data.items() if k != "values"})
+    if not isinstance(table, dict):
+        raise ConfigError(
+            f"mapping file {path}: columns = {table!r} is not a table",
+            hint='write [columns] then "Your header" = "field_name" lines',
+        )
     mapping: dict[str, str] = {}
     for header, field in table.items():
         if not isinstance(field, str) or (field and field not in FIELDS):
@@ -127,7 +132,7 @@ def load_value_maps(path: Path) -> dict[str, dict[str, str]]:
 
 def mapping_toml(columns: Mapping[str, str]) -> str:
     """A mapping file's text (the format ``load_mapping_file`` reads): header → field, "" = not sent."""
-    lines = ["# batch-enrol column mapping: \"your header\" = \"request field\" (\"\" = not sent)", "[columns]"]
+    lines = ['# batch-enrol column mapping: "your header" = "request field" ("" = not sent)', "[columns]"]
     lines += [f"{json.dumps(header, ensure_ascii=False)} = {json.dumps(field)}" for header, field in columns.items()]
     return "\n".join(lines) + "\n"
 

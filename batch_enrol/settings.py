@@ -147,7 +147,7 @@ class Settings(BaseModel):
     max_columns: int = Field(1_000, ge=1, description="Most columns accepted.")
     encoding: str | None = Field(None, description="CSV only: the file's encoding, e.g. windows-1250 (default: detected).")
     delimiter: str | None = Field(None, description="CSV only: the delimiter, e.g. ';' or tab (default: detected).")
-    min_resume_chars: int = Field(15, ge=0, description="Shortest resume text accepted, in characters.")
+    min_resume_chars: int = Field(15, ge=1, description="Shortest resume text accepted, in characters.")
     value_maps: dict[str, dict[str, str]] = Field(
         default_factory=dict, description="Request field → {value as written: value sent}, from a mapping file's [values.FIELD]."
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -14,7 +15,10 @@ from .files import xml_pieces
 from .models import Table
 from .number_formats import display
 from .rows import HEADER_SEARCH_ROWS, Limits, NoHeader, build_table, cell_text, size
+from .xls_check import differs, xlrd_rows
 from .xlsx_scan import SheetScan, scan
+
+log = logging.getLogger("batch_enrol")
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and every encrypted xlsx
 MAX_UNZIPPED_BYTES = 2 * 1024**3  #: what a workbook may expand to (a zip bomb expands to far more)
@@ -182,12 +186,30 @@ def load_workbook(
     fmt = suffix.lstrip(".").replace("xlsm", "xlsx")
     try:
         table = _pick_sheet(path, workbook, wanted, mapping, limits, fmt, scans)
+        if fmt == "xls":
+            table = _cross_checked(path, workbook, table, mapping, limits)
         found = scans.get(table.sheet)
         table.blank_formulas = frozenset(found.formulas) if found else frozenset()
         table.sheet_names = tuple(workbook.sheet_names)
         return table
     finally:
         workbook.close()
+
+
+def _cross_checked(
+    path: Path, workbook: calamine.CalamineWorkbook, table: Table, mapping: Mapping[str, str] | None, limits: Limits
+) -> Table:
+    """An .xls sheet as xlrd reads it, where it reads differently (see ``xls_check``)."""
+    index = list(workbook.sheet_names).index(table.sheet)
+    theirs = xlrd_rows(path, index)
+    if theirs is None:
+        return table
+    name, rows = theirs
+    ours = [cells for _, cells in _sheet_rows(workbook.get_sheet_by_name(table.sheet), None)]
+    if name == table.sheet and not differs(ours, rows):
+        return table
+    log.info("%s: sheet %r read with xlrd (the fast reader differs)", path.name, name)
+    return build_table(path, name, enumerate(rows, start=1), mapping, limits, "xls")
 
 
 def _pick_sheet(

@@ -76,3 +76,13 @@ def test_validate_takes_folders_and_globs(tmp_path):
     assert "error: c.csv: c.csv is empty" in result.stderr
     globbed = cli("validate", str(folder / "[ab].csv"))
     assert globbed.returncode == 0 and globbed.stdout.count("rows:") == 2
+
+
+def test_resume_file_names_match_whatever_their_case(tmp_path):
+    (tmp_path / "Jana_CV.TXT").write_text(RESUME, encoding="utf-8")
+    rows = candidate_rows(2)
+    rows[0][3] = "jana_cv.txt"
+    rows[1][3] = "nobody.pdf"
+    first, second = _checked(write_csv(tmp_path / "in.csv", rows), cv_folders=[tmp_path])
+    assert first.candidate.candidate_resume == RESUME
+    assert f"looked in {tmp_path.resolve()}" in second.outcome.reason

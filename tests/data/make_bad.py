@@ -174,10 +174,10 @@ def main() -> None:
     put("repeat_bomb.ods", ods_bytes(bomb_rows), "too large to read safely")
     # hostile but readable: every row gets an outcome, nothing is executed or lost (exit 0 or 1)
     put("html_in_names.csv", (HEADER + '<script>alert("x")</script>,h@example.org,SK,<b>cv</b>,Support,Bratislava,SK,en\n').encode(), "", 0,
-        "--min-resume-chars", "0")  # fmt: skip
+        "--min-resume-chars", "1")  # fmt: skip
     put("formula_payloads.csv", (HEADER + "=cmd|' /C calc'!A0,f@example.org,SK,+1+1,Support,Bratislava,SK,en\n"
                                  "@SUM(1+1),g@example.org,SK,-2+3,Support,Bratislava,SK,en\n").encode(), "", 0,
-        "--min-resume-chars", "0")  # fmt: skip
+        "--min-resume-chars", "1")  # fmt: skip
     put("mixed_encodings.csv", HEADER.encode() + "Zoë,z@example.org,SK,Five years in support,S,B,SK,en\n".encode()
         + "Zoë,y@example.org,SK,Five years in support,S,B,SK,en\n".encode("cp1252"), "", 0)  # fmt: skip
     put("unclosed_quote.csv", (HEADER + 'A,a@example.org,SK,"cv never closed,S,B,SK,en\n' + ROW).encode(), "", 1)

@@ -11,7 +11,7 @@ import shutil
 import pytest
 
 from batch_enrol.loader import load
-from tests.conftest import DATA, cli, read_output
+from tests.helpers import DATA, cli, read_output
 
 CASES = DATA / "cases"
 

@@ -8,7 +8,7 @@ from batch_enrol.encodings import detect, display_name, letters_score
 from batch_enrol.errors import ConfigError, InputFileError
 from batch_enrol.loader import load
 from benchmarks.encodings import NAMES, corpus, csv_text
-from tests.conftest import cli
+from tests.helpers import cli
 
 #: The corpus minus the one list no detector reads right: Romanian in ISO-8859-16 reads as
 #: well in windows-1250 (ş with a cedilla for ș with a comma), and windows-1250 is far commoner.

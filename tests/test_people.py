@@ -9,7 +9,7 @@ from batch_enrol.fields import Bad
 from batch_enrol.loader import load
 from batch_enrol.resume_quality import resume_quality
 from batch_enrol.validator import check_table, missing_columns
-from tests.conftest import HEADERS, candidate_rows, cli, write_csv
+from tests.helpers import HEADERS, candidate_rows, cli, write_csv
 
 RESUME = "Five years of customer support in telecoms."
 

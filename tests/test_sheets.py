@@ -13,7 +13,7 @@ from batch_enrol.errors import InputFileError
 from batch_enrol.loader import load
 from batch_enrol.number_formats import display
 from batch_enrol.validator import check_table
-from tests.conftest import DATA, HEADERS, candidate_rows, write_csv
+from tests.helpers import DATA, HEADERS, candidate_rows, write_csv
 
 RESUME = "Five years of customer support in telecoms."
 

@@ -110,6 +110,7 @@ def build_settings(opts: dict[str, Any], *, sandbox: bool = True, env: dict[str,
     timeouts = Timeouts(
         connect=float(pick("connect_timeout", 10.0)),
         read=float(pick("read_timeout", 180.0)),
+        total=float(pick("call_deadline", 240.0)),
         write=float(pick("write_timeout", 30.0)),
     )
     max_mb = pick("max_file_mb", 512)
@@ -179,6 +180,7 @@ def main() -> None:
 @click.option("--journal", type=click.Path(path_type=Path), help="Journal file (default: OUT.journal.sqlite).")
 @click.option("--fresh", is_flag=True, help="Forget the journal and start over.")
 @click.option("--force", is_flag=True, help="Replace an existing output that is not this run's own; rerun processed inputs.")
+@click.option("--wait", is_flag=True, help="If another run is using the same output (its journal), wait for it instead of stopping.")
 @click.option("--token-file", type=click.Path(path_type=Path), help="Read the API token from this file.")
 @click.option("--ca-bundle", type=click.Path(path_type=Path), help="CA bundle for TLS (corporate proxies).")
 @input_options
@@ -200,6 +202,7 @@ def run(inputs: tuple[str, ...], **opts: Any) -> int:
         summary_json=opts["summary_json"],
         junit=opts["junit"],
         move_done=opts["move_done"],
+        wait=opts["wait"],
     )
     for result in batch.results:
         if not opts["quiet"]:

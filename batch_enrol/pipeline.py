@@ -27,10 +27,11 @@ from .columns import ColumnMap, map_columns
 from .control import RunControl
 from .cv_files import CvLimits
 from .dispatcher import Dispatcher, Job, policy_from
+from .embed_keys import EmbedKeyFile, embed_key_path
 from .errors import ConfigError, InputFileError, OutputError
-from .files import sha256_of
+from .files import check_writable_file, sha256_of
 from .identity import fingerprint, position_key
-from .journal import Journal
+from .journal import Journal, check_not_damaged, run_lock
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
 from .progress import Progress
@@ -159,6 +160,7 @@ def resolve_output(path: Path, out: Path | None) -> Path:
     out = Path(out) if out is not None else writer.default_output(path)
     if out.resolve() == Path(path).resolve():
         raise OutputError(f"the output {out} is the input itself", hint="choose another --out")
+    check_writable_file(out, "the output")
     return out
 
 
@@ -174,13 +176,20 @@ def run(
     journal: Path | None = None,
     fresh: bool = False,
     force: bool = False,
+    wait: bool = False,
     summary_json: Path | None = None,
     junit: Path | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> RunResult:
-    """Enrol every valid row of one file and write the results. Raises BatchEnrolError for setup problems."""
+    """Enrol every valid row of one file and write the results. Raises BatchEnrolError for setup problems.
+
+    ``wait``: queue behind another run of the same output instead of raising OutputError.
+    """
+    for report, what in ((summary_json, "--summary-json"), (junit, "--junit")):
+        if report is not None:
+            check_writable_file(Path(report), what)
     result = asyncio.run(
-        run_async(path, settings, out=out, journal=journal, fresh=fresh, force=force, transport=transport)
+        run_async(path, settings, out=out, journal=journal, fresh=fresh, force=force, wait=wait, transport=transport)
     )
     write_reports([result], int(result.exit_code), summary_json=summary_json, junit=junit)
     return result
@@ -205,6 +214,7 @@ async def run_async(
     journal: Path | None = None,
     fresh: bool = False,
     force: bool = False,
+    wait: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
     checksum: str | None = None,
     control: RunControl | None = None,
@@ -212,7 +222,32 @@ async def run_async(
     """The body of ``run``: one input, no reports. ``checksum``: the input's SHA-256, if known.
 
     ``control``: a RunControl to watch each outcome and stop the run from another thread.
+    The whole run holds its journal's lock: another run of the same output raises
+    OutputError (exit 2), or with ``wait`` this one waits for it. A damaged journal raises
+    OutputError unless ``fresh``.
     """
+    path = Path(path)
+    out = resolve_output(path, out)
+    journal_file = Path(journal) if journal else journal_path_for(out)
+    with run_lock(journal_file, wait=wait):
+        if not fresh:
+            check_not_damaged(journal_file, out)
+        return await _run_locked(path, settings, out=out, journal=journal_file, fresh=fresh, force=force,
+                                 transport=transport, checksum=checksum, control=control)  # fmt: skip
+
+
+async def _run_locked(
+    path: Path,
+    settings: Settings,
+    *,
+    out: Path,
+    journal: Path,
+    fresh: bool,
+    force: bool,
+    transport: httpx.AsyncBaseTransport | None,
+    checksum: str | None,
+    control: RunControl | None,
+) -> RunResult:
     started_at, clock = datetime.now(UTC), time.monotonic()
     path = Path(path)
     out = resolve_output(path, out)
@@ -272,6 +307,7 @@ async def run_async(
             on_outcome=progress,
             known_positions=known_positions,
         )
+        dispatcher.embed_keys = embed_keys = EmbedKeyFile(embed_key_path(out))  # on disk as each arrives
         if control is not None:
             control.attach(dispatcher, len(jobs))
         checkpoint = asyncio.create_task(_checkpoints(checked.table, outcomes, dispatcher, out, settings))
@@ -302,7 +338,8 @@ async def run_async(
         settings=_public_settings(settings),
     )
     writer.write_output(checked.table, outcomes, out, summary)
-    embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
+    embed_keys.flush()
+    embed_file = embed_keys.path if embed_keys.received else None
     return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
 
 
@@ -366,30 +403,31 @@ async def _checkpoints(table: Table, outcomes: dict[int, Outcome], dispatcher: D
 
 @contextlib.asynccontextmanager
 async def _interrupts(dispatcher: Dispatcher):
-    """First Ctrl-C: stop sending and let in-flight calls finish. Second: stop at once."""
+    """First SIGINT (Ctrl-C), SIGTERM or SIGHUP: stop sending, let in-flight calls finish. Second: stop at once."""
     loop = asyncio.get_running_loop()
     presses = 0
+    signals = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
 
-    def on_interrupt() -> None:
+    def on_interrupt(signum: signal.Signals) -> None:
         nonlocal presses
         presses += 1
+        name = "Ctrl-C (SIGINT)" if signum == signal.SIGINT else signum.name
         if presses == 1:
-            log.warning("interrupted: finishing the calls in flight, then writing the output (Ctrl-C again to quit now)")
-            dispatcher.stop("interrupted by the user", ExitCode.INTERRUPTED)
+            log.warning("stopped by %s: finishing the calls in flight, then writing the output (send it again to quit now)", name)
+            dispatcher.stop(f"stopped by {name}", ExitCode.INTERRUPTED)
             loop.call_later(dispatcher.policy.stop_grace, dispatcher.abort)
         else:
             dispatcher.abort()
 
-    installed = True
+    installed = []
     try:
-        loop.add_signal_handler(signal.SIGINT, on_interrupt)
-        loop.add_signal_handler(signal.SIGTERM, on_interrupt)
+        for signum in signals:
+            loop.add_signal_handler(signum, on_interrupt, signum)
+            installed.append(signum)
     except (NotImplementedError, RuntimeError, ValueError):
-        installed = False
+        pass
     try:
         yield
     finally:
-        if installed:
-            loop.remove_signal_handler(signal.SIGINT)
-            loop.remove_signal_handler(signal.SIGTERM)
-
+        for signum in installed:
+            loop.remove_signal_handler(signum)

@@ -6,7 +6,6 @@ import time
 
 import pytest
 
-from batch_enrol.client import Timeouts
 from batch_enrol.errors import ConfigError
 from batch_enrol.models import Status
 from batch_enrol.pipeline import run
@@ -65,7 +64,7 @@ def test_a_malformed_token_variable_exits_2_and_sends_nothing(tmp_path):
     with serve_rogue("empty-url") as (rogue, url):
         env = {**rogue_env(url), "JOBMOJITO_TOKEN": "abc.def ghi"}
         result = cli("run", source, env=env)
-    assert result.returncode == 2 and "the variable JOBMOJITO_TOKEN is malformed (whitespace inside" in result.stderr
+    assert result.returncode == 2 and "JOBMOJITO_TOKEN is malformed (whitespace inside" in result.stderr
     assert rogue.calls == 0 and "LocalProtocolError" not in result.stderr
 
 
@@ -97,7 +96,7 @@ def test_a_trickling_body_ends_at_the_call_deadline_as_a_retryable_timeout(tmp_p
     source = write_csv(tmp_path / "list.csv", candidate_rows(1))
     started = time.monotonic()
     with serve_rogue("trickle") as (rogue, url):
-        result = run(source, settings_for(url, timeouts=Timeouts(total=1.5)), out=tmp_path / "out.csv")
+        result = run(source, settings_for(url, call_deadline=1.5), out=tmp_path / "out.csv")
     (outcome,) = result.outcomes.values()
     assert outcome.status == Status.ERROR and rogue.calls == 2  # retried once, then gave up
     assert "gave up after 2 attempts: no complete answer within 1.5 s" in outcome.reason

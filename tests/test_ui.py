@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import re
+import signal
 import stat
+import subprocess
+import sys
 import time
 import zipfile
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
@@ -203,3 +208,21 @@ def test_quitting_the_app_stops_a_run_cleanly_and_keeps_what_was_sent(tmp_path, 
     assert 3 <= enrolled < 60
     rows = read_output(run.output)
     assert sum(1 for r in rows if r["interview_url"]) == enrolled
+
+
+def test_the_quick_start_command_serves_the_app_until_ctrl_c(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JOBMOJITO_", "BATCH_ENROL_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "batch_enrol", "ui", "--sandbox", "--port", "0", "--no-browser", "--data-dir", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**env, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        line = process.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+        assert "practice mode" in line
+        assert "practice mode" in httpx.get(url + "upload", timeout=10).text
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0 and "Traceback" not in stderr
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o700

@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 import webbrowser
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -150,23 +150,33 @@ def serve_in_thread(config: UiConfig, *, transport: httpx.AsyncBaseTransport | N
         thread.join(10)
 
 
-def serve(config: UiConfig, *, port: int, open_browser: bool = True, transport: httpx.AsyncBaseTransport | None = None) -> None:
-    """Run the app until Ctrl-C. Raises ConfigError for a non-loopback host without a password."""
+def serve(
+    config: UiConfig,
+    *,
+    port: int,
+    open_browser: bool = True,
+    transport: httpx.AsyncBaseTransport | None = None,
+    on_ready: Callable[[str], None] = lambda url: None,
+) -> None:
+    """Run the app until Ctrl-C; ``on_ready(url)`` once it listens. Raises ConfigError for a non-loopback host without a password."""
     import uvicorn
 
     for warning in check_bind(config.host, config.password):
         log.warning("%s", warning)
     app = create_app(config, transport=transport)
     server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=port, log_level="warning", lifespan="on"))
-    if open_browser:
 
-        def opener() -> None:
-            while not server.started and not server.should_exit:
-                threading.Event().wait(0.1)
-            if server.started:
-                shown = "127.0.0.1" if config.host in ("0.0.0.0", "::") else config.host
-                bound = server.servers[0].sockets[0].getsockname()[1] if server.servers else port
-                webbrowser.open(f"http://{shown}:{bound}/")
+    def when_ready() -> None:
+        while not server.started and not server.should_exit:
+            threading.Event().wait(0.1)
+        if server.started:
+            shown = "127.0.0.1" if config.host in ("0.0.0.0", "::") else config.host
+            shown = f"[{shown}]" if ":" in shown else shown
+            url = f"http://{shown}:{server.servers[0].sockets[0].getsockname()[1]}/"
+            on_ready(url)
+            if open_browser:
+                webbrowser.open(url)
 
-        threading.Thread(target=opener, daemon=True).start()
-    server.run()
+    threading.Thread(target=when_ready, daemon=True).start()
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the app is quit: live runs were stopped cleanly
+        server.run()

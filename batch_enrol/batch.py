@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import filelock
+import httpx
 
 from .errors import BatchEnrolError, ConfigError
 from .files import atomic_path, check_writable_file, sha256_of
@@ -103,6 +104,10 @@ class Registry:
 
 @dataclass(slots=True)
 class BatchResult:
+    """What ``run_many`` did: a ``RunResult`` per input run, inputs ``skipped`` (already
+    processed, same SHA-256), inputs ``failed`` with their error, inputs ``moved`` by
+    ``move_done``, and the worst ``exit_code`` of them all."""
+
     results: list[RunResult] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     failed: list[tuple[Path, BatchEnrolError]] = field(default_factory=list)
@@ -130,7 +135,8 @@ def _move(path: Path, folder: Path) -> Path:
 
 
 def _run_one_of_many(path: Path, settings: Settings, folder: Path, target: Path, batch: BatchResult, *,
-                     fresh: bool, force: bool, wait: bool, move_done: Path | None) -> RunResult | None:  # fmt: skip
+                     fresh: bool, force: bool, wait: bool, move_done: Path | None,
+                     transport: httpx.AsyncBaseTransport | None) -> RunResult | None:  # fmt: skip
     """One input of a many-file run, under its journal lock: None when the registry says it is done."""
     registry = Registry(folder)
     checksum = sha256_of(path) if path.is_file() else ""
@@ -139,7 +145,8 @@ def _run_one_of_many(path: Path, settings: Settings, folder: Path, target: Path,
                  path.name, seen["finished_at"][:10])  # fmt: skip
         batch.skipped.append(path)
         return None
-    result = asyncio.run(run_async(path, settings, out=target, fresh=fresh, force=force, wait=wait, checksum=checksum or None))
+    result = asyncio.run(run_async(path, settings, out=target, fresh=fresh, force=force, wait=wait, checksum=checksum or None,
+                                   transport=transport))  # fmt: skip
     if fully_processed(result):
         registry.add(checksum, result)
         if move_done is not None:
@@ -160,11 +167,19 @@ def run_many(
     junit: Path | None = None,
     move_done: Path | None = None,
     wait: bool = False,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> BatchResult:
-    """Run each input in turn. One input alone raises its errors; among several, a bad one is reported and skipped.
+    """Run each input in turn (files, folders or glob patterns); returns a ``BatchResult``.
 
+    One input alone behaves as ``run`` and raises its errors. With several (or ``out_dir``),
+    each gets its own output and journal in ``out_dir`` (default ``enrolled/`` beside it), an
+    input already fully processed there is skipped unless ``force``, a bad one is reported
+    in ``failed`` and skipped, and a refused token or an interruption stops the rest.
     ``wait``: queue behind another run of the same output; without it a single input raises
     OutputError, and among several an input another run is processing is skipped.
+    ``summary_json``/``junit`` cover every input (their paths are checked before anything is
+    sent); ``transport`` as in ``run``. Raises ``ConfigError`` when ``out`` or ``journal`` is
+    given with several inputs.
     """
     for report, what in ((summary_json, "--summary-json"), (junit, "--junit")):
         if report is not None:
@@ -183,13 +198,14 @@ def run_many(
         folder = Path(out_dir) if out_dir is not None else path.parent / DEFAULT_OUT_DIR
         target = (folder / default_output(path).name) if many else out
         if not many:
-            result = asyncio.run(run_async(path, settings, out=target, journal=journal, fresh=fresh, force=force, wait=wait))
+            result = asyncio.run(run_async(path, settings, out=target, journal=journal, fresh=fresh, force=force, wait=wait,
+                                           transport=transport))  # fmt: skip
         else:
             try:
                 # the input's journal lock is held from the registry check to the registry entry (and the move)
                 with run_lock(journal_path_for(resolve_output(path, target)), wait=wait):
                     result = _run_one_of_many(path, settings, folder, target, batch, fresh=fresh, force=force, wait=wait,
-                                              move_done=move_done)  # fmt: skip
+                                              move_done=move_done, transport=transport)  # fmt: skip
             except JournalBusy:
                 log.warning("%s: another batch-enrol run is processing it; skipped (--wait queues behind it)", path.name)
                 batch.skipped.append(path)

@@ -11,7 +11,6 @@ import base64
 import contextlib
 import json
 import logging
-import signal
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -36,6 +35,7 @@ from .progress import Progress
 from .redaction import check_token
 from .reports import RowInfo, Summary
 from .settings import SANDBOX_TOKEN, Settings
+from .signals import stop_on_signals
 from .validator import Checked, Problem, check_table
 
 log = logging.getLogger("batch_enrol")
@@ -335,7 +335,7 @@ async def _run_locked(
             control.attach(dispatcher, len(jobs))
         checkpoint = asyncio.create_task(_checkpoints(checked.table, outcomes, dispatcher, out, settings))
         try:
-            async with client, _interrupts(dispatcher):
+            async with client, stop_on_signals(dispatcher):
                 outcomes.update(await dispatcher.run(jobs))
         finally:
             checkpoint.cancel()
@@ -427,35 +427,3 @@ async def _checkpoints(table: Table, outcomes: dict[int, Outcome], dispatcher: D
             await asyncio.to_thread(writer.write_output, table, snapshot, out)
         except OutputError as exc:
             log.warning("checkpoint not written: %s", exc.message)
-
-
-@contextlib.asynccontextmanager
-async def _interrupts(dispatcher: Dispatcher):
-    """First SIGINT (Ctrl-C), SIGTERM or SIGHUP: stop sending, let in-flight calls finish. Second: stop at once."""
-    loop = asyncio.get_running_loop()
-    presses = 0
-    signals = [s for s in (signal.SIGINT, signal.SIGTERM, getattr(signal, "SIGHUP", None)) if s is not None]
-
-    def on_interrupt(signum: signal.Signals) -> None:
-        nonlocal presses
-        presses += 1
-        name = "Ctrl-C (SIGINT)" if signum == signal.SIGINT else signum.name
-        if presses == 1:
-            log.warning("stopped by %s: finishing the calls in flight, then writing the output (send it again to quit now)", name)
-            dispatcher.stop(f"stopped by {name}", ExitCode.INTERRUPTED)
-            loop.call_later(dispatcher.policy.stop_grace, dispatcher.abort)
-        else:
-            dispatcher.abort()
-
-    installed = []
-    try:
-        for signum in signals:
-            loop.add_signal_handler(signum, on_interrupt, signum)
-            installed.append(signum)
-    except (NotImplementedError, RuntimeError, ValueError):
-        pass
-    try:
-        yield
-    finally:
-        for signum in installed:
-            loop.remove_signal_handler(signum)

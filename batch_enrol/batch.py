@@ -21,7 +21,8 @@ from .files import atomic_path, check_writable_file, sha256_of
 from .journal import JournalBusy, run_lock
 from .loader import SUPPORTED
 from .models import ExitCode, Status
-from .pipeline import RunResult, journal_path_for, resolve_output, run_async, write_reports
+from .pipeline import RunResult, run_async, write_reports
+from .preflight import journal_path_for, resolve_output
 from .settings import Settings
 from .writer import default_output
 

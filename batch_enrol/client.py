@@ -117,6 +117,16 @@ class Client:
                 for _ in range(max(1, lanes))
             ]
 
+    def set_token(self, token: str) -> None:
+        """Send ``token`` from the next call on (a renewed token)."""
+        for lane in self._lanes:
+            lane.headers["Authorization"] = f"Bearer {token}"
+
+    @property
+    def url(self) -> str:
+        """The endpoint's full URL (base URL + path)."""
+        return str(self._url)
+
     async def __aenter__(self) -> Client:
         return self
 
@@ -136,7 +146,7 @@ class Client:
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             where = f"{self._url.host}:{self._url.port}" if self._url.port else self._url.host
-            raise CallError(f"could not connect to {where} ({type(exc).__name__})", reached_server=False) from None
+            raise CallError(f"could not connect to {where} ({_connect_problem(exc)})", reached_server=False) from None
         except httpx.TimeoutException as exc:
             raise CallError(f"no response in time ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
@@ -147,6 +157,18 @@ class Client:
             except ValidationError:
                 raise CallError("the API answered 200 with a body that does not match the contract", status=200) from None
         raise _http_error(response)
+
+
+def _connect_problem(exc: Exception) -> str:
+    """Why no connection was made, in a few fixed words (never the exception's own text)."""
+    text = str(exc).lower()
+    if "ssl" in text or "certificate" in text or "tls" in text:
+        return "TLS handshake failed"
+    if "name or service" in text or "nodename" in text or "getaddrinfo" in text or "name resolution" in text:
+        return "host name not found"
+    if "refused" in text:
+        return "connection refused"
+    return type(exc).__name__
 
 
 def _http_error(response: httpx.Response) -> CallError:

@@ -329,7 +329,7 @@ FAIL_ON = {
 
 
 def _exit_code(outcomes: dict[int, Outcome], dispatcher: Dispatcher, fail_on: str = "invalid") -> ExitCode:
-    if dispatcher.exit_code in (ExitCode.API_REFUSED, ExitCode.INTERRUPTED):
+    if dispatcher.exit_code in (ExitCode.USAGE, ExitCode.API_REFUSED, ExitCode.INTERRUPTED):
         return dispatcher.exit_code
     failing = FAIL_ON[fail_on]
     if any(o.status in failing for o in outcomes.values()):

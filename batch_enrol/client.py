@@ -165,9 +165,15 @@ class Client:
         raise _http_error(response)
 
 
-def _connect_problem(exc: Exception) -> str:
+def _connect_problem(exc: BaseException) -> str:
     """Why no connection was made, in a few fixed words (never the exception's own text)."""
-    text = str(exc).lower()
+    causes, seen = [], exc
+    while seen is not None and len(causes) < 8:  # httpx → httpcore → anyio → the socket's own error
+        causes.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return "connection refused"
+    text = " ".join(str(c) for c in causes).lower()
     if "ssl" in text or "certificate" in text or "tls" in text:
         return "TLS handshake failed"
     if "name or service" in text or "nodename" in text or "getaddrinfo" in text or "name resolution" in text:

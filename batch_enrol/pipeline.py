@@ -7,10 +7,8 @@ shell over these two functions.
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import dataclasses
-import json
 import logging
 import signal
 import time
@@ -38,6 +36,7 @@ from .redaction import check_token
 from .reports import RowInfo, Summary
 from .sandbox import DEFAULT_TOKEN, Sandbox
 from .settings import Settings
+from .tokens import TokenSource, jwt_expiry
 from .validator import Checked, Problem, check_table
 
 log = logging.getLogger("batch_enrol")
@@ -123,23 +122,9 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def jwt_expiry(token: str) -> float | None:
-    """The ``exp`` claim of a JWT (seconds since the epoch), or None when the token is not a JWT."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        padded = parts[1] + "=" * (-len(parts[1]) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(padded))
-        exp = claims.get("exp") if isinstance(claims, dict) else None
-        return float(exp) if isinstance(exp, (int, float)) else None
-    except (ValueError, TypeError):
-        return None
-
-
 def _preflight_token(token: str, rows: int, settings: Settings, warnings: list[str]) -> None:
     expiry = jwt_expiry(token)
-    if expiry is None:
+    if expiry is None or settings.token_command:  # a token command renews it before it expires
         return
     left = expiry - time.time()
     if left <= 0:
@@ -147,7 +132,7 @@ def _preflight_token(token: str, rows: int, settings: Settings, warnings: list[s
             "the API token expired " + datetime.fromtimestamp(expiry, UTC).strftime("%Y-%m-%d %H:%M UTC"),
             hint="get a fresh token and set JOBMOJITO_TOKEN again",
         )
-    estimate = rows / min(settings.rate, settings.concurrency / 5.0)
+    estimate = rows / policy_from(settings).expected_rate
     if estimate > left:
         warnings.append(
             f"the token expires in {left / 60:.0f} min, the run may take about {estimate / 60:.0f} min: "
@@ -226,10 +211,11 @@ async def run_async(
 
     checked = check_file(path, settings)
     warnings: list[str] = []
-    token = DEFAULT_TOKEN if settings.sandbox else settings.token.get()
+    tokens = None if settings.sandbox else _token_source(settings)
+    token = DEFAULT_TOKEN if tokens is None else tokens.token
     if not token:
         raise ConfigError(
-            "no API token: set JOBMOJITO_TOKEN (or use --token-file, or --sandbox to try it locally)",
+            "no API token: set JOBMOJITO_TOKEN (or use --token-file or --token-command, or --sandbox to try it locally)",
             hint="the token is the Supabase access token of your JobMojito account",
         )
     check_token(token, "the API token")
@@ -271,6 +257,7 @@ async def run_async(
             journal=jrnl,
             on_outcome=progress,
             known_positions=known_positions,
+            tokens=tokens,
         )
         if control is not None:
             control.attach(dispatcher, len(jobs))
@@ -306,6 +293,13 @@ async def run_async(
     return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
 
 
+def _token_source(settings: Settings) -> TokenSource:
+    """Where the run's token comes from: --token-command, else --token-file (re-read on a 401), else as given."""
+    if settings.token_command:
+        return TokenSource(command=settings.token_command)
+    return TokenSource(settings.token.get(), file=settings.token_file)
+
+
 def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport | None) -> Client:
     base_url = settings.base_url
     if settings.sandbox and transport is None:
@@ -318,7 +312,7 @@ def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport 
         timeouts=Timeouts(connect=settings.connect_timeout, read=settings.read_timeout, write=settings.write_timeout),
         transport=transport,
         verify=verify,
-        lanes=settings.concurrency,
+        lanes=policy_from(settings).workers,
     )
 
 
@@ -351,17 +345,33 @@ def _public_settings(settings: Settings) -> dict[str, object]:
     }
 
 
+#: A checkpoint waits at least this many times as long as the previous one took to write, so
+#: writing checkpoints takes at most 1/CHECKPOINT_SHARE of a run however large the output is
+#: (a 100k-row output takes seconds to write: without this, checkpoints wrote gigabytes).
+CHECKPOINT_SHARE = 50
+
+
 async def _checkpoints(table: Table, outcomes: dict[int, Outcome], dispatcher: Dispatcher, out: Path, settings: Settings) -> None:
-    """Write the output every ``checkpoint_every`` seconds, so a killed run leaves a usable file."""
+    """Write the output now and then while a run goes on, so a killed run leaves a usable file.
+
+    Every ``checkpoint_every`` seconds, or CHECKPOINT_SHARE × the previous write's duration if
+    that is longer, and only when some row has finished since the last one.
+    """
+    wait, written = settings.checkpoint_every, -1
     while True:
-        await asyncio.sleep(settings.checkpoint_every)
+        await asyncio.sleep(wait)
+        if len(dispatcher.outcomes) == written:
+            continue
+        written = len(dispatcher.outcomes)
         snapshot = {**outcomes, **dispatcher.outcomes}
         for checked_row in table.rows:
             snapshot.setdefault(checked_row.row, Outcome(row=checked_row.row, status=Status.NOT_SENT, reason="not sent yet (run in progress)"))
+        began = time.monotonic()
         try:
             await asyncio.to_thread(writer.write_output, table, snapshot, out)
         except OutputError as exc:
             log.warning("checkpoint not written: %s", exc.message)
+        wait = max(settings.checkpoint_every, CHECKPOINT_SHARE * (time.monotonic() - began))
 
 
 @contextlib.asynccontextmanager

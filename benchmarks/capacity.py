@@ -31,7 +31,10 @@ import httpx
 
 from batch_enrol.client import Client
 from batch_enrol.dispatcher import Dispatcher, Job, Policy
+from batch_enrol.identity import fingerprint, position_key
+from batch_enrol.pipeline import check_file
 from batch_enrol.sandbox import DEFAULT_TOKEN
+from batch_enrol.settings import Settings
 
 from . import data
 
@@ -52,7 +55,7 @@ class Scenario:
 SCENARIOS = (
     Scenario("rate 5/s", {"rate_limit": 5, **LATENCY}, 5.0, 80, ((4, 4.5), (8, 5), (16, 5), (8, 6))),
     Scenario("rate 20/s", {"rate_limit": 20, **LATENCY}, 20.0, 300, ((8, 20), (16, 18), (16, 20), (32, 20), (16, 24))),
-    Scenario("12 in flight", {"max_in_flight": 12, **LATENCY}, 60.0, 600, ((8, 1000), (12, 1000), (16, 1000))),
+    Scenario("12 in flight", {"max_in_flight": 12, **LATENCY}, 60.0, 1200, ((8, 1000), (12, 1000), (16, 1000))),
     Scenario("load latency", {"capacity": 8, **LATENCY}, 40.0, 400, ((6, 1000), (8, 1000), (12, 1000), (16, 1000))),
 )
 
@@ -118,6 +121,12 @@ def scenario_results(scenario: Scenario, jobs: list[Job], repeats: int) -> dict:
     return out
 
 
+def jobs_from(path: Path) -> list[Job]:
+    checked = check_file(path, Settings(sandbox=True))
+    return [Job(row=c.row, candidate=c.candidate, fingerprint=fingerprint(c.candidate), group=position_key(c.candidate))
+            for c in checked.rows if c.candidate is not None]  # fmt: skip
+
+
 def capacity(repeats: int = 3, smoke: bool = False) -> list[dict]:
     results = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -125,8 +134,6 @@ def capacity(repeats: int = 3, smoke: bool = False) -> list[dict]:
             if smoke:
                 scenario = Scenario(scenario.name, scenario.faults, scenario.ceiling, 20, scenario.sweep[:1])
             path = data.api_csv(Path(tmp) / f"{scenario.rows}.csv", scenario.rows)
-            from .__main__ import jobs_from  # the harness's own reader
-
             results.append(scenario_results(scenario, jobs_from(path), 1 if smoke else repeats))
     return results
 
@@ -179,6 +186,33 @@ def chart(results: list[dict], path: Path) -> None:
     plt.close(fig)
 
 
+def record(results: list[dict], recorded_at: str, machine: str) -> None:
+    """Write ``results/capacity-latest.json``, the chart, and the table into ``benchmarks/README.md``."""
+    out = HERE / "results"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "capacity-latest.json").write_text(json.dumps({"recorded_at": recorded_at, "scenarios": results}, indent=2) + "\n")
+    with contextlib.suppress(ImportError):
+        chart(results, out / "capacity.png")
+    readme = HERE / "README.md"
+    text = readme.read_text("utf-8")
+    begin, end = "<!-- capacity:begin -->", "<!-- capacity:end -->"
+    block = (f"{begin}\nRecorded {recorded_at} on {machine}.\n\n{table(results)}\n\n"
+             f"![share of the server's ceiling per scenario](results/capacity.png)\n{end}")  # fmt: skip
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end) :]
+    else:
+        text += "\n" + block + "\n"
+    readme.write_text(text, "utf-8")
+
+
 if __name__ == "__main__":
-    found = capacity(smoke="--smoke" in sys.argv)
+    from datetime import UTC, datetime
+
+    from .__main__ import machine  # noqa: PLC0415
+
+    smoke = "--smoke" in sys.argv
+    found = capacity(smoke=smoke)
     print(table(found))
+    if not smoke:
+        m = machine()
+        record(found, datetime.now(UTC).isoformat(timespec="seconds"), f"{m['cpu'] or 'unknown CPU'}, {m['cores']} cores")

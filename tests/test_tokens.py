@@ -18,6 +18,7 @@ from batch_enrol.errors import ConfigError
 from batch_enrol.models import ExitCode, Status
 from batch_enrol.sandbox import Faults
 from batch_enrol.tokens import TokenSource, jwt_expiry, run_token_command
+from tests.conftest import candidate_rows, cli, read_output, write_csv
 from tests.test_dispatcher import FAST, make_jobs
 
 
@@ -109,3 +110,15 @@ def test_a_token_file_is_read_again_after_a_401_and_a_refused_fresh_token_stops_
     assert statuses[Status.AI_ACCEPT] == 3  # the re-read token carried on
     assert d.exit_code == ExitCode.API_REFUSED and "refused a freshly renewed token" in d.stop_reason
     assert statuses[Status.NOT_SENT] == 3
+
+
+def test_the_cli_with_a_token_command_outlives_tokens_that_expire_every_few_calls(tmp_path, serve):
+    served = serve(Faults(token_calls=5, latency=0.01))
+    source = write_csv(tmp_path / "file.csv", candidate_rows(30))
+    result = cli("run", source, "--token-command", issuing_command(served.url), env=served.env(token="not-this-one"))
+    assert result.returncode == 0, result.stderr
+    requests, enrolments, _ = served.ledger.snapshot()
+    assert len(enrolments) == 30 and all(e.count == 1 for e in enrolments.values())  # no row sent twice
+    assert sum(r.status == 401 for r in requests) >= 3
+    assert {r["enrol_status"] for r in read_output(tmp_path / "file.enrolled.csv")} <= {
+        "ai_accept", "recruiter_accept", "recruiter_action", "ai_reject", "recruiter_reject"}  # fmt: skip

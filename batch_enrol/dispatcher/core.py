@@ -129,6 +129,7 @@ class Dispatcher:
         if self.stopping or not await self._journal(self.journal and self.journal.commit_in_flight(job.fingerprint, job.row)):
             return self._not_sent(job, 0)
         attempts = counted = errors_500 = 0
+        since = time.monotonic()  #: progress elsewhere is counted from here: the previous attempt's start
         while True:
             async with self.pacing.slot(self._stop) as lane:
                 if lane is None:
@@ -154,7 +155,8 @@ class Dispatcher:
                 self.stop(stop.reason, stop.exit_code)
                 return self._not_sent(job, attempts, f"not sent: {error}")
             errors_500 += error.status == 500
-            counted += retry.counts(error, progress=self.pacing.breaker.last_success > started)
+            counted += retry.counts(error, progress=self.pacing.breaker.last_success > since)
+            since = started
             if reason := self.pacing.failed(error, started):
                 self.stop(reason)
             decision = self.address.failed(error) or retry.decide(

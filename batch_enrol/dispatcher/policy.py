@@ -54,6 +54,11 @@ class Policy:
     stop_grace: float = 60.0
 
     @property
+    def expected_rate(self) -> float:
+        """A rough calls-per-second guess for estimates: the limits at the platform's ~5 s a call."""
+        return min(self.rate or self.max_rate, self.workers / 5.0)
+
+    @property
     def workers(self) -> int:
         """The most calls that can ever be in flight (one connection lane each)."""
         return self.concurrency or self.max_concurrency
@@ -65,8 +70,10 @@ DEFAULT_POLICY = Policy()
 def policy_from(settings: Any) -> Policy:
     """The dispatcher's policy for a run's ``Settings`` (the options that shape sending)."""
     return Policy(
-        concurrency=settings.concurrency,
-        rate=settings.rate,
+        concurrency=None if settings.concurrency == "auto" else settings.concurrency,
+        max_concurrency=settings.max_concurrency,
+        rate=None if settings.rate == "auto" else settings.rate,
+        max_rate=settings.max_rate,
         max_attempts=settings.max_attempts,
         give_up_after=settings.give_up_after * 60,  # Settings holds minutes; the policy seconds
         backoff_base=settings.backoff_base,

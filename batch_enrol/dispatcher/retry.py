@@ -68,7 +68,8 @@ def is_throttle(error: CallError) -> bool:
 def counts(error: CallError, *, progress: bool) -> bool:
     """Whether a failed attempt uses up one of the row's ``max_attempts``.
 
-    ``progress``: some other call succeeded since this attempt started.
+    ``progress``: some other call succeeded since the row's previous attempt started (for its
+    first attempt: since the row was taken up), so the run is moving.
     """
     return not (progress and is_throttle(error))
 

@@ -11,7 +11,6 @@ from starlette.routing import Route
 
 from .. import pipeline
 from ..columns import load_mapping_file, mapping_toml, match_header
-from ..dispatcher import policy_from
 from ..edits import edit_cells
 from ..errors import BatchEnrolError
 from ..identity import position_key
@@ -226,7 +225,7 @@ async def preview_page(request: Request) -> Response:
         return ui.page(request, "check.html", 400, title="3. Check", run=run, problem=_say(exc))
     to_send = [c.candidate for c in checked.rows if c.candidate is not None]
     positions = {c.position_def_set_id or position_key(c) for c in to_send}
-    seconds = len(to_send) / policy_from(settings).expected_rate
+    seconds = len(to_send) / pipeline.policy_from(settings).expected_rate
     host = (
         "the practice server on this computer (nothing reaches JobMojito)"
         if settings.sandbox

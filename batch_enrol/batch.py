@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+
 from .errors import BatchEnrolError, ConfigError
 from .files import atomic_path, sha256_of
 from .loader import SUPPORTED
@@ -86,6 +88,10 @@ class Registry:
 
 @dataclass(slots=True)
 class BatchResult:
+    """What ``run_many`` did: a ``RunResult`` per input run, inputs ``skipped`` (already
+    processed, same SHA-256), inputs ``failed`` with their error, inputs ``moved`` by
+    ``move_done``, and the worst ``exit_code`` of them all."""
+
     results: list[RunResult] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     failed: list[tuple[Path, BatchEnrolError]] = field(default_factory=list)
@@ -124,8 +130,12 @@ def run_many(
     summary_json: Path | None = None,
     junit: Path | None = None,
     move_done: Path | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> BatchResult:
-    """Run each input in turn. One input alone raises its errors; among several, a bad one is reported and skipped."""
+    """Run each input (files, folders, globs) in turn; a ``BatchResult``. One input alone acts as ``run``
+    and raises; among several each gets its output in ``out_dir`` (default ``enrolled/`` beside it), one
+    already processed there is skipped unless ``force``, a bad one lands in ``failed``. Raises ConfigError
+    for ``out``/``journal`` with several inputs; ``transport`` as in ``run``."""
     files, many = expand(items)
     many = many or out_dir is not None
     if many and out is not None:
@@ -148,7 +158,8 @@ def run_many(
                 batch.skipped.append(path)
                 continue
             result = asyncio.run(
-                run_async(path, settings, out=target, journal=journal, fresh=fresh, force=force, checksum=checksum or None)
+                run_async(path, settings, out=target, journal=journal, fresh=fresh, force=force, checksum=checksum or None,
+                          transport=transport)  # fmt: skip
             )
         except BatchEnrolError as exc:
             if not many:

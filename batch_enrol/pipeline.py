@@ -1,18 +1,17 @@
 """The library's front door: ``validate`` a file, or ``run`` it end to end.
 
-load → map columns → validate → journal → dispatch → write → report. The CLI is a thin
-shell over these two functions.
+``run_async`` reads as its steps: load and check (``check_file``, ``preflight``) → plan
+against the journal (``planner``) → dispatch → write → report. The CLI, the web app and
+``frame`` are thin shells over these functions.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import signal
 import time
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,27 +23,33 @@ from .client import Client, Timeouts
 from .columns import ColumnMap, map_columns
 from .control import RunControl
 from .cv_files import CvLimits
-from .dispatcher import Dispatcher, Job, policy_from
+from .dispatcher import Dispatcher, policy_from
 from .errors import ConfigError, InputFileError, OutputError
 from .files import sha256_of
-from .identity import fingerprint, position_key
 from .journal import Journal
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
+from .planner import Plan, plan
+from .preflight import prepare_output, run_token, token_source
 from .progress import Progress
-from .redaction import check_token
 from .reports import RowInfo, Summary
-from .sandbox import DEFAULT_TOKEN, Sandbox
 from .settings import Settings
-from .tokens import TokenSource, jwt_expiry
 from .validator import Checked, Problem, check_table
 
 log = logging.getLogger("batch_enrol")
+#: The host name a sandbox run's requests carry (the simulator's transport answers any host).
+SANDBOX_URL = "http://sandbox.local"
 
 
 @dataclass(slots=True)
 class CheckedFile:
-    """A loaded and validated input."""
+    """A loaded and validated input: what ``validate`` returns.
+
+    ``table``: the rows as read (cell text as the user sees it, 1-based sheet row numbers);
+    ``columns``: which column feeds which request field; ``rows``: one ``Checked`` per data
+    row, holding the ``Candidate`` to send or a final ``Outcome`` (invalid or duplicate) and
+    its ``problems``.
+    """
 
     table: Table
     columns: ColumnMap
@@ -106,12 +111,29 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
 
 
 def validate(path: Path, settings: Settings | None = None) -> CheckedFile:
-    """Check every row of a file; send nothing."""
+    """Check every row of the file at ``path`` against the API contract; send nothing.
+
+    ``settings``: sheet, column mapping, whole-file values, CV folder and size limits (only
+    these are used); the defaults when None. Returns a ``CheckedFile`` (``.problems`` lists
+    every problem of every row). Raises ``InputFileError`` when the file cannot be used as a
+    candidate list, ``ConfigError`` for a bad mapping or value.
+    """
     return check_file(path, settings or Settings(sandbox=True))
 
 
 @dataclass(slots=True)
 class RunResult:
+    """What ``run`` did with one input.
+
+    ``exit_code``: the command line's exit code for it; ``output``: the workbook or CSV
+    written (the input's columns plus the result columns); ``outcomes``: sheet row number →
+    ``Outcome``, one for every data row; ``summary``: counts per status and position,
+    duration in seconds, calls and retries; ``checked``: the validated input;
+    ``stop_reason``: why sending stopped early ("" when it did not); ``embed_file``: the
+    embed signing keys file (secret) when rows asked for embedding; ``warnings``: lines
+    also logged (token about to expire, input changed since the journal's run).
+    """
+
     exit_code: ExitCode
     output: Path
     outcomes: dict[int, Outcome]
@@ -120,35 +142,6 @@ class RunResult:
     stop_reason: str = ""
     embed_file: Path | None = None
     warnings: list[str] = field(default_factory=list)
-
-
-def _preflight_token(token: str, rows: int, settings: Settings, warnings: list[str]) -> None:
-    expiry = jwt_expiry(token)
-    if expiry is None or settings.token_command:  # a token command renews it before it expires
-        return
-    left = expiry - time.time()
-    if left <= 0:
-        raise ConfigError(
-            "the API token expired " + datetime.fromtimestamp(expiry, UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            hint="get a fresh token and set JOBMOJITO_TOKEN again",
-        )
-    estimate = rows / policy_from(settings).expected_rate
-    if estimate > left:
-        warnings.append(
-            f"the token expires in {left / 60:.0f} min, the run may take about {estimate / 60:.0f} min: "
-            "if it stops with exit code 3, renew the token and re-run the same command"
-        )
-
-
-def resolve_output(path: Path, out: Path | None) -> Path:
-    out = Path(out) if out is not None else writer.default_output(path)
-    if out.resolve() == Path(path).resolve():
-        raise OutputError(f"the output {out} is the input itself", hint="choose another --out")
-    return out
-
-
-def journal_path_for(out: Path) -> Path:
-    return out.with_name(out.name + ".journal.sqlite")
 
 
 def run(
@@ -163,7 +156,21 @@ def run(
     junit: Path | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> RunResult:
-    """Enrol every valid row of one file and write the results. Raises BatchEnrolError for setup problems."""
+    """Enrol every valid row of the file at ``path`` and write the results; returns a ``RunResult``.
+
+    ``settings``: see ``Settings`` (``Settings.load()`` reads JOBMOJITO_* variables and .env
+    like the command line). ``out``: the output file (default ``<stem>.enrolled.<ext>``
+    beside the input); ``journal``: the SQLite journal (default ``<out>.journal.sqlite``);
+    running again with the same output resumes: rows already done are not sent again;
+    ``fresh``: forget the journal; ``force``: replace an output that is not this run's own.
+    ``summary_json``/``junit``: also write those reports. ``transport``: an
+    ``httpx.AsyncBaseTransport`` to send through instead of the network (required with
+    ``Settings(sandbox=True)``: ``httpx.ASGITransport(app=batch_enrol.sandbox.Sandbox().app)``).
+
+    Raises ``ConfigError`` (settings, token), ``InputFileError`` (the file) or ``OutputError``
+    (the output) before anything is sent; problems of single rows never raise, they are
+    outcomes. A refused token or an interruption stops the run: see ``exit_code``.
+    """
     result = asyncio.run(
         run_async(path, settings, out=out, journal=journal, fresh=fresh, force=force, transport=transport)
     )
@@ -200,86 +207,73 @@ async def run_async(
     """
     started_at, clock = datetime.now(UTC), time.monotonic()
     path = Path(path)
-    out = resolve_output(path, out)
-    journal_file = Path(journal) if journal else journal_path_for(out)
-    own_output = journal_file.exists()  # an output with its journal beside it is this command's own
-    if out.exists() and not force and not own_output:
-        raise OutputError(f"{out} already exists", hint="use --force to replace it, or choose another --out")
-    if fresh:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(journal_file) + suffix).unlink(missing_ok=True)
-
+    out, journal_file = prepare_output(path, out, journal, fresh=fresh, force=force)
     checked = check_file(path, settings)
     warnings: list[str] = []
-    tokens = None if settings.sandbox else _token_source(settings)
-    token = DEFAULT_TOKEN if tokens is None else tokens.token
-    if not token:
-        raise ConfigError(
-            "no API token: set JOBMOJITO_TOKEN (or use --token-file or --token-command, or --sandbox to try it locally)",
-            hint="the token is the Supabase access token of your JobMojito account",
-        )
-    check_token(token, "the API token")
-    to_send = [c for c in checked.rows if c.candidate is not None]
-    _preflight_token(token, len(to_send), settings, warnings)
-
+    tokens = None if settings.sandbox else token_source(settings)
+    token = run_token(settings, sum(1 for c in checked.rows if c.candidate is not None), warnings, tokens)
     checksum = checksum or sha256_of(path)
     with Journal(journal_file) as jrnl:
-        previous = jrnl.get_meta("input_sha256")
-        if previous and previous != checksum:
-            warnings.append(f"{path.name} changed since the last run of this output; rows already done are kept")
-        jrnl.set_meta("input_sha256", checksum)
-        jrnl.set_meta("input", str(path))
+        warnings += _note_input(jrnl, path, checksum)
         for message in warnings:
             log.warning(message)
-
-        outcomes: dict[int, Outcome] = {c.row: c.outcome for c in checked.rows if c.outcome is not None}
-        done = jrnl.done()
-        jobs: list[Job] = []
-        known_positions: dict[Hashable, str] = {}
-        for c in to_send:
-            assert c.candidate is not None
-            fp = fingerprint(c.candidate)
-            group = None if c.candidate.position_def_set_id else position_key(c.candidate)
-            if fp in done:
-                outcomes[c.row] = dataclasses.replace(done[fp], row=c.row)  # same request, this row number
-                if group is not None and outcomes[c.row].position_def_set_id:
-                    known_positions.setdefault(group, outcomes[c.row].position_def_set_id)
-                continue
-            jobs.append(Job(row=c.row, candidate=c.candidate, fingerprint=fp, group=group))
-        if len(to_send) > len(jobs):
-            log.info("resuming: %d row(s) already done are not sent again", len(to_send) - len(jobs))
-
+        planned = plan(checked.rows, jrnl.done())
+        if planned.resumed:
+            log.info("resuming: %d row(s) already done are not sent again", planned.resumed)
         client = _client(settings, token, transport)
-        progress = Progress(len(jobs), settings.progress)
-        dispatcher = Dispatcher(
-            client,
-            policy_from(settings),
-            journal=jrnl,
-            on_outcome=progress,
-            known_positions=known_positions,
-            tokens=tokens,
-        )
-        if control is not None:
-            control.attach(dispatcher, len(jobs))
-        checkpoint = asyncio.create_task(_checkpoints(checked.table, outcomes, dispatcher, out, settings))
-        try:
-            async with client, _interrupts(dispatcher):
-                outcomes.update(await dispatcher.run(jobs))
-        finally:
-            checkpoint.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await checkpoint
-            progress.close()
-
+        dispatcher = Dispatcher(client, policy_from(settings), journal=jrnl, known_positions=planned.known_positions,
+                                tokens=tokens)  # fmt: skip
+        outcomes = await _dispatch(dispatcher, planned, checked.table, out, settings, control)
     exit_code = _exit_code(outcomes, dispatcher, settings.fail_on)
+    summary = _summary(path, checksum, out, checked, outcomes, dispatcher, settings, exit_code, (started_at, clock))
+    writer.write_output(checked.table, outcomes, out, summary)
+    embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
+    return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
+
+
+def _note_input(jrnl: Journal, path: Path, checksum: str) -> list[str]:
+    """Record which input the journal belongs to; a warning when its content changed since."""
+    previous = jrnl.get_meta("input_sha256")
+    jrnl.set_meta("input_sha256", checksum)
+    jrnl.set_meta("input", str(path))
+    if previous and previous != checksum:
+        return [f"{path.name} changed since the last run of this output; rows already done are kept"]
+    return []
+
+
+async def _dispatch(
+    dispatcher: Dispatcher, planned: Plan, table: Table, out: Path, settings: Settings, control: RunControl | None
+) -> dict[int, Outcome]:
+    """Send the planned jobs with progress, checkpoints and Ctrl-C handling; every row's outcome."""
+    outcomes = planned.outcomes
+    progress = Progress(len(planned.jobs), settings.progress)
+    dispatcher.on_outcome = progress
+    if control is not None:
+        control.attach(dispatcher, len(planned.jobs))
+    checkpoint = asyncio.create_task(_checkpoints(table, outcomes, dispatcher, out, settings))
+    try:
+        async with dispatcher.client, _interrupts(dispatcher):
+            outcomes.update(await dispatcher.run(planned.jobs))
+    finally:
+        checkpoint.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await checkpoint
+        progress.close()
+    return outcomes
+
+
+def _summary(
+    path: Path, checksum: str, out: Path, checked: CheckedFile, outcomes: dict[int, Outcome],
+    dispatcher: Dispatcher, settings: Settings, exit_code: ExitCode, started: tuple[datetime, float],
+) -> Summary:  # fmt: skip
     per_status, per_position = reports.count(outcomes, checked.info())
-    summary = Summary(
+    return Summary(
         input=str(path),
         input_sha256=checksum,
         output=str(out),
-        started_at=started_at.isoformat(timespec="seconds"),
+        started_at=started[0].isoformat(timespec="seconds"),
         ended_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        duration_s=time.monotonic() - clock,
+        duration_s=time.monotonic() - started[1],
         exit_code=int(exit_code),
         stop_reason=dispatcher.stop_reason,
         calls=dispatcher.stats.calls,
@@ -288,23 +282,17 @@ async def run_async(
         by_position=per_position,
         settings=_public_settings(settings),
     )
-    writer.write_output(checked.table, outcomes, out, summary)
-    embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
-    return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
-
-
-def _token_source(settings: Settings) -> TokenSource:
-    """Where the run's token comes from: --token-command, else --token-file (re-read on a 401), else as given."""
-    if settings.token_command:
-        return TokenSource(command=settings.token_command)
-    return TokenSource(settings.token.get(), file=settings.token_file)
 
 
 def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport | None) -> Client:
     base_url = settings.base_url
-    if settings.sandbox and transport is None:
-        transport = httpx.ASGITransport(app=Sandbox(token=token).app)
-        base_url = "http://sandbox.local"
+    if settings.sandbox:
+        if transport is None:
+            raise ConfigError(
+                "Settings(sandbox=True) needs the simulator's transport",
+                hint="pass transport=httpx.ASGITransport(app=batch_enrol.sandbox.Sandbox().app), as --sandbox does",
+            )
+        base_url = SANDBOX_URL
     verify: bool | str = str(settings.ca_bundle) if settings.ca_bundle else True
     return Client(
         base_url,

@@ -10,7 +10,7 @@ import pytest
 
 from batch_enrol.errors import InputFileError
 from batch_enrol.loader import cell_text, load
-from tests.conftest import DATA, HEADERS, candidate_rows, write_csv
+from tests.helpers import DATA, HEADERS, candidate_rows, write_csv
 
 GOOD = DATA / "good"
 EXPECTED_NAMES = ["Zoë Müller", "François Dupont", "Ana Peña"]

@@ -9,7 +9,7 @@ from batch_enrol.errors import ConfigError, InputFileError
 from batch_enrol.loader import load
 from batch_enrol.models import SourceRow, Status
 from batch_enrol.validator import Validator, check_table, normalise
-from tests.conftest import DATA, HEADERS
+from tests.helpers import DATA, HEADERS
 
 GOOD = DATA / "good"
 

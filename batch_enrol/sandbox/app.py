@@ -28,9 +28,10 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import Receive, Scope, Send
 
 from ..schema import ENDPOINT, Candidate
+from ..settings import SANDBOX_TOKEN
 from .faults import Faults, Limits
 
-DEFAULT_TOKEN = "sandbox-token"
+DEFAULT_TOKEN = SANDBOX_TOKEN  #: the token the simulator accepts unless told otherwise
 PUBLIC_URL = "https://sandbox.jobmojito.invalid"
 REJECT_REASONS = (
     "Resume does not show the must-have experience for this position",

@@ -24,6 +24,7 @@ from .columns import ColumnMap, map_columns
 from .control import RunControl
 from .cv_files import CvLimits
 from .dispatcher import Dispatcher, policy_from
+from .encodings import display_name
 from .errors import ConfigError, InputFileError, OutputError
 from .files import sha256_of
 from .journal import Journal
@@ -97,6 +98,8 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
         max_rows=settings.max_rows,
         max_cell_chars=settings.max_cell_chars,
         max_columns=settings.max_columns,
+        encoding=settings.encoding,
+        delimiter=settings.delimiter,
     )
     if not table.rows:
         raise InputFileError(
@@ -106,7 +109,10 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
     columns = map_columns(table.headers, settings.mapping, settings.defaults)
     folders = [settings.resumes_dir or path.parent]  # the one folder resume files are read from
     limits = CvLimits(max_bytes=settings.max_resume_bytes, max_chars=settings.max_resume_chars)
-    rows = check_table(table, columns, defaults=settings.defaults, cv_folders=folders, cv_limits=limits)
+    rows = check_table(
+        table, columns, defaults=settings.defaults, cv_folders=folders, cv_limits=limits,
+        value_maps=settings.value_maps, min_resume_chars=settings.min_resume_chars,
+    )  # fmt: skip
     return CheckedFile(table, columns, rows)
 
 
@@ -281,6 +287,7 @@ def _summary(
         counts=per_status,
         by_position=per_position,
         settings=_public_settings(settings),
+        input_encoding=display_name(checked.table.encoding) if checked.table.encoding else "",
     )
 
 

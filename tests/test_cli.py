@@ -182,7 +182,7 @@ def test_config_file_defaults_and_columns(tmp_path, serve):
         'position_country_code = "Slovakia"\nmojito_language_code = "English"\ninterview_attempts = 2\n'
         '[columns]\n"Bewerber" = "candidate_name"\n', encoding="utf-8")  # fmt: skip
     source = tmp_path / "list.csv"
-    source.write_text("Bewerber,Email,Country,CV\nAna,ana@example.org,SK,cv\n", encoding="utf-8")
+    source.write_text("Bewerber,Email,Country,CV\nAna,ana@example.org,SK,Five years in support\n", encoding="utf-8")
     result = cli("run", source, "--config", tmp_path / "batch.toml", env=served.env())
     assert result.returncode == 0, result.stderr
     _, enrolments, positions = served.ledger.snapshot()

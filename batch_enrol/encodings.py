@@ -189,7 +189,7 @@ def reads_as_one_language(cell: str) -> bool:
         return False
     if _case_flip(cell) or _vowelless_word(cell) or _mixed_scripts(cell):
         return False
-    lower = {c.lower() for c in odd if c.isalpha()}
+    lower = {c.lower() for c in odd if c.isalpha()}  # "İ" lowers to two characters: its name is its first's
     if not lower:
         return True
     if any(lower <= letters for letters in _alphabets().values()):

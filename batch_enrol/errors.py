@@ -30,3 +30,9 @@ class InputFileError(BatchEnrolError):
 
 class OutputError(BatchEnrolError):
     """An output cannot be written where it was asked for."""
+
+
+class CrashedError(BatchEnrolError):
+    """An unexpected error inside batch-enrol while processing one input (a bug)."""
+
+    exit_code = ExitCode.CRASHED

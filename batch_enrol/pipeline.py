@@ -10,6 +10,7 @@ import asyncio
 import base64
 import contextlib
 import dataclasses
+import functools
 import json
 import logging
 import signal
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-from . import reports, writer
+from . import living, reports, writer
 from .client import Client
 from .columns import ColumnMap, map_columns
 from .dispatcher import Dispatcher, Job, Policy
@@ -31,6 +32,7 @@ from .journal import Journal
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
 from .progress import Progress
+from .report_sheets import OWN_COLUMNS
 from .reports import RowInfo, Summary
 from .sandbox import DEFAULT_TOKEN, Sandbox
 from .settings import Settings
@@ -95,7 +97,10 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
             f"{path.name} has a header row (row {table.header_row}) but no candidate rows under it",
             hint="is it the right file, or the right sheet (--sheet)?",
         )
-    columns = map_columns(table.headers, settings.mapping, settings.defaults)
+    headers = table.headers
+    if living.is_output(table):  # an output fed back: its result columns are the tool's, never input fields
+        headers = tuple("" if h in OWN_COLUMNS else h for h in headers)
+    columns = map_columns(headers, settings.mapping, settings.defaults)
     folders = [settings.resumes_dir] if settings.resumes_dir else []
     folders.append(path.parent)
     rows = check_table(table, columns, defaults=settings.defaults, resume_folders=folders)
@@ -151,13 +156,6 @@ def _preflight_token(token: str, rows: int, settings: Settings, warnings: list[s
         )
 
 
-def resolve_output(path: Path, out: Path | None) -> Path:
-    out = Path(out) if out is not None else writer.default_output(path)
-    if out.resolve() == Path(path).resolve():
-        raise OutputError(f"the output {out} is the input itself", hint="choose another --out")
-    return out
-
-
 def journal_path_for(out: Path) -> Path:
     return out.with_name(out.name + ".journal.sqlite")
 
@@ -207,17 +205,19 @@ async def run_async(
     """The body of ``run``: one input, no reports. ``checksum``: the input's SHA-256, if known."""
     started_at, clock = datetime.now(UTC), time.monotonic()
     path = Path(path)
-    out = resolve_output(path, out)
+    checked = check_file(path, settings)
+    checksum = checksum or sha256_of(path)
+    target = living.plan(path, checked.table, out, checksum, writer.default_output(path))
+    out = target.out
     journal_file = Path(journal) if journal else journal_path_for(out)
-    own_output = journal_file.exists()  # an output with its journal beside it is this command's own
+    own_output = journal_file.exists() or target.updating  # an output with its journal beside it, or marked, is ours
     if out.exists() and not force and not own_output:
         raise OutputError(f"{out} already exists", hint="use --force to replace it, or choose another --out")
     if fresh:
         for suffix in ("", "-wal", "-shm"):
             Path(str(journal_file) + suffix).unlink(missing_ok=True)
 
-    checked = check_file(path, settings)
-    warnings: list[str] = []
+    warnings: list[str] = writer.prove(target, checked.table, out)
     token = DEFAULT_TOKEN if settings.sandbox else settings.token.get()
     if not token:
         raise ConfigError(
@@ -227,12 +227,11 @@ async def run_async(
     to_send = [c for c in checked.rows if c.candidate is not None]
     _preflight_token(token, len(to_send), settings, warnings)
 
-    checksum = checksum or sha256_of(path)
     with Journal(journal_file) as jrnl:
         previous = jrnl.get_meta("input_sha256")
-        if previous and previous != checksum:
+        if previous and previous != (target.input_sha256 or checksum) and not target.updating:
             warnings.append(f"{path.name} changed since the last run of this output; rows already done are kept")
-        jrnl.set_meta("input_sha256", checksum)
+        jrnl.set_meta("input_sha256", target.input_sha256 or checksum)
         jrnl.set_meta("input", str(path))
         for message in warnings:
             log.warning(message)
@@ -245,6 +244,9 @@ async def run_async(
             assert c.candidate is not None
             fp = fingerprint(c.candidate)
             group = None if c.candidate.position_def_set_id else position_key(c.candidate)
+            if (prior := target.done(c.row)) is not None:  # the output says it is done: never sent again
+                outcomes[c.row] = dataclasses.replace(prior, row=c.row)
+                continue
             if fp in done:
                 outcomes[c.row] = dataclasses.replace(done[fp], row=c.row)  # same request, this row number
                 if group is not None and outcomes[c.row].position_def_set_id:
@@ -263,7 +265,7 @@ async def run_async(
             on_outcome=progress,
             known_positions=known_positions,
         )
-        checkpoint = asyncio.create_task(_checkpoints(checked.table, outcomes, dispatcher, out, settings))
+        checkpoint = asyncio.create_task(_checkpoints(target, checked.table, outcomes, dispatcher, settings))
         try:
             async with client, _interrupts(dispatcher):
                 outcomes.update(await dispatcher.run(jobs))
@@ -274,7 +276,8 @@ async def run_async(
             progress.close()
 
     exit_code = _exit_code(outcomes, dispatcher, settings.fail_on)
-    per_status, per_position = reports.count(outcomes, checked.info())
+    info = {target.main_row(row): value for row, value in checked.info().items()}
+    per_status, per_position = reports.count(target.merged(outcomes), info)
     summary = Summary(
         input=str(path),
         input_sha256=checksum,
@@ -290,7 +293,7 @@ async def run_async(
         by_position=per_position,
         settings=_public_settings(settings),
     )
-    writer.write_output(checked.table, outcomes, out, summary)
+    writer.write_output(checked.table, outcomes, out, summary, target=target)
     embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
     return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
 
@@ -351,7 +354,7 @@ def _public_settings(settings: Settings) -> dict[str, object]:
     }
 
 
-async def _checkpoints(table: Table, outcomes: dict[int, Outcome], dispatcher: Dispatcher, out: Path, settings: Settings) -> None:
+async def _checkpoints(target: living.Target, table: Table, outcomes: dict[int, Outcome], dispatcher: Dispatcher, settings: Settings) -> None:
     """Write the output every ``checkpoint_every`` seconds, so a killed run leaves a usable file."""
     while True:
         await asyncio.sleep(settings.checkpoint_every)
@@ -359,7 +362,7 @@ async def _checkpoints(table: Table, outcomes: dict[int, Outcome], dispatcher: D
         for checked_row in table.rows:
             snapshot.setdefault(checked_row.row, Outcome(row=checked_row.row, status=Status.NOT_SENT, reason="not sent yet (run in progress)"))
         try:
-            await asyncio.to_thread(writer.write_output, table, snapshot, out)
+            await asyncio.to_thread(functools.partial(writer.write_output, table, snapshot, target.out, target=target))
         except OutputError as exc:
             log.warning("checkpoint not written: %s", exc.message)
 

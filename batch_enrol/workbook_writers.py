@@ -63,8 +63,13 @@ def positions(target: Target) -> list[int]:
     return [target.table.first_column + headers.index(name) if name in headers else 0 for name in RESULT_COLUMNS]
 
 
+def data_sheet(target: Target) -> str:
+    """The title of the sheet the results are in (a CSV's rows go to a sheet named after the file)."""
+    return target.table.sheet[:31] or "Candidates"
+
+
 def marker(target: Target, titles: tuple[str, str]) -> dict:
-    return {"version": 1, "sheet": target.table.sheet, "input": target.input_name, "input_sha256": target.input_sha256,
+    return {"version": 1, "sheet": data_sheet(target), "input": target.input_name, "input_sha256": target.input_sha256,
             "sheets": list(titles), "columns": list(RESULT_COLUMNS)}  # fmt: skip
 
 
@@ -131,7 +136,7 @@ def write_rebuilt(target: Target, final: Mapping[int, Outcome], dest: Path, summ
     """A new workbook from the data sheet's values (what every cell shows), the header in bold."""
     table = target.table
     workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(table.sheet[:31] or "Candidates")
+    sheet = workbook.create_sheet(data_sheet(target))
     at = positions(target)
     offset = table.first_column - 1
     appended = [name for name, column in zip(RESULT_COLUMNS, at, strict=True) if not column]

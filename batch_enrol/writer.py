@@ -25,7 +25,7 @@ from .files import atomic_path
 from .living import Target
 from .models import RESULT_COLUMNS, Outcome, Status, Table
 from .reports import Summary
-from .workbook_writers import FILLS, tone, values, write_openpyxl, write_patched, write_rebuilt
+from .workbook_writers import FILLS, data_sheet, tone, values, write_openpyxl, write_patched, write_rebuilt
 from .xlsx_package import Unsupported, read_marker
 
 __all__ = ["FILLS", "default_output", "neutralise", "prove", "tone", "write_output"]
@@ -152,7 +152,7 @@ def _check_readable(path: Path, target: Target) -> None:
             names = z.namelist()
         if len(names) != len(set(names)) or read_marker(path) is None:
             raise OutputError("the written workbook is damaged (duplicate parts or no marker)")
-    reread = load(path, sheet=target.table.sheet if path.suffix.lower() in {".xlsx", ".xlsm"} else None)
+    reread = load(path, sheet=data_sheet(target) if path.suffix.lower() in {".xlsx", ".xlsm"} else None)
     if not set(RESULT_COLUMNS) <= set(reread.headers) or len(reread.rows) != len(target.table.rows):
         raise OutputError("the written output does not read back with its rows and result columns")
 

@@ -107,7 +107,8 @@ def plan(path: Path, table: Table, out: Path | None, checksum: str, default: Pat
         target = Target(target_out, existing, target_out, input_name=path.name, input_sha256=checksum)
         return _read_state(target, read_marker(target_out) if target_out.suffix.lower() in XLSX else None)
     fresh.rotated = rotate(target_out)
-    log.warning("%s was made from a different %s: kept as %s; writing a new output", target_out.name, path.name, fresh.rotated.name)
+    log.warning("%s changed since the last run of %s: the previous output is kept as %s; rows already done "
+                "(same request) are not sent again", path.name, target_out.name, fresh.rotated.name)  # fmt: skip
     return fresh
 
 
@@ -138,16 +139,16 @@ def _identity(out: Path) -> str | None:
 
 
 def rotate(out: Path) -> Path:
-    """Rename an output (and its journal and embed keys) to ``<stem>.<date>[-n]<suffix>``; return the new path."""
+    """Rename an output to ``<stem>.<date>[-n]<suffix>``; return the new path.
+
+    The journal stays: it is keyed by request, so a row of the new list that was already sent
+    gets its earlier outcome and URL instead of being sent again.
+    """
     stem, suffix, today = out.name[: -len(out.suffix)], out.suffix, date.today().isoformat()
     target, n = out.with_name(f"{stem}.{today}{suffix}"), 2
     while target.exists():
         target, n = out.with_name(f"{stem}.{today}-{n}{suffix}"), n + 1
     out.rename(target)
-    for extra in (".journal.sqlite", ".journal.sqlite-wal", ".journal.sqlite-shm", ".embed.json"):
-        side = out.with_name(out.name + extra)
-        if side.exists():
-            side.rename(target.with_name(target.name + extra))
     return target
 
 

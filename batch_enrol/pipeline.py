@@ -220,6 +220,7 @@ async def run_async(
     if out.exists() and not force and not own_output:
         raise OutputError(f"{out} already exists", hint="use --force to replace it, or choose another --out")
     if fresh:
+        target.carried.clear()  # start over: what the output says is done is sent again too
         for suffix in ("", "-wal", "-shm"):
             Path(str(journal_file) + suffix).unlink(missing_ok=True)
 
@@ -235,7 +236,7 @@ async def run_async(
 
     with Journal(journal_file) as jrnl:
         previous = jrnl.get_meta("input_sha256")
-        if previous and previous != (target.input_sha256 or checksum) and not target.updating:
+        if previous and previous != (target.input_sha256 or checksum) and not target.updating and target.rotated is None:
             warnings.append(f"{path.name} changed since the last run of this output; rows already done are kept")
         jrnl.set_meta("input_sha256", target.input_sha256 or checksum)
         jrnl.set_meta("input", str(path))

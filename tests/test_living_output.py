@@ -163,7 +163,7 @@ def test_next_weeks_list_under_the_same_name_loses_no_url(tmp_path, serve):
     _, week1 = header_and_rows(out)
     write_csv(source, candidate_rows(2, start=100))
     result = cli("run", source, "--out", out, env=served.env())
-    assert result.returncode == 0 and "was made from a different candidates.csv: kept as" in result.stderr, result.stderr
+    assert result.returncode == 0 and "candidates.csv changed since the last run of candidates.xlsx.out.xlsx: the previous output is kept as" in result.stderr, result.stderr
     (kept,) = tmp_path.glob("candidates.xlsx.out.20*.xlsx")
     assert [r["interview_url"] for r in header_and_rows(kept)[1]] == [r["interview_url"] for r in week1]
     _, week2 = header_and_rows(out)

@@ -15,7 +15,7 @@ import json
 import logging
 import signal
 import time
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -182,13 +182,14 @@ def run(
     return result
 
 
-def write_reports(results: list[RunResult], exit_code: int, *, summary_json: Path | None, junit: Path | None) -> None:
-    """The JSON summary and JUnit file of one or several inputs, and the CI step summary."""
+def write_reports(results: list[RunResult], exit_code: int, *, summary_json: Path | None, junit: Path | None,
+                  notes: Sequence[reports.FileNote] = ()) -> None:  # fmt: skip
+    """The JSON summary and JUnit file of one or several inputs (and ``notes`` on inputs not run), and the CI step summary."""
     if summary_json:
-        reports.write_json(Path(summary_json), [r.summary for r in results], exit_code)
+        reports.write_json(Path(summary_json), [r.summary for r in results], exit_code, notes)
     if junit:
         suites = [reports.Suite(Path(r.summary.input).name, r.outcomes, r.checked.info()) for r in results]
-        reports.write_junit(Path(junit), suites)
+        reports.write_junit(Path(junit), suites, notes)
     for result in results:
         reports.append_step_summary(result.summary)
 

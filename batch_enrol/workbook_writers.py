@@ -117,8 +117,9 @@ def write_openpyxl(target: Target, final: Mapping[int, Outcome], dest: Path, sum
             sheet.column_dimensions[letter].width = width
     for row, outcome in final.items():
         for column, value in zip(columns, values(outcome), strict=True):
-            cell = sheet.cell(row=row, column=column, value=value if value != "" else None)
-            if isinstance(value, str):
+            cell = sheet.cell(row=row, column=column)
+            cell.value = value if value != "" else None  # an empty result clears the cell
+            if isinstance(value, str) and value:
                 cell.data_type = "s"
         sheet.cell(row=row, column=columns[0]).fill = FILLS[tone(outcome.status)]
         _link(sheet.cell(row=row, column=columns[LINK]), outcome.interview_url)

@@ -10,7 +10,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from xml.etree import ElementTree as ET
-from xml.sax.saxutils import escape, quoteattr
+from xml.sax.saxutils import quoteattr
 
 NS = {
     "m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
@@ -25,6 +25,7 @@ CUSTOM_CONTENT = "application/vnd.openxmlformats-officedocument.custom-propertie
 CUSTOM_PART = "docProps/custom.xml"
 CUSTOM_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"
 VT = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
 #: The custom document property that says "this workbook is a batch-enrol output" (a JSON object).
 MARKER = "batch-enrol output"
 REQUIRED_PARTS = frozenset({"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml", "[Content_Types].xml"})
@@ -113,31 +114,29 @@ class Package:
 
     def set_marker(self, value: dict) -> dict[str, bytes]:
         """Write the marker property (keeping the user's own custom properties); the parts changed."""
-        text = escape(json.dumps(value, sort_keys=True))
-
-        def prop(pid: int) -> str:
-            return f'<property fmtid="{CUSTOM_FMTID}" pid="{pid}" name="{MARKER}"><vt:lpwstr>{text}</vt:lpwstr></property>'
-
+        ET.register_namespace("", CUSTOM_NS)  # only the custom-properties parts are in these namespaces
+        ET.register_namespace("vt", VT)
         if self.custom is None:
-            self.custom = (
-                '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-                f'<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/custom-properties" xmlns:vt="{VT}">'
-                f"{prop(2)}</Properties>"
-            )
             if self.root_rels is None or "</Types>" not in self.types:
                 raise Unsupported("no package relationships")
+            root = ET.Element(f"{{{CUSTOM_NS}}}Properties")
             self.root_rels = self.root_rels.replace(
                 "</Relationships>", f'<Relationship Id="rIdBatchEnrolCustom" Type="{CUSTOM_TYPE}" Target="{CUSTOM_PART}"/></Relationships>', 1
             )
             self.types = self.types.replace("</Types>", f'<Override PartName="/{CUSTOM_PART}" ContentType="{CUSTOM_CONTENT}"/></Types>', 1)
         else:
-            custom = re.sub(rf'<property\b[^>]*name="{MARKER}".*?</property>', "", self.custom, flags=re.S)
-            pids = [int(p) for p in re.findall(r'\bpid="(\d+)"', custom)]
-            custom, found = re.subn(r"</(\w+:)?Properties>", lambda m: prop(max(pids, default=1) + 1) + m.group(0), custom, count=1)
-            if not found or re.search(r"<\w+:Properties\b", custom) or 'xmlns:vt="' + VT not in custom:
-                raise Unsupported("custom properties in an unusual shape")
-            self.custom = custom
-        return {CUSTOM_PART: self.custom.encode("utf-8"), "_rels/.rels": (self.root_rels or "").encode("utf-8")}
+            try:
+                root = ET.fromstring(self.custom)
+            except ET.ParseError as exc:
+                raise Unsupported(f"custom properties: {exc}") from None
+            for prop in [p for p in root if p.get("name") == MARKER]:
+                root.remove(prop)
+        pids = [int(p.get("pid", "1")) for p in root if (p.get("pid") or "").isdigit()]
+        prop = ET.SubElement(root, f"{{{CUSTOM_NS}}}property", fmtid=CUSTOM_FMTID, pid=str(max(pids, default=1) + 1), name=MARKER)
+        ET.SubElement(prop, f"{{{VT}}}lpwstr").text = json.dumps(value, sort_keys=True)
+        self.custom = ET.tostring(root, encoding="unicode")
+        custom = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' + self.custom.encode("utf-8")
+        return {CUSTOM_PART: custom, "_rels/.rels": (self.root_rels or "").encode("utf-8")}
 
     def parts(self) -> dict[str, bytes]:
         return {"xl/workbook.xml": self.workbook.encode("utf-8"), "xl/_rels/workbook.xml.rels": self.rels.encode("utf-8"),

@@ -170,3 +170,21 @@ def test_next_weeks_list_under_the_same_name_loses_no_url(tmp_path, serve):
     assert [r["E-mail"] for r in week2] == ["person100@example.org", "person101@example.org"]
     assert all(r["interview_url"].startswith("https://") for r in week2)
     assert {"Summary", "Needs attention"} <= set(openpyxl.load_workbook(out).sheetnames)  # a CSV input gets them too
+
+
+def test_an_output_is_rebuilt_from_the_journal_by_export_or_by_the_next_run(tmp_path, serve):
+    served = serve()
+    source = write_csv(tmp_path / "list.csv", candidate_rows(3))
+    assert cli("run", source, "--out", tmp_path / "list.xlsx.out.xlsx", env=served.env()).returncode == 0
+    out = tmp_path / "list.xlsx.out.xlsx"
+    urls = [r["interview_url"] for r in header_and_rows(out)[1]]
+    sent = requests(served)
+    out.unlink()
+    result = cli("export", source, "--out", out)
+    assert result.returncode == 0 and f"output: {out}" in result.stdout, result.stderr
+    assert [r["interview_url"] for r in header_and_rows(out)[1]] == urls
+    out.unlink()
+    assert cli("run", source, "--out", out, env=served.env()).returncode == 0
+    assert [r["interview_url"] for r in header_and_rows(out)[1]] == urls and requests(served) == sent
+    missing = cli("export", source, "--out", tmp_path / "other.xlsx")
+    assert missing.returncode == 2 and "no journal at" in missing.stderr

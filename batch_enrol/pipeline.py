@@ -26,7 +26,8 @@ from . import living, reports, writer
 from .client import Client
 from .columns import ColumnMap, map_columns
 from .control import RunControl
-from .dispatcher import Dispatcher, Job, Policy
+from .cv_files import CvLimits
+from .dispatcher import Dispatcher, Job, policy_from
 from .errors import ConfigError, InputFileError, OutputError
 from .files import sha256_of
 from .identity import fingerprint, position_key
@@ -34,6 +35,7 @@ from .journal import Journal
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
 from .progress import Progress
+from .redaction import check_token
 from .report_sheets import OWN_COLUMNS
 from .reports import RowInfo, Summary
 from .sandbox import DEFAULT_TOKEN, Sandbox
@@ -103,9 +105,9 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
     if living.is_output(table):  # an output fed back: its result columns are the tool's, never input fields
         headers = tuple("" if h in OWN_COLUMNS else h for h in headers)
     columns = map_columns(headers, settings.mapping, settings.defaults)
-    folders = [settings.resumes_dir] if settings.resumes_dir else []
-    folders.append(path.parent)
-    rows = check_table(table, columns, defaults=settings.defaults, cv_folders=folders)
+    folders = [settings.resumes_dir or path.parent]  # the one folder resume files are read from
+    limits = CvLimits(max_bytes=settings.max_resume_bytes, max_chars=settings.max_resume_chars)
+    rows = check_table(table, columns, defaults=settings.defaults, cv_folders=folders, cv_limits=limits)
     return CheckedFile(table, columns, rows)
 
 
@@ -232,6 +234,7 @@ async def run_async(
             "no API token: set JOBMOJITO_TOKEN (or use --token-file, or --sandbox to try it locally)",
             hint="the token is the Supabase access token of your JobMojito account",
         )
+    check_token(token, "the API token")
     to_send = [c for c in checked.rows if c.candidate is not None]
     _preflight_token(token, len(to_send), settings, warnings)
 
@@ -268,7 +271,7 @@ async def run_async(
         progress = Progress(len(jobs), settings.progress)
         dispatcher = Dispatcher(
             client,
-            _policy(settings),
+            policy_from(settings),
             journal=jrnl,
             on_outcome=progress,
             known_positions=known_positions,
@@ -297,8 +300,8 @@ async def run_async(
         duration_s=time.monotonic() - clock,
         exit_code=int(exit_code),
         stop_reason=dispatcher.stop_reason,
-        calls=dispatcher.calls,
-        retries=dispatcher.retries,
+        calls=dispatcher.stats.calls,
+        retries=dispatcher.stats.retries,
         counts=per_status,
         by_position=per_position,
         settings=_public_settings(settings),
@@ -306,17 +309,6 @@ async def run_async(
     writer.write_output(checked.table, outcomes, out, summary, target=target)
     embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
     return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
-
-
-def _policy(settings: Settings) -> Policy:
-    return Policy(
-        concurrency=settings.concurrency,
-        rate=settings.rate,
-        max_attempts=settings.max_attempts,
-        give_up_after=settings.give_up_after,
-        backoff_base=settings.backoff_base,
-        min_throttle_wait=settings.min_throttle_wait,
-    )
 
 
 def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport | None) -> Client:

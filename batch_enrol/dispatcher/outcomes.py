@@ -1,0 +1,48 @@
+"""The ``Outcome`` of a sent row, from an answer, a given-up failure or a stop."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from ..client import CallError
+from ..models import Outcome, Status
+from ..schema import EnrolResponse
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def decided(row: int, response: EnrolResponse, attempts: int) -> Outcome:
+    """A row the API answered 200: its decision, ids and interview URL."""
+    return Outcome(
+        row=row,
+        status=Status(response.status),
+        reason=response.reason or "",
+        http_status=200,
+        attempts=attempts,
+        position_def_set_id=response.position_def_set_id or "",
+        interview_def_set_id=response.interview_def_set_id or "",
+        profile_interview_id=response.profile_interview_id or "",
+        interview_url=response.interview_url,
+        embed_id=response.embed_id or "",
+        processed_at=now_iso(),
+    )
+
+
+def failed(row: int, error: CallError, reason: str, attempts: int) -> Outcome:
+    """A row that ends as ``error``: ``reason`` with the API's status and field."""
+    return Outcome(
+        row=row,
+        status=Status.ERROR,
+        reason=reason,
+        error_field=error.field,
+        http_status=error.status,
+        attempts=attempts,
+        processed_at=now_iso(),
+    )
+
+
+def not_sent(row: int, attempts: int, reason: str) -> Outcome:
+    """A row the run stopped before it got an answer."""
+    return Outcome(row=row, status=Status.NOT_SENT, reason=reason, attempts=attempts, processed_at=now_iso())

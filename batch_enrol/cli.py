@@ -9,19 +9,18 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
+from click.core import ParameterSource
 
 from . import __version__, pipeline
 from .batch import run_many
-from .client import Timeouts
-from .columns import load_mapping_file, normalise_header
-from .errors import BatchEnrolError, ConfigError, OutputError
+from .errors import BatchEnrolError, OutputError
 from .models import ExitCode
 from .redaction import RedactingFilter, redact
 from .reports import console_table
-from .settings import Settings, base_url_from, load_config_file, parse_assignments, token_from
+from .settings import Settings
 from .writer import write_validation_report
 
 log = logging.getLogger("batch_enrol")
@@ -69,21 +68,49 @@ def friendly(func: Callable[..., int | None]) -> Callable[..., None]:
 # --- shared options -------------------------------------------------------------------------
 
 
+def setting_option(name: str, *decls: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A click option for a Settings field: help, unit and default come from Settings.
+
+    A value left at its default is not passed on as a flag (``build_settings`` asks click where
+    each value came from), so the environment, .env and the config file can still supply it.
+    """
+    info = Settings.model_fields[name]
+    unit = (info.json_schema_extra or {}).get("unit") if isinstance(info.json_schema_extra, dict) else None
+    annotation = info.annotation
+    if annotation is bool:
+        kw.setdefault("is_flag", True)
+    elif getattr(annotation, "__origin__", None) is Literal:
+        kw.setdefault("type", click.Choice(annotation.__args__))
+    else:
+        kw.setdefault("type", {int: int, float: float}.get(annotation, str))
+    if unit:
+        kw.setdefault("metavar", unit)
+    kw.setdefault("help", info.description)
+    default = info.get_default(call_default_factory=True)
+    return click.option(
+        *(decls or (f"--{name.replace('_', '-')}",)), name, default=default, show_default=default is not None, **kw
+    )
+
+
 def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options that shape how a file is read and checked (run and validate share them)."""
     options = [
-        click.option("--sheet", help="Sheet to read (default: the first visible sheet with a header row)."),
-        click.option("--mapping", type=click.Path(path_type=Path), help="TOML file mapping your headers to fields."),
-        click.option("set_", "--set", multiple=True, metavar="FIELD=VALUE", help="Value for rows that leave FIELD empty (repeatable)."),
+        setting_option("sheet"),
+        click.option(
+            "mapping_file", "--mapping", type=click.Path(path_type=Path), help="TOML file mapping your headers to fields."
+        ),
+        click.option(
+            "set_", "--set", multiple=True, metavar="FIELD=VALUE", help="Value for rows that leave FIELD empty (repeatable)."
+        ),
         click.option("--config", type=click.Path(path_type=Path), help="TOML config file: settings and a [defaults] table."),
-        click.option("--resumes-dir", type=click.Path(path_type=Path), help="Folder holding resume files named in the resume column."),
-        click.option("--max-resume-mb", type=click.FloatRange(min=0.001), help="Most text a resume file may expand to, in MB (default 2)."),
-        click.option("--max-resume-chars", type=click.IntRange(min=1), help="Most characters kept from a resume file (default 100,000)."),
-        click.option("--max-file-mb", type=click.FloatRange(min=0.001), help="Largest input file accepted (default 512)."),
-        click.option("--max-rows", type=click.IntRange(min=1), help="Most data rows accepted (default 1,000,000)."),
-        click.option("--max-cell-chars", type=click.IntRange(min=1), help="Longest cell accepted (default 1,000,000)."),
-        click.option("--max-columns", type=click.IntRange(min=1), help="Most columns accepted (default 1,000)."),
-        click.option("-v", "--verbose", is_flag=True, help="More detail (never tokens or resumes)."),
+        setting_option("resumes_dir", type=click.Path(path_type=Path)),
+        setting_option("max_resume_mb"),
+        setting_option("max_resume_chars"),
+        setting_option("max_file_mb"),
+        setting_option("max_rows"),
+        setting_option("max_cell_chars"),
+        setting_option("max_columns"),
+        setting_option("verbose", "-v", "--verbose"),
         click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors."),
     ]
     for option in reversed(options):
@@ -91,56 +118,26 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def build_settings(opts: dict[str, Any], *, sandbox: bool = True, env: dict[str, str] | None = None) -> Settings:
-    """Flags win over the environment, which wins over the config file, which wins over defaults."""
-    env = dict(os.environ if env is None else env)
-    config: dict[str, Any] = load_config_file(opts["config"]) if opts.get("config") else {"defaults": {}}
-    mapping: dict[str, str] = {}
-    for header, field in config.get("columns", {}).items():
-        mapping[normalise_header(header)] = field
-    if opts.get("mapping"):
-        mapping.update(load_mapping_file(opts["mapping"]))
-    defaults = dict(config.get("defaults", {}))
-    defaults.update(parse_assignments(opts.get("set_") or ()))
+#: Options that are not settings (what to read and write, how to talk): kept out of Settings.load.
+NOT_SETTINGS = frozenset(
+    {"config", "quiet", "out", "out_dir", "move_done", "summary_json", "junit", "journal", "fresh", "force", "report"}
+)
 
-    def pick(name: str, default: Any) -> Any:
-        value = opts.get(name)
-        return value if value is not None else config.get(name, default)
 
-    timeouts = Timeouts(
-        connect=float(pick("connect_timeout", 10.0)),
-        read=float(pick("read_timeout", 180.0)),
-        write=float(pick("write_timeout", 30.0)),
-    )
-    max_mb = pick("max_file_mb", 512)
-    base_url = opts.get("base_url") or env.get("JOBMOJITO_BASE_URL") or config.get("base_url")
-    try:
-        return Settings(
-            base_url=base_url_from(base_url, {}),
-            token=token_from(env, opts.get("token_file"), Path.cwd()),
-            sandbox=sandbox,
-            concurrency=int(pick("concurrency", 8)),
-            rate=float(pick("rate", 5.0)),
-            max_attempts=int(pick("max_attempts", 5)),
-            give_up_after=float(pick("give_up_after", 30.0)) * 60,
-            timeouts=timeouts,
-            ca_bundle=opts.get("ca_bundle") or config.get("ca_bundle"),
-            sheet=pick("sheet", None),
-            mapping=mapping,
-            defaults=defaults,
-            resumes_dir=Path(pick("resumes_dir", "")) if pick("resumes_dir", None) else None,
-            max_file_bytes=int(float(max_mb) * 1024 * 1024),
-            max_resume_bytes=int(float(pick("max_resume_mb", 2)) * 1024 * 1024),
-            max_resume_chars=int(pick("max_resume_chars", 100_000)),
-            max_rows=int(pick("max_rows", 1_000_000)),
-            max_cell_chars=int(pick("max_cell_chars", 1_000_000)),
-            max_columns=int(pick("max_columns", 1_000)),
-            progress="none" if opts.get("quiet") else "auto",
-            fail_on=str(pick("fail_on", "invalid")),
-            verbose=bool(opts.get("verbose")),
-        )
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"a setting has the wrong type: {exc}") from None
+def build_settings(opts: dict[str, Any], *, sandbox: bool | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Flags > environment > .env (in the working directory) > config file > defaults (Settings.load)."""
+    ctx = click.get_current_context(silent=True)
+
+    def given(name: str) -> bool:
+        return ctx is None or ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
+
+    flags = {k: v for k, v in opts.items() if k not in NOT_SETTINGS and v not in (None, ()) and given(k)}
+    flags["set"] = flags.pop("set_", ())
+    if opts.get("quiet"):
+        flags["progress"] = "none"
+    if sandbox is not None and sandbox:
+        flags["sandbox"] = True
+    return Settings.load(flags, env=env, config_file=opts.get("config"))
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -164,29 +161,35 @@ def main() -> None:
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option("--out", type=click.Path(path_type=Path), help="Output file; .xlsx or .csv (default: INPUT.enrolled.EXT beside the input).")
-@click.option("--out-dir", type=click.Path(path_type=Path), help="Folder for the outputs of several inputs (default: enrolled/ beside each).")
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Output file; .xlsx or .csv (default: INPUT.enrolled.EXT beside the input)."
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(path_type=Path),
+    help="Folder for the outputs of several inputs (default: enrolled/ beside each).",
+)
 @click.option("--move-done", type=click.Path(path_type=Path), help="Move each fully processed input into this folder.")
-@click.option("--base-url", help="API base URL (default: $JOBMOJITO_BASE_URL, else production).")
-@click.option("--sandbox", is_flag=True, help="Use the built-in simulator instead of the real API (no account needed).")
-@click.option("--concurrency", type=click.IntRange(min=1, max=256), help="Calls in flight at once (default 8).")
-@click.option("--rate", type=click.FloatRange(min=0.01), help="Calls started per second at most (default 5).")
-@click.option("--max-attempts", type=click.IntRange(min=1, max=50), help="Attempts per row for retryable failures (default 5).")
-@click.option("--give-up-after", type=click.FloatRange(min=0.1), help="Minutes without a successful call before stopping (default 30).")
-@click.option("--fail-on", type=click.Choice(["reject", "invalid", "error", "never"]), help="What makes the exit code 1 (default: invalid).")
+@setting_option("base_url")
+@setting_option("sandbox")
+@setting_option("concurrency")
+@setting_option("rate", metavar="PER_SECOND")
+@setting_option("max_attempts")
+@setting_option("give_up_after")
+@setting_option("fail_on")
 @click.option("--summary-json", type=click.Path(path_type=Path), help="Write a JSON summary here.")
 @click.option("--junit", type=click.Path(path_type=Path), help="Write a JUnit XML report here (one testcase per row).")
 @click.option("--journal", type=click.Path(path_type=Path), help="Journal file (default: OUT.journal.sqlite).")
 @click.option("--fresh", is_flag=True, help="Forget the journal and start over.")
 @click.option("--force", is_flag=True, help="Replace an existing output that is not this run's own; rerun processed inputs.")
 @click.option("--token-file", type=click.Path(path_type=Path), help="Read the API token from this file.")
-@click.option("--ca-bundle", type=click.Path(path_type=Path), help="CA bundle for TLS (corporate proxies).")
+@setting_option("ca_bundle", type=click.Path(path_type=Path))
 @input_options
 @friendly
 def run(inputs: tuple[str, ...], **opts: Any) -> int:
     """Enrol every valid row of each INPUT (files, folders or globs) and write the results."""
     _setup_logging(opts["verbose"], opts["quiet"])
-    settings = build_settings(opts, sandbox=opts["sandbox"])
+    settings = build_settings(opts)
     if settings.sandbox:
         log.info("using the built-in sandbox: nothing is sent to JobMojito")
     batch = run_many(
@@ -224,7 +227,11 @@ def run(inputs: tuple[str, ...], **opts: Any) -> int:
 
 @main.command()
 @click.argument("input", type=click.Path(path_type=Path))
-@click.option("--report", type=click.Path(path_type=Path), help="Write a copy of the workbook with bad cells highlighted and explained (.xlsx).")
+@click.option(
+    "--report",
+    type=click.Path(path_type=Path),
+    help="Write a copy of the workbook with bad cells highlighted and explained (.xlsx).",
+)
 @input_options
 @friendly
 def validate(input: Path, report: Path | None, **opts: Any) -> int:
@@ -309,8 +316,8 @@ def ui(host: str, port: int, sandbox: bool, base_url: str | None, config: Path |
     settings = build_settings({"config": config, "base_url": base_url, "quiet": True}, sandbox=sandbox)
     extra = {"data_dir": data_dir} if data_dir else {}
     cfg = UiConfig(settings=settings, host=host, password=password, max_upload_bytes=int(max_upload_mb * 2**20), **extra)
-    click.echo(f"batch-enrol: the app is at http://{host}:{port}/ (Ctrl-C to quit)" + (" · practice mode" if sandbox else ""))
-    serve(cfg, port=port, open_browser=not no_browser)
+    mode = " · practice mode: nothing reaches JobMojito" if sandbox else ""
+    serve(cfg, port=port, open_browser=not no_browser, on_ready=lambda url: click.echo(f"batch-enrol: the app is at {url} (Ctrl-C to quit){mode}"))
     return 0
 
 

@@ -28,7 +28,7 @@ import python_calamine as calamine
 from .errors import InputFileError, OutputError
 from .loader import load
 from .models import Outcome, Status, Table
-from .report_sheets import HISTORY, ROW_KEY
+from .report_sheets import HISTORY, OWN_COLUMNS, ROW_KEY
 from .xlsx_package import read_marker
 
 log = logging.getLogger("batch_enrol")
@@ -44,6 +44,7 @@ class Target:
     src: Path  #: the file written over: the input for a new output, the output itself on a later run
     row_of: dict[int, int] = field(default_factory=dict)  #: input row → row of ``table`` (when they differ)
     carried: dict[int, Outcome] = field(default_factory=dict)  #: row of ``table`` → the outcome its cells hold
+    edits: dict[int, dict[int, str]] = field(default_factory=dict)  #: row → 1-based column → a cell fixed on Needs attention
     history: list[list[object]] = field(default_factory=list)  #: earlier runs' Summary lines
     titles: tuple[str, str] = ("Summary", "Needs attention")
     input_name: str = ""  #: the list this output was made from (its name and SHA-256 are in the marker)
@@ -62,6 +63,21 @@ class Target:
         """The decision already in the output for an input row, if any (such a row is not sent again)."""
         found = self.carried.get(self.main_row(row))
         return found if found is not None and found.status.is_decision else None
+
+    def edited(self) -> Table:
+        """``table`` with the fixes from Needs attention in its cells (what the sheet holds once written)."""
+        if not self.edits:
+            return self.table
+        rows = []
+        for source in self.table.rows:
+            fixes = self.edits.get(source.row)
+            if fixes:
+                cells = list(source.cells) + [""] * (len(self.table.headers) - len(source.cells))
+                for column, text in fixes.items():
+                    cells[column - self.table.first_column] = text
+                source = dataclasses.replace(source, cells=tuple(cells))
+            rows.append(source)
+        return dataclasses.replace(self.table, rows=rows)
 
     def merged(self, outcomes: dict[int, Outcome]) -> dict[int, Outcome]:
         """This run's outcomes by main-sheet row, over what the output held; a decision is never undone."""
@@ -90,6 +106,7 @@ def plan(path: Path, table: Table, out: Path | None, checksum: str, default: Pat
                         input_sha256=str((marker or {}).get("input_sha256", "")))  # fmt: skip
         if base is not table:
             target.row_of = _row_keys(table, base)
+            target.edits = _edits(table, base, target.row_of)
         return _read_state(target, marker)
     target_out = Path(out) if out is not None else default
     if target_out.resolve() == path.resolve():
@@ -165,6 +182,24 @@ def _row_keys(table: Table, main: Table) -> dict[int, int]:
         if not text.isdigit() or int(text) not in rows:
             raise InputFileError(f"row {source.row} of {table.sheet!r}: {ROW_KEY} {text!r} is not a row of {main.sheet!r}")
         out[source.row] = int(text)
+    return out
+
+
+def _edits(table: Table, main: Table, row_of: dict[int, int]) -> dict[int, dict[int, str]]:
+    """The cells fixed on Needs attention that differ from the main sheet's: main row → column → text."""
+    at = {h: i for i, h in reversed(list(enumerate(main.headers))) if h and h not in OWN_COLUMNS}
+    cells_of = {r.row: r.cells for r in main.rows}
+    out: dict[int, dict[int, str]] = {}
+    for source in table.rows:
+        row = row_of[source.row]
+        for i, header in enumerate(table.headers):
+            j = at.get(header)
+            if j is None:
+                continue
+            new = source.cells[i] if i < len(source.cells) else ""
+            old = cells_of[row][j] if j < len(cells_of[row]) else ""
+            if new != old:
+                out.setdefault(row, {})[main.first_column + j] = new
     return out
 
 

@@ -84,7 +84,7 @@ def titles_for(target: Target) -> tuple[str, str]:
 
 
 def _sheets(target: Target, final: Mapping[int, Outcome], summary: Summary | None, titles: tuple[str, str]) -> list:
-    return [] if summary is None else report_sheets(titles, target.table, final, summary, target.history)
+    return [] if summary is None else report_sheets(titles, target.edited(), final, summary, target.history)
 
 
 def write_patched(target: Target, final: Mapping[int, Outcome], dest: Path, summary: Summary | None) -> None:
@@ -92,7 +92,8 @@ def write_patched(target: Target, final: Mapping[int, Outcome], dest: Path, summ
     rows = {row: values(o) for row, o in final.items()}
     results = xlsx_patch.Results(sheet=target.table.sheet, header_row=target.table.header_row, columns=positions(target),
                                  names=RESULT_COLUMNS, rows=rows, tones={r: TONES.index(tone(o.status)) for r, o in final.items()},
-                                 fills=[FILLS[t].start_color.rgb for t in TONES], link=LINK, widths=WIDTHS)  # fmt: skip
+                                 fills=[FILLS[t].start_color.rgb for t in TONES], link=LINK, widths=WIDTHS,
+                                 edits=target.edits)  # fmt: skip
     xlsx_patch.patch(target.src, dest, results, extra_sheets=_sheets(target, final, summary, titles), marker=marker(target, titles))
 
 
@@ -122,6 +123,8 @@ def write_openpyxl(target: Target, final: Mapping[int, Outcome], dest: Path, sum
             if isinstance(value, str) and value:
                 cell.data_type = "s"
         sheet.cell(row=row, column=columns[0]).fill = FILLS[tone(outcome.status)]
+        for column, value in target.edits.get(row, {}).items():
+            sheet.cell(row=row, column=column).value = value or None
         _link(sheet.cell(row=row, column=columns[LINK]), outcome.interview_url)
     titles = titles_for(target)
     for title, rows, widths in _sheets(target, final, summary, titles):
@@ -150,6 +153,8 @@ def write_rebuilt(target: Target, final: Mapping[int, Outcome], dest: Path, summ
     sheet.append([None] * offset + [_cell(sheet, h, bold=True) for h in (*table.headers, *appended)])
     for source in table.rows:
         cells: list[object] = list(source.cells) + [""] * (width - len(source.cells))
+        for column, text in target.edits.get(source.row, {}).items():
+            cells[column - table.first_column] = text
         outcome = final.get(source.row)
         if outcome is not None:
             for name, value in zip(RESULT_COLUMNS, values(outcome), strict=True):

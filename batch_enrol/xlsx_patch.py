@@ -56,6 +56,7 @@ class Results:
     fills: Sequence[str] = ()
     link: int | None = None  #: index of the column whose values become hyperlinks
     widths: Sequence[float] = ()  #: per result column, used where the user set no width
+    edits: Mapping[int, Mapping[int, Value]] = field(default_factory=dict)  #: row → 1-based column → a user cell's new value
 
 
 def _text(value: str) -> str:
@@ -168,6 +169,11 @@ class _SheetPatcher:
                 style = self.link_style
                 self.links.append((f"{x}{number}", f"rIdBE{len(self.links) + 1}", v))
             out[c] = cell_xml(f"{x}{number}", v, style)
+        for c, v in self.r.edits.get(number, {}).items():  # the user's fix keeps the cell's own style
+            ref = f"{get_column_letter(c)}{number}"
+            found = re.search(rb'<(?:\w+:)?c\b[^>]*?\br="' + ref.encode() + rb'"[^>]*?\bs="(\d+)"', inside)
+            found = found or re.search(rb'<(?:\w+:)?c\b[^>]*?\bs="(\d+)"[^>]*?\br="' + ref.encode() + rb'"', inside)
+            out[c] = cell_xml(ref, v, int(found.group(1)) if found else None)
         return out  # type: ignore[return-value]
 
     def _rows(self, xml: bytes) -> Iterator[bytes]:
@@ -184,7 +190,7 @@ class _SheetPatcher:
             open_tag = re.sub(rb'\sspans="[^"]*"', b"", match.group(0))
             closing = None if match.group(1) else _ROW_END.search(xml, match.end())
             inside = xml[match.end() : closing.start()] if closing else b""
-            merged = _merge(inside, self._cells(number, inside), self.ours)  # type: ignore[arg-type]
+            merged = _merge(inside, self._cells(number, inside), self.ours | set(self.r.edits.get(number, ())))  # type: ignore[arg-type]
             yield xml[position : match.start()]
             yield (open_tag[:-2].rstrip() + b">" if closing is None else open_tag) + merged + b"</row>"
             position = closing.end() if closing else match.end()

@@ -149,6 +149,8 @@ def test_fixes_in_needs_attention_flow_back_into_the_main_sheet(tmp_path, serve)
     sheet = openpyxl.load_workbook(out)["Candidates"]
     url_column = header.index("interview_url") + 1
     assert sheet.cell(4, url_column).hyperlink.target == sheet.cell(4, url_column).value  # a real link, no formula
+    assert sheet["B4"].value == "person1@example.org" and sheet["D6"].value == "Twelve years of support work."  # fixes kept
+    assert sheet["B5"].value == "person2@example.org"  # other cells as they were
     assert list(openpyxl.load_workbook(out)["Needs attention"].iter_rows(min_row=2, values_only=True)) == []
     summary = list(openpyxl.load_workbook(out)["Summary"].iter_rows(values_only=True))
     assert summary[1][5] == 3 and summary[2][5] == 2 and summary[3][0] is None

@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 
 from batch_enrol.xlsx_package import read_marker
-from tests.conftest import candidate_rows, cli, write_csv, write_xlsx
+from tests.conftest import HEADERS, candidate_rows, cli, write_csv, write_xlsx
 
 STRICT = Path(__file__).parent / "data" / "good" / "strict_ooxml.xlsx"  #: saved as "Strict Open XML Spreadsheet"
 
@@ -65,8 +65,6 @@ def minimal_package(path: Path, rows: list[list[str]], headers: list[str]) -> Pa
 
 
 def test_strict_ooxml_and_minimal_package_get_their_results_written_back(tmp_path, serve):
-    from tests.conftest import HEADERS
-
     served = serve()
     strict = shutil.copy(STRICT, tmp_path / "strict.xlsx")
     minimal = minimal_package(tmp_path / "minimal.xlsx", candidate_rows(2, start=10), HEADERS)
@@ -190,3 +188,18 @@ def test_an_output_is_rebuilt_from_the_journal_by_export_or_by_the_next_run(tmp_
     assert [r["interview_url"] for r in header_and_rows(out)[1]] == urls and requests(served) == sent
     missing = cli("export", source, "--out", tmp_path / "other.xlsx")
     assert missing.returncode == 2 and "no journal at" in missing.stderr
+
+
+def test_a_csv_output_fixed_and_run_again_sends_only_the_fixed_row(tmp_path, serve):
+    served = serve()
+    rows = candidate_rows(3)
+    rows[1][1] = "bad-email"
+    rows[0].append("-5%")
+    source = write_csv(tmp_path / "list.csv", rows, headers=[*HEADERS, "Notes"])
+    assert cli("run", source, env=served.env()).returncode == 1
+    out = tmp_path / "list.enrolled.csv"
+    out.write_text(out.read_text("utf-8-sig").replace("bad-email", "person1@example.org"), "utf-8-sig")
+    assert cli("run", out, env=served.env()).returncode == 0 and requests(served) == 3
+    lines = out.read_text("utf-8-sig").splitlines()
+    assert lines[0].count("enrol_status") == 1 and ",-5%," in lines[1]  # nothing doubled; the user's value as it was
+    assert not list(tmp_path.glob("*.enrolled.enrolled.*"))

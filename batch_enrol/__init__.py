@@ -1,17 +1,40 @@
 """batch-enrol: enrol every candidate in a spreadsheet for a JobMojito AI interview.
 
-The library behind the ``batch-enrol`` command::
+The library behind the ``batch-enrol`` command and the web app::
 
+    from pathlib import Path
     from batch_enrol import Settings, run, validate
 
-    result = run(Path("candidates.xlsx"), Settings(sandbox=True))
-    print(result.exit_code, result.output)
+    checked = validate(Path("candidates.xlsx"))           # send nothing
+    settings = Settings.load()                            # JOBMOJITO_* variables, .env, defaults
+    result = run(Path("candidates.xlsx"), settings)       # enrol, write candidates.enrolled.xlsx
+    print(result.exit_code, result.output, result.summary.counts)
+
+Every problem with a file, a setting, the token or the server is raised as a
+``BatchEnrolError`` (``ConfigError``, ``InputFileError``, ``OutputError``) carrying a one-line
+``message``, a ``hint`` and the ``exit_code`` the command line would use.
 """
 
-from .errors import BatchEnrolError
+from .batch import BatchResult, run_many
+from .errors import BatchEnrolError, ConfigError, InputFileError, OutputError
 from .models import ExitCode, Outcome, Status
-from .pipeline import RunResult, run, validate
+from .pipeline import CheckedFile, RunResult, run, validate
 from .settings import Settings
 
 __version__ = "0.1.0"
-__all__ = ["BatchEnrolError", "ExitCode", "Outcome", "RunResult", "Settings", "Status", "run", "validate"]
+__all__ = [
+    "BatchEnrolError",
+    "BatchResult",
+    "CheckedFile",
+    "ConfigError",
+    "ExitCode",
+    "InputFileError",
+    "Outcome",
+    "OutputError",
+    "RunResult",
+    "Settings",
+    "Status",
+    "run",
+    "run_many",
+    "validate",
+]

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+
 from .columns import count_known
 from .errors import BatchEnrolError, ConfigError
 from .files import atomic_path, sha256_of
@@ -101,6 +103,10 @@ class Registry:
 
 @dataclass(slots=True)
 class BatchResult:
+    """What ``run_many`` did: a ``RunResult`` per input run, inputs ``skipped`` (already
+    processed, same SHA-256), inputs ``failed`` with their error, inputs ``moved`` by
+    ``move_done``, and the worst ``exit_code`` of them all."""
+
     results: list[RunResult] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     failed: list[tuple[Path, BatchEnrolError]] = field(default_factory=list)
@@ -146,8 +152,17 @@ def run_many(
     summary_json: Path | None = None,
     junit: Path | None = None,
     move_done: Path | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
 ) -> BatchResult:
-    """Run each input in turn. One input alone raises its errors; among several, a bad one is reported and skipped."""
+    """Run each input in turn (files, folders or glob patterns); returns a ``BatchResult``.
+
+    One input alone behaves as ``run`` and raises its errors. With several (or ``out_dir``),
+    each gets its own output and journal in ``out_dir`` (default ``enrolled/`` beside it), an
+    input already fully processed there is skipped unless ``force``, a bad one is reported
+    in ``failed`` and skipped, and a refused token or an interruption stops the rest.
+    ``summary_json``/``junit`` cover every input; ``transport`` as in ``run``. Raises
+    ``ConfigError`` when ``out`` or ``journal`` is given with several inputs.
+    """
     files, many = expand(items)
     many = many or out_dir is not None
     if many and out is not None:
@@ -175,7 +190,8 @@ def run_many(
                 batch.skipped.append(path)
                 continue
             result = asyncio.run(
-                run_async(path, settings, out=target, journal=journal, fresh=fresh, force=force, checksum=checksum or None)
+                run_async(path, settings, out=target, journal=journal, fresh=fresh, force=force, checksum=checksum or None,
+                          transport=transport)  # fmt: skip
             )
         except BatchEnrolError as exc:
             if not many:

@@ -30,9 +30,3 @@ class InputFileError(BatchEnrolError):
 
 class OutputError(BatchEnrolError):
     """An output cannot be written where it was asked for."""
-
-
-class ApiRefused(BatchEnrolError):
-    """The API refused to go on (token, credits, permission): the run stopped."""
-
-    exit_code = ExitCode.API_REFUSED

@@ -15,7 +15,7 @@ import json
 import logging
 import signal
 import time
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,27 +27,34 @@ from .client import Client, Timeouts
 from .columns import ColumnMap, map_columns
 from .control import RunControl
 from .cv_files import CvLimits
-from .dispatcher import Dispatcher, Job, policy_from
+from .dispatcher import Dispatcher, policy_from
 from .errors import ConfigError, InputFileError, OutputError
 from .files import sha256_of
-from .identity import fingerprint, position_key
 from .journal import Journal
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
+from .planner import plan
 from .progress import Progress
 from .redaction import check_token
 from .report_sheets import OWN_COLUMNS
 from .reports import RowInfo, Summary
-from .sandbox import DEFAULT_TOKEN, Sandbox
-from .settings import Settings
+from .settings import SANDBOX_TOKEN, Settings
 from .validator import Checked, Problem, check_table
 
 log = logging.getLogger("batch_enrol")
+#: The host name a sandbox run's requests carry (the simulator's transport answers any host).
+SANDBOX_URL = "http://sandbox.local"
 
 
 @dataclass(slots=True)
 class CheckedFile:
-    """A loaded and validated input."""
+    """A loaded and validated input: what ``validate`` returns.
+
+    ``table``: the rows as read (cell text as the user sees it, 1-based sheet row numbers);
+    ``columns``: which column feeds which request field; ``rows``: one ``Checked`` per data
+    row, holding the ``Candidate`` to send or a final ``Outcome`` (invalid or duplicate) and
+    its ``problems``.
+    """
 
     table: Table
     columns: ColumnMap
@@ -112,12 +119,29 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
 
 
 def validate(path: Path, settings: Settings | None = None) -> CheckedFile:
-    """Check every row of a file; send nothing."""
+    """Check every row of the file at ``path`` against the API contract; send nothing.
+
+    ``settings``: sheet, column mapping, whole-file values, CV folder and size limits (only
+    these are used); the defaults when None. Returns a ``CheckedFile`` (``.problems`` lists
+    every problem of every row). Raises ``InputFileError`` when the file cannot be used as a
+    candidate list, ``ConfigError`` for a bad mapping or value.
+    """
     return check_file(path, settings or Settings(sandbox=True))
 
 
 @dataclass(slots=True)
 class RunResult:
+    """What ``run`` did with one input.
+
+    ``exit_code``: the command line's exit code for it; ``output``: the workbook or CSV
+    written (the input's columns plus the result columns); ``outcomes``: sheet row number →
+    ``Outcome``, one for every data row; ``summary``: counts per status and position,
+    duration in seconds, calls and retries; ``checked``: the validated input;
+    ``stop_reason``: why sending stopped early ("" when it did not); ``embed_file``: the
+    embed signing keys file (secret) when rows asked for embedding; ``warnings``: lines
+    also logged (token about to expire, input changed since the journal's run).
+    """
+
     exit_code: ExitCode
     output: Path
     outcomes: dict[int, Outcome]
@@ -176,7 +200,21 @@ def run(
     junit: Path | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> RunResult:
-    """Enrol every valid row of one file and write the results. Raises BatchEnrolError for setup problems."""
+    """Enrol every valid row of the file at ``path`` and write the results; returns a ``RunResult``.
+
+    ``settings``: see ``Settings`` (``Settings.load()`` reads JOBMOJITO_* variables and .env
+    like the command line). ``out``: the output file (default ``<stem>.enrolled.<ext>``
+    beside the input); ``journal``: the SQLite journal (default ``<out>.journal.sqlite``);
+    running again with the same output resumes: rows already done are not sent again;
+    ``fresh``: forget the journal; ``force``: replace an output that is not this run's own.
+    ``summary_json``/``junit``: also write those reports. ``transport``: an
+    ``httpx.AsyncBaseTransport`` to send through instead of the network (required with
+    ``Settings(sandbox=True)``: ``httpx.ASGITransport(app=batch_enrol.sandbox.Sandbox().app)``).
+
+    Raises ``ConfigError`` (settings, token), ``InputFileError`` (the file) or ``OutputError``
+    (the output) before anything is sent; problems of single rows never raise, they are
+    outcomes. A refused token or an interruption stops the run: see ``exit_code``.
+    """
     result = asyncio.run(
         run_async(path, settings, out=out, journal=journal, fresh=fresh, force=force, transport=transport)
     )
@@ -228,7 +266,7 @@ async def run_async(
             Path(str(journal_file) + suffix).unlink(missing_ok=True)
 
     warnings: list[str] = writer.prove(target, checked.table, out)
-    token = DEFAULT_TOKEN if settings.sandbox else settings.token.get()
+    token = SANDBOX_TOKEN if settings.sandbox else settings.token.get()
     if not token:
         raise ConfigError(
             "no API token: set JOBMOJITO_TOKEN (or use --token-file, or --sandbox to try it locally)",
@@ -247,25 +285,13 @@ async def run_async(
         for message in warnings:
             log.warning(message)
 
-        outcomes: dict[int, Outcome] = {c.row: c.outcome for c in checked.rows if c.outcome is not None}
-        done = jrnl.done()
-        jobs: list[Job] = []
-        known_positions: dict[Hashable, str] = {}
-        for c in to_send:
-            assert c.candidate is not None
-            fp = fingerprint(c.candidate)
-            group = None if c.candidate.position_def_set_id else position_key(c.candidate)
-            if (prior := target.done(c.row)) is not None:  # the output says it is done: never sent again
-                outcomes[c.row] = dataclasses.replace(prior, row=c.row)
-                continue
-            if fp in done:
-                outcomes[c.row] = dataclasses.replace(done[fp], row=c.row)  # same request, this row number
-                if group is not None and outcomes[c.row].position_def_set_id:
-                    known_positions.setdefault(group, outcomes[c.row].position_def_set_id)
-                continue
-            jobs.append(Job(row=c.row, candidate=c.candidate, fingerprint=fp, group=group))
-        if len(to_send) > len(jobs):
-            log.info("resuming: %d row(s) already done are not sent again", len(to_send) - len(jobs))
+        prior = {c.row: dataclasses.replace(done, row=c.row) for c in checked.rows  # the output says it is done
+                 if c.candidate is not None and (done := target.done(c.row)) is not None}  # fmt: skip
+        planned = plan([c for c in checked.rows if c.row not in prior], jrnl.done())
+        outcomes = {**planned.outcomes, **prior}
+        jobs = planned.jobs
+        if planned.resumed or prior:
+            log.info("resuming: %d row(s) already done are not sent again", planned.resumed + len(prior))
 
         client = _client(settings, token, transport)
         progress = Progress(len(jobs), settings.progress)
@@ -274,7 +300,7 @@ async def run_async(
             policy_from(settings),
             journal=jrnl,
             on_outcome=progress,
-            known_positions=known_positions,
+            known_positions=planned.known_positions,
         )
         if control is not None:
             control.attach(dispatcher, len(jobs))
@@ -313,9 +339,13 @@ async def run_async(
 
 def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport | None) -> Client:
     base_url = settings.base_url
-    if settings.sandbox and transport is None:
-        transport = httpx.ASGITransport(app=Sandbox(token=token).app)
-        base_url = "http://sandbox.local"
+    if settings.sandbox:
+        if transport is None:
+            raise ConfigError(
+                "Settings(sandbox=True) needs the simulator's transport",
+                hint="pass transport=httpx.ASGITransport(app=batch_enrol.sandbox.Sandbox().app), as --sandbox does",
+            )
+        base_url = SANDBOX_URL
     verify: bool | str = str(settings.ca_bundle) if settings.ca_bundle else True
     return Client(
         base_url,

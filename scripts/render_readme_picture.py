@@ -14,10 +14,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import httpx
 import openpyxl
 from openpyxl.worksheet.page import PageMargins
 
 from batch_enrol import Settings, run
+from batch_enrol.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 IMG = ROOT / "docs" / "img"
@@ -60,7 +62,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         source = Path(shutil.copy(ROOT / "sample_data" / "candidates.xlsx", work / "candidates.xlsx"))
-        out = run(source, SETTINGS).output  # 1. the first run
+        transport = httpx.ASGITransport(app=Sandbox().app)  # one simulator for both runs
+        out = run(source, SETTINGS, transport=transport).output  # 1. the first run
         render(out, "Needs attention", "A1:O4", ("A", "E", "J", "K"), {"N": 60, "C": 26}, IMG / "needs-attention.png", 170)
 
         workbook = openpyxl.load_workbook(out)  # 2. what the user does in the output
@@ -77,7 +80,8 @@ def main() -> None:
         main_sheet = workbook["Candidates"]
         main_sheet["L5"] = NOTE
         workbook.save(out)
-        again = run(out, Settings(sandbox=True, concurrency=8, rate=50, progress="none", sheet="Needs attention"))  # 3. fed back
+        again = run(out, Settings(sandbox=True, concurrency=8, rate=50, progress="none", sheet="Needs attention"),
+                    transport=transport)  # 3. fed back
         assert again.output == out, again.output
         render(out, "Candidates", "A1:R12", ("E", "G", "H", "J", "K", "P", "Q"), {"L": 40, "N": 44, "O": 44},
                IMG / "output.png", 250)

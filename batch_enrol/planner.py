@@ -1,0 +1,52 @@
+"""Planning a run against its journal: which rows are final already, which to send, which
+positions are known.
+
+A row is sent when it validated and its request (by fingerprint) has no final outcome in the
+journal; a row whose request is done takes that outcome (with its own row number), and the
+position id that outcome carries is known, so the dispatcher does not warm that position up
+again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Hashable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from .dispatcher import Job
+from .identity import fingerprint, position_key
+from .models import Outcome
+from .validator import Checked
+
+
+@dataclass(slots=True)
+class Plan:
+    """What a run does: ``jobs`` to send, ``outcomes`` final already (by row number)."""
+
+    jobs: list[Job] = field(default_factory=list)
+    outcomes: dict[int, Outcome] = field(default_factory=dict)  #: invalid, duplicate, and done in an earlier run
+    known_positions: dict[Hashable, str] = field(default_factory=dict)  #: position key → position_def_set_id
+    resumed: int = 0  #: rows whose request was done in an earlier run (not sent again)
+
+
+def plan(rows: Iterable[Checked], done: Mapping[str, Outcome]) -> Plan:
+    """The plan for checked rows, given the journal's final outcomes by fingerprint (``Journal.done()``)."""
+    result = Plan()
+    for checked in rows:
+        if checked.outcome is not None:
+            result.outcomes[checked.row] = checked.outcome
+            continue
+        candidate = checked.candidate
+        if candidate is None:
+            continue
+        fp = fingerprint(candidate)
+        group = None if candidate.position_def_set_id else position_key(candidate)
+        if fp in done:
+            outcome = dataclasses.replace(done[fp], row=checked.row)  # same request, this row number
+            result.outcomes[checked.row] = outcome
+            result.resumed += 1
+            if group is not None and outcome.position_def_set_id:
+                result.known_positions.setdefault(group, outcome.position_def_set_id)
+            continue
+        result.jobs.append(Job(row=checked.row, candidate=candidate, fingerprint=fp, group=group))
+    return result

@@ -12,7 +12,8 @@ from .files import sha256_of
 from .identity import fingerprint
 from .journal import Journal
 from .models import Outcome, Status
-from .pipeline import _public_settings, check_file, journal_path_for
+from .pipeline import _public_settings, check_file
+from .preflight import journal_path_for
 from .reports import Summary
 from .settings import Settings
 

@@ -74,7 +74,7 @@ class Target:
             if fixes:
                 cells = list(source.cells) + [""] * (len(self.table.headers) - len(source.cells))
                 for column, text in fixes.items():
-                    cells[column - self.table.first_column] = text
+                    cells[column - 1] = text
                 source = dataclasses.replace(source, cells=tuple(cells))
             rows.append(source)
         return dataclasses.replace(self.table, rows=rows)
@@ -199,7 +199,7 @@ def _edits(table: Table, main: Table, row_of: dict[int, int]) -> dict[int, dict[
             new = source.cells[i] if i < len(source.cells) else ""
             old = cells_of[row][j] if j < len(cells_of[row]) else ""
             if new != old:
-                out.setdefault(row, {})[main.first_column + j] = new
+                out.setdefault(row, {})[1 + j] = new
     return out
 
 

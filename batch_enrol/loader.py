@@ -408,7 +408,6 @@ def _build_table(
     header_row, header = head[at][0], tuple(c.strip() for c in head[at][1])
     preamble = [tuple(cells) for _, cells in head[:at]]
     rows = itertools.chain(head[at + 1 :], rows)
-    first_column = next((i for i, h in enumerate(header) if h), 0) + 1
     data: list[SourceRow] = []
     width = _used_width(header)
     for number, cells in rows:
@@ -430,7 +429,6 @@ def _build_table(
         rows=data,
         preamble=preamble,
         format=fmt,
-        first_column=first_column,
     )
 
 

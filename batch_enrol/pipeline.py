@@ -1,17 +1,16 @@
 """The library's front door: ``validate`` a file, or ``run`` it end to end.
 
-load → map columns → validate → journal → dispatch → write → report. The CLI is a thin
-shell over these two functions.
+``run_async`` reads as its steps: load and check (``check_file``, ``preflight``) → plan
+against the journal (``planner``) → dispatch → write → report. The CLI, the web app and
+``frame`` are thin shells over these functions.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import dataclasses
 import functools
-import json
 import logging
 import signal
 import time
@@ -33,12 +32,12 @@ from .files import sha256_of
 from .journal import Journal
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
-from .planner import plan
+from .planner import Plan, plan
+from .preflight import prepare_output, run_token
 from .progress import Progress
-from .redaction import check_token
 from .report_sheets import OWN_COLUMNS
 from .reports import RowInfo, Summary
-from .settings import SANDBOX_TOKEN, Settings
+from .settings import Settings
 from .validator import Checked, Problem, check_table
 
 log = logging.getLogger("batch_enrol")
@@ -152,42 +151,6 @@ class RunResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def jwt_expiry(token: str) -> float | None:
-    """The ``exp`` claim of a JWT (seconds since the epoch), or None when the token is not a JWT."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        padded = parts[1] + "=" * (-len(parts[1]) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(padded))
-        exp = claims.get("exp") if isinstance(claims, dict) else None
-        return float(exp) if isinstance(exp, (int, float)) else None
-    except (ValueError, TypeError):
-        return None
-
-
-def _preflight_token(token: str, rows: int, settings: Settings, warnings: list[str]) -> None:
-    expiry = jwt_expiry(token)
-    if expiry is None:
-        return
-    left = expiry - time.time()
-    if left <= 0:
-        raise ConfigError(
-            "the API token expired " + datetime.fromtimestamp(expiry, UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            hint="get a fresh token and set JOBMOJITO_TOKEN again",
-        )
-    estimate = rows / min(settings.rate, settings.concurrency / 5.0)
-    if estimate > left:
-        warnings.append(
-            f"the token expires in {left / 60:.0f} min, the run may take about {estimate / 60:.0f} min: "
-            "if it stops with exit code 3, renew the token and re-run the same command"
-        )
-
-
-def journal_path_for(out: Path) -> Path:
-    return out.with_name(out.name + ".journal.sqlite")
-
-
 def run(
     path: Path,
     settings: Settings,
@@ -255,75 +218,76 @@ async def run_async(
     checked = check_file(path, settings)
     checksum = checksum or sha256_of(path)
     target = living.plan(path, checked.table, out, checksum, writer.default_output(path))
-    out = target.out
-    journal_file = Path(journal) if journal else journal_path_for(out)
-    own_output = journal_file.exists() or target.updating  # an output with its journal beside it, or marked, is ours
-    if out.exists() and not force and not own_output:
-        raise OutputError(f"{out} already exists", hint="use --force to replace it, or choose another --out")
+    out, journal_file = prepare_output(path, target.out, journal, fresh=fresh, force=force, own=target.updating)
     if fresh:
         target.carried.clear()  # start over: what the output says is done is sent again too
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(journal_file) + suffix).unlink(missing_ok=True)
-
-    warnings: list[str] = writer.prove(target, checked.table, out)
-    token = SANDBOX_TOKEN if settings.sandbox else settings.token.get()
-    if not token:
-        raise ConfigError(
-            "no API token: set JOBMOJITO_TOKEN (or use --token-file, or --sandbox to try it locally)",
-            hint="the token is the Supabase access token of your JobMojito account",
-        )
-    check_token(token, "the API token")
-    to_send = [c for c in checked.rows if c.candidate is not None]
-    _preflight_token(token, len(to_send), settings, warnings)
-
+    warnings = writer.prove(target, checked.table, out)  # before anything is sent: the output can be written
+    token = run_token(settings, sum(1 for c in checked.rows if c.candidate is not None), warnings)
     with Journal(journal_file) as jrnl:
-        previous = jrnl.get_meta("input_sha256")
-        if previous and previous != (target.input_sha256 or checksum) and not target.updating and target.rotated is None:
-            warnings.append(f"{path.name} changed since the last run of this output; rows already done are kept")
-        jrnl.set_meta("input_sha256", target.input_sha256 or checksum)
-        jrnl.set_meta("input", str(path))
+        warnings += _note_input(jrnl, path, target.input_sha256 or checksum, quiet=target.updating or target.rotated is not None)
         for message in warnings:
             log.warning(message)
-
         prior = {c.row: dataclasses.replace(done, row=c.row) for c in checked.rows  # the output says it is done
                  if c.candidate is not None and (done := target.done(c.row)) is not None}  # fmt: skip
         planned = plan([c for c in checked.rows if c.row not in prior], jrnl.done())
-        outcomes = {**planned.outcomes, **prior}
-        jobs = planned.jobs
+        planned.outcomes.update(prior)
         if planned.resumed or prior:
             log.info("resuming: %d row(s) already done are not sent again", planned.resumed + len(prior))
-
         client = _client(settings, token, transport)
-        progress = Progress(len(jobs), settings.progress)
-        dispatcher = Dispatcher(
-            client,
-            policy_from(settings),
-            journal=jrnl,
-            on_outcome=progress,
-            known_positions=planned.known_positions,
-        )
-        if control is not None:
-            control.attach(dispatcher, len(jobs))
-        checkpoint = asyncio.create_task(_checkpoints(target, checked.table, outcomes, dispatcher, settings))
-        try:
-            async with client, _interrupts(dispatcher):
-                outcomes.update(await dispatcher.run(jobs))
-        finally:
-            checkpoint.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await checkpoint
-            progress.close()
-
+        dispatcher = Dispatcher(client, policy_from(settings), journal=jrnl, known_positions=planned.known_positions)
+        outcomes = await _dispatch(dispatcher, planned, checked.table, target, settings, control)
     exit_code = _exit_code(outcomes, dispatcher, settings.fail_on)
-    info = {target.main_row(row): value for row, value in checked.info().items()}
+    summary = _summary(path, checksum, out, checked, outcomes, dispatcher, settings, exit_code, (started_at, clock), target)
+    writer.write_output(checked.table, outcomes, out, summary, target=target)
+    embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
+    return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
+
+
+def _note_input(jrnl: Journal, path: Path, checksum: str, quiet: bool = False) -> list[str]:
+    """Record which input the journal belongs to; a warning when its content changed since (unless ``quiet``:
+    the output was rotated aside, or the input is the output itself)."""
+    previous = jrnl.get_meta("input_sha256")
+    jrnl.set_meta("input_sha256", checksum)
+    jrnl.set_meta("input", str(path))
+    if previous and previous != checksum and not quiet:
+        return [f"{path.name} changed since the last run of this output; rows already done are kept"]
+    return []
+
+
+async def _dispatch(
+    dispatcher: Dispatcher, planned: Plan, table: Table, target: living.Target, settings: Settings, control: RunControl | None
+) -> dict[int, Outcome]:
+    """Send the planned jobs with progress, checkpoints and Ctrl-C handling; every row's outcome."""
+    outcomes = planned.outcomes
+    progress = Progress(len(planned.jobs), settings.progress)
+    dispatcher.on_outcome = progress
+    if control is not None:
+        control.attach(dispatcher, len(planned.jobs))
+    checkpoint = asyncio.create_task(_checkpoints(target, table, outcomes, dispatcher, settings))
+    try:
+        async with dispatcher.client, _interrupts(dispatcher):
+            outcomes.update(await dispatcher.run(planned.jobs))
+    finally:
+        checkpoint.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await checkpoint
+        progress.close()
+    return outcomes
+
+
+def _summary(
+    path: Path, checksum: str, out: Path, checked: CheckedFile, outcomes: dict[int, Outcome],
+    dispatcher: Dispatcher, settings: Settings, exit_code: ExitCode, started: tuple[datetime, float], target: living.Target,
+) -> Summary:  # fmt: skip
+    info = {target.main_row(row): value for row, value in checked.info().items()}  # counts over the whole output
     per_status, per_position = reports.count(target.merged(outcomes), info)
-    summary = Summary(
+    return Summary(
         input=str(path),
         input_sha256=checksum,
         output=str(out),
-        started_at=started_at.isoformat(timespec="seconds"),
+        started_at=started[0].isoformat(timespec="seconds"),
         ended_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        duration_s=time.monotonic() - clock,
+        duration_s=time.monotonic() - started[1],
         exit_code=int(exit_code),
         stop_reason=dispatcher.stop_reason,
         calls=dispatcher.stats.calls,
@@ -332,9 +296,6 @@ async def run_async(
         by_position=per_position,
         settings=_public_settings(settings),
     )
-    writer.write_output(checked.table, outcomes, out, summary, target=target)
-    embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
-    return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
 
 
 def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport | None) -> Client:

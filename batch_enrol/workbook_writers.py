@@ -24,7 +24,7 @@ from openpyxl.utils import get_column_letter
 
 from . import xlsx_patch
 from .living import Target
-from .models import RESULT_COLUMNS, Outcome, Status
+from .models import RESULT_COLUMNS, Outcome, Status, result_cells
 from .report_sheets import local_time, report_sheets
 from .reports import Summary
 from .xlsx_package import MARKER, Unsupported
@@ -36,7 +36,10 @@ FILLS = {
 }
 TONES = ("good", "warn", "bad")
 #: Widths of the result columns, where the user has set none: the status, a useful part of the reason, the link.
-WIDTHS = (18, 48, 44, 18, 11, 9, 24, 24, 24, 24, 26)
+_WIDTH = {"enrol_status": 18, "enrol_reason": 48, "interview_url": 44, "http_status": 11, "attempts": 9, "processed_at": 26}
+WIDTHS = tuple(_WIDTH.get(name, 22) for name in RESULT_COLUMNS)
+#: Result columns holding a time (UTC in the journal), shown in local time with the offset.
+LOCAL_TIMES = frozenset({"processed_at"})
 LINK = RESULT_COLUMNS.index("interview_url")
 LINK_FONT = Font(color="FF0563C1", underline="single")
 
@@ -51,16 +54,14 @@ def tone(status: Status) -> str:
 
 def values(outcome: Outcome) -> tuple[object, ...]:
     """The result cells of one row, in RESULT_COLUMNS order; times in local time with their offset."""
-    return (outcome.status.value, outcome.reason, outcome.interview_url, outcome.error_field,
-            outcome.http_status if outcome.http_status is not None else "", outcome.attempts,
-            outcome.position_def_set_id, outcome.interview_def_set_id, outcome.profile_interview_id,
-            outcome.embed_id, local_time(outcome.processed_at))  # fmt: skip
+    return tuple(local_time(v) if name in LOCAL_TIMES and isinstance(v, str) else v
+                 for name, v in zip(RESULT_COLUMNS, result_cells(outcome), strict=True))  # fmt: skip
 
 
 def positions(target: Target) -> list[int]:
     """The 1-based column of each result column: where its header already is, else 0 (append)."""
     headers = target.table.headers
-    return [target.table.first_column + headers.index(name) if name in headers else 0 for name in RESULT_COLUMNS]
+    return [1 + headers.index(name) if name in headers else 0 for name in RESULT_COLUMNS]
 
 
 def data_sheet(target: Target) -> str:
@@ -108,7 +109,7 @@ def write_openpyxl(target: Target, final: Mapping[int, Outcome], dest: Path, sum
     for at in positions(target):
         columns.append(at or next_free)
         next_free += 0 if at else 1
-    header_style = sheet.cell(row=target.table.header_row, column=max(target.table.first_column, 1))
+    header_style = sheet.cell(row=target.table.header_row, column=1)
     for column, name, width in zip(columns, RESULT_COLUMNS, WIDTHS, strict=True):
         cell = sheet.cell(row=target.table.header_row, column=column, value=name)
         if header_style.has_style:
@@ -142,19 +143,18 @@ def write_rebuilt(target: Target, final: Mapping[int, Outcome], dest: Path, summ
     workbook = openpyxl.Workbook(write_only=True)
     sheet = workbook.create_sheet(data_sheet(target))
     at = positions(target)
-    offset = table.first_column - 1
     appended = [name for name, column in zip(RESULT_COLUMNS, at, strict=True) if not column]
-    index = {name: (column - table.first_column if column else len(table.headers) + appended.index(name)) for name, column in zip(RESULT_COLUMNS, at, strict=True)}
+    index = {name: (column - 1 if column else len(table.headers) + appended.index(name)) for name, column in zip(RESULT_COLUMNS, at, strict=True)}
     width = len(table.headers) + len(appended)
-    for number, w in enumerate((*(18,) * len(table.headers), *WIDTHS[: len(appended)]), start=1 + offset):
+    for number, w in enumerate((*(18,) * len(table.headers), *WIDTHS[: len(appended)]), start=1):
         sheet.column_dimensions[get_column_letter(number)].width = w
     for cells in table.preamble:
         sheet.append([_cell(sheet, c) for c in cells])
-    sheet.append([None] * offset + [_cell(sheet, h, bold=True) for h in (*table.headers, *appended)])
+    sheet.append([_cell(sheet, h, bold=True) for h in (*table.headers, *appended)])
     for source in table.rows:
         cells: list[object] = list(source.cells) + [""] * (width - len(source.cells))
         for column, text in target.edits.get(source.row, {}).items():
-            cells[column - table.first_column] = text
+            cells[column - 1] = text
         outcome = final.get(source.row)
         if outcome is not None:
             for name, value in zip(RESULT_COLUMNS, values(outcome), strict=True):
@@ -163,7 +163,7 @@ def write_rebuilt(target: Target, final: Mapping[int, Outcome], dest: Path, summ
         if outcome is not None:
             row[index["enrol_status"]].fill = FILLS[tone(outcome.status)]
             _link(row[index["interview_url"]], outcome.interview_url)
-        sheet.append([None] * offset + row)
+        sheet.append(row)
     titles = titles_for(target)
     for title, rows, widths in _sheets(target, final, summary, titles):
         _fill_sheet(workbook.create_sheet(title), rows, widths, freeze=title == titles[1])

@@ -95,6 +95,29 @@ def is_output(table: Table) -> bool:
     return "enrol_status" in table.headers
 
 
+def output_path(path: Path, out: Path | None) -> Path:
+    """Where a run of ``path`` writes, decided before the file is read in full: ``out``; else the input
+    itself when it is an output of this tool (marked, or a CSV with an ``enrol_status`` header); else
+    ``<stem>.enrolled.<ext>`` beside it (preflight.resolve_output: never the input, never a folder)."""
+    from .preflight import resolve_output
+
+    path = Path(path)
+    if out is None and looks_like_output(path):
+        return path
+    if out is not None and Path(out).resolve() == path.resolve() and looks_like_output(path):
+        return Path(out)
+    return resolve_output(path, out)
+
+
+def looks_like_output(path: Path) -> bool:
+    if path.suffix.lower() in XLSX:
+        return read_marker(path) is not None
+    if path.suffix.lower() in {".csv", ".tsv", ".txt"} and path.is_file():
+        with contextlib.suppress(OSError), open(path, "rb") as fh:
+            return b"enrol_status" in fh.read(1 << 16)
+    return False
+
+
 def plan(path: Path, table: Table, out: Path | None, checksum: str, default: Path) -> Target:
     """Decide where this run writes. ``default`` is where a new output goes when ``out`` is None."""
     marker = read_marker(path) if path.suffix.lower() in XLSX else None

@@ -85,6 +85,7 @@ class Table:
     delimiter: str | None = None  #: CSV only
     bom: bool = False  #: CSV only: the file started with a byte-order mark
     sheet_names: tuple[str, ...] = ()  #: every sheet of the workbook (Excel only)
+    blank_formulas: frozenset[tuple[int, int]] = frozenset()  #: (row, column), 1-based: formulas with no saved value
 
 
 @dataclass(slots=True)

@@ -54,6 +54,7 @@ class Summary:
     counts: dict[str, int] = field(default_factory=dict)
     by_position: dict[str, dict[str, int]] = field(default_factory=dict)
     settings: dict[str, object] = field(default_factory=dict)
+    input_encoding: str = ""  #: CSV only: the encoding the input was read in (e.g. windows-1250)
 
     @property
     def rows(self) -> int:
@@ -63,6 +64,7 @@ class Summary:
         return {
             "input": self.input,
             "input_sha256": self.input_sha256,
+            "input_encoding": self.input_encoding or None,
             "output": self.output,
             "rows": self.rows,
             "counts": self.counts,

@@ -163,25 +163,42 @@ def _check_readable(path: Path, target: Target) -> None:
 def _write_csv(target: Target, final: Mapping[int, Outcome], out: Path) -> None:
     table = target.table
     same_kind = table.format == "csv"
-    encoding = (table.encoding if same_kind else None) or "utf-8"
-    if encoding == "utf-8" and (table.bom or not same_kind):
-        encoding = "utf-8-sig"  # Excel needs the BOM to read UTF-8
     delimiter = (table.delimiter if same_kind else None) or ("\t" if out.suffix.lower() == ".tsv" else ",")
     appended = [name for name in RESULT_COLUMNS if name not in table.headers]
     headers = [*table.headers, *appended]
     at = {name: headers.index(name) for name in RESULT_COLUMNS}
-    with open(out, "w", encoding=encoding, errors="replace", newline="") as fh:
-        writer = csv.writer(fh, delimiter=delimiter)
-        for cells in table.preamble:
-            writer.writerow([neutralise(c) for c in cells])
-        writer.writerow([neutralise(h) for h in headers])
-        for source in table.rows:
-            cells = list(source.cells) + [""] * (len(headers) - len(source.cells))
-            outcome = final.get(source.row)
-            if outcome is not None:
-                for name, value in zip(RESULT_COLUMNS, values(outcome), strict=True):
-                    cells[at[name]] = str(value)
-            writer.writerow([neutralise(c) for c in cells])
+    rows = [[neutralise(c) for c in cells] for cells in table.preamble]
+    rows.append([neutralise(h) for h in headers])
+    for source in table.rows:
+        cells = list(source.cells) + [""] * (len(headers) - len(source.cells))
+        outcome = final.get(source.row)
+        if outcome is not None:
+            for name, value in zip(RESULT_COLUMNS, values(outcome), strict=True):
+                cells[at[name]] = str(value)
+        rows.append([neutralise(c) for c in cells])
+    encoding = _csv_encoding(table, rows, out) if same_kind else "utf-8-sig"
+    with open(out, "w", encoding=encoding, errors="strict", newline="") as fh:
+        csv.writer(fh, delimiter=delimiter).writerows(rows)
+
+
+def _csv_encoding(table: Table, rows: list[list[str]], out: Path) -> str:
+    """The input's own encoding when every value fits in it; else UTF-8 with a BOM, and a warning."""
+    encoding = table.encoding or "utf-8"
+    if encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
+        return "utf-8-sig" if table.bom else "utf-8"
+    try:
+        for row in rows:
+            for cell in row:
+                cell.encode(encoding)
+    except UnicodeEncodeError as exc:
+        log.warning(
+            f"{out.name} is written as UTF-8 (with a byte-order mark), not {encoding} like its input: "
+            f"{exc.object[exc.start:exc.end]!r} cannot be written in {encoding}"
+        )
+        return "utf-8-sig"
+    return encoding
+
+
 
 
 # --- the embed signing keys ----------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from batch_enrol.frame import validate_frame
 from batch_enrol.models import RESULT_COLUMNS, RESULT_TABLE, Outcome, Status, result_cells
-from tests.conftest import HEADERS, candidate_rows
+from tests.helpers import HEADERS, candidate_rows
 
 
 def test_each_column_reads_its_value_from_the_outcome():

@@ -24,7 +24,7 @@ from batch_enrol.errors import ConfigError
 from batch_enrol.sandbox import DEFAULT_TOKEN, Faults
 from batch_enrol.settings import Secret, Settings
 from batch_enrol.ui import UiConfig, check_bind, create_app
-from tests.conftest import HEADERS, ROOT, SAMPLES, candidate_rows, cli, read_output, write_csv, write_xlsx
+from tests.helpers import HEADERS, ROOT, SAMPLES, candidate_rows, cli, read_output, write_csv, write_xlsx
 
 PACKAGE = ROOT / "batch_enrol"
 

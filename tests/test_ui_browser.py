@@ -11,7 +11,7 @@ from batch_enrol.models import RESULT_COLUMNS
 from batch_enrol.sandbox import DEFAULT_TOKEN, Faults
 from batch_enrol.settings import Settings
 from batch_enrol.ui import UiConfig, serve_in_thread
-from tests.conftest import HEADERS, ROOT, candidate_rows, read_output, write_xlsx
+from tests.helpers import HEADERS, ROOT, candidate_rows, read_output, write_xlsx
 from tests.ui_helpers import chromium, upload
 
 
@@ -123,6 +123,9 @@ def test_stop_mid_run_then_resume_from_the_runs_page(tmp_path, serve, app_for):
         assert "Stopped" in page.locator("main").inner_text()
         _, enrolments, _ = served.ledger.snapshot()
         assert 3 <= len(enrolments) < 40
+        page.goto(page.url.replace("/done", "/preview"))  # what a resume sends: only the rest
+        assert page.locator("#done").inner_text() == str(len(enrolments))
+        assert page.locator("#to-send").inner_text() == str(40 - len(enrolments))
 
         page.goto(f"{base}/runs")
         assert "Stopped: can be resumed" in page.locator("table").inner_text()

@@ -77,6 +77,7 @@ class RequestRecord:
     status: int  #: HTTP status answered (0 for a dropped connection)
     idempotency_key: str
     fault: str = ""
+    body: dict | None = field(default=None, compare=False)  #: the JSON request body, as received
 
 
 @dataclass(slots=True)
@@ -139,6 +140,7 @@ class _Seen:
     email: str = ""
     fault: str = ""
     status: int = 0
+    body: dict | None = None
 
 
 class Sandbox:
@@ -218,7 +220,10 @@ class Sandbox:
             with self.ledger.lock:
                 self.ledger.in_flight -= 1
                 self.ledger.requests.append(
-                    RequestRecord(started, time.monotonic(), seen.email, seen.status, request.headers.get("idempotency-key", ""), seen.fault)
+                    RequestRecord(
+                        started, time.monotonic(), seen.email, seen.status, request.headers.get("idempotency-key", ""), seen.fault,
+                        seen.body,
+                    )  # fmt: skip
                 )
 
     async def _handle(self, request: Request, started: float, seen: _Seen) -> JSONResponse:
@@ -249,7 +254,7 @@ class Sandbox:
         if not isinstance(payload, dict):
             return _error(422, "Body must be a JSON object")
         email = str(payload.get("candidate_email", ""))
-        seen.email = email
+        seen.email, seen.body = email, payload
         try:
             candidate = Candidate.model_validate(payload)
         except ValidationError as exc:

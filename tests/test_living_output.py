@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 
 from batch_enrol.xlsx_package import read_marker
-from tests.conftest import HEADERS, candidate_rows, cli, write_csv, write_xlsx
+from tests.helpers import HEADERS, candidate_rows, cli, write_csv, write_xlsx
 
 STRICT = Path(__file__).parent / "data" / "good" / "strict_ooxml.xlsx"  #: saved as "Strict Open XML Spreadsheet"
 

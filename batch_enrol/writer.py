@@ -98,12 +98,13 @@ def write_output(table: Table, outcomes: Mapping[int, Outcome], out: Path, summa
     raise OutputError(f"cannot write the results into {out.name}: {'; '.join(reasons)}")
 
 
-def _write_with(route: str, target: Target, final: Mapping[int, Outcome], out: Path, summary: Summary | None) -> None:
+def _write_with(route: str, target: Target, final: Mapping[int, Outcome], out: Path, summary: Summary | None,
+                quiet: bool = False) -> None:  # fmt: skip
     try:
         with atomic_path(out) as tmp, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's warnings about the user's file are not the user's business here
             if route == "csv":
-                _write_csv(target, final, tmp)
+                _write_csv(target, final, tmp, out.name, quiet)
             else:
                 WRITERS[route](target, final, tmp, summary)
     except OSError as exc:
@@ -123,7 +124,7 @@ def prove(target: Target, table: Table, out: Path) -> list[str]:
     try:
         for route in routes(target, out):
             try:
-                _write_with(route, target, final, probe, None)
+                _write_with(route, target, final, probe, None, quiet=True)
                 _check_readable(probe, target)
             except (OutputError, InputFileError) as exc:
                 reasons.append(exc.message)
@@ -160,7 +161,8 @@ def _check_readable(path: Path, target: Target) -> None:
 # --- CSV --------------------------------------------------------------------------------
 
 
-def _write_csv(target: Target, final: Mapping[int, Outcome], out: Path) -> None:
+def _write_csv(target: Target, final: Mapping[int, Outcome], out: Path, shown: str, quiet: bool) -> None:
+    """``out`` is the temporary file; ``shown`` the output's name for messages."""
     table = target.table
     same_kind = table.format == "csv"
     delimiter = (table.delimiter if same_kind else None) or ("\t" if out.suffix.lower() == ".tsv" else ",")
@@ -176,12 +178,12 @@ def _write_csv(target: Target, final: Mapping[int, Outcome], out: Path) -> None:
             for name, value in zip(RESULT_COLUMNS, values(outcome), strict=True):
                 cells[at[name]] = str(value)
         rows.append([neutralise(c) for c in cells])
-    encoding = _csv_encoding(table, rows, out) if same_kind else "utf-8-sig"
+    encoding = _csv_encoding(table, rows, shown, quiet) if same_kind else "utf-8-sig"
     with open(out, "w", encoding=encoding, errors="strict", newline="") as fh:
         csv.writer(fh, delimiter=delimiter).writerows(rows)
 
 
-def _csv_encoding(table: Table, rows: list[list[str]], out: Path) -> str:
+def _csv_encoding(table: Table, rows: list[list[str]], name: str, quiet: bool = False) -> str:
     """The input's own encoding when every value fits in it; else UTF-8 with a BOM, and a warning."""
     encoding = table.encoding or "utf-8"
     if encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
@@ -191,10 +193,11 @@ def _csv_encoding(table: Table, rows: list[list[str]], out: Path) -> str:
             for cell in row:
                 cell.encode(encoding)
     except UnicodeEncodeError as exc:
-        log.warning(
-            f"{out.name} is written as UTF-8 (with a byte-order mark), not {encoding} like its input: "
-            f"{exc.object[exc.start:exc.end]!r} cannot be written in {encoding}"
-        )
+        if not quiet:
+            log.warning(
+                f"{name} is written as UTF-8 (with a byte-order mark), not {encoding} like its input: "
+                f"{exc.object[exc.start:exc.end]!r} cannot be written in {encoding}"
+            )
         return "utf-8-sig"
     return encoding
 

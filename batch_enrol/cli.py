@@ -126,10 +126,8 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-#: Options that are not settings (what to read and write, how to talk): kept out of Settings.load.
-NOT_SETTINGS = frozenset(
-    {"config", "quiet", "out", "out_dir", "move_done", "summary_json", "junit", "journal", "fresh", "force", "wait", "report"}
-)
+#: Options Settings.load takes besides the Settings fields (the others say what to read and write).
+LOAD_EXTRAS = frozenset({"token_file", "mapping_file", "set_"})
 
 
 def build_settings(opts: dict[str, Any], *, sandbox: bool | None = None, env: dict[str, str] | None = None) -> Settings:
@@ -139,7 +137,8 @@ def build_settings(opts: dict[str, Any], *, sandbox: bool | None = None, env: di
     def given(name: str) -> bool:
         return ctx is None or ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
 
-    flags = {k: v for k, v in opts.items() if k not in NOT_SETTINGS and v not in (None, ()) and given(k)}
+    wanted = Settings.model_fields.keys() | LOAD_EXTRAS
+    flags = {k: v for k, v in opts.items() if k in wanted and v not in (None, ()) and given(k)}
     flags["set"] = flags.pop("set_", ())
     if opts.get("quiet"):
         flags["progress"] = "none"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import functools
 import logging
 import time
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from . import living, reports, writer
+from .checkpoints import checkpoints
 from .client import Client, Timeouts
 from .columns import ColumnMap, map_columns
 from .control import RunControl
@@ -28,7 +28,7 @@ from .cv_files import CvLimits
 from .dispatcher import Dispatcher, policy_from
 from .embed_keys import EmbedKeyFile, embed_key_path
 from .encodings import display_name
-from .errors import ConfigError, InputFileError, OutputError
+from .errors import ConfigError, InputFileError
 from .files import check_writable_file, sha256_of
 from .journal import Journal, check_not_damaged, run_lock
 from .loader import load
@@ -305,7 +305,7 @@ async def _dispatch(
     dispatcher.on_outcome = progress
     if control is not None:
         control.attach(dispatcher, len(planned.jobs))
-    checkpoint = asyncio.create_task(_checkpoints(target, table, outcomes, dispatcher, settings))
+    checkpoint = asyncio.create_task(checkpoints(table, outcomes, dispatcher, target.out, settings, target=target))
     try:
         async with dispatcher.client, stop_on_signals(dispatcher):
             outcomes.update(await dispatcher.run(planned.jobs))
@@ -389,34 +389,3 @@ def _public_settings(settings: Settings) -> dict[str, object]:
         "max_attempts": settings.max_attempts,
         "defaults": dict(settings.defaults),
     }
-
-
-#: A checkpoint waits at least this many times as long as the previous one took to write, so
-#: writing checkpoints takes at most 1/CHECKPOINT_SHARE of a run however large the output is
-#: (a 100k-row output takes seconds to write: without this, checkpoints wrote gigabytes).
-CHECKPOINT_SHARE = 50
-
-
-async def _checkpoints(target: living.Target, table: Table, outcomes: dict[int, Outcome], dispatcher: Dispatcher, settings: Settings) -> None:
-    """Write the output now and then while a run goes on, so a killed run leaves a usable file.
-
-    Every ``checkpoint_every`` seconds, or CHECKPOINT_SHARE × the previous write's duration if
-    that is longer, and only when some row has finished since the last one.
-    """
-    wait, written = settings.checkpoint_every, -1
-    while True:
-        await asyncio.sleep(wait)
-        if len(dispatcher.outcomes) == written:
-            continue
-        written = len(dispatcher.outcomes)
-        snapshot = {**outcomes, **dispatcher.outcomes}
-        for checked_row in table.rows:
-            snapshot.setdefault(checked_row.row, Outcome(row=checked_row.row, status=Status.NOT_SENT, reason="not sent yet (run in progress)"))
-        began = time.monotonic()
-        try:
-            await asyncio.to_thread(functools.partial(writer.write_output, table, snapshot, target.out, target=target))
-        except OutputError as exc:
-            log.warning("checkpoint not written: %s", exc.message)
-        wait = max(settings.checkpoint_every, CHECKPOINT_SHARE * (time.monotonic() - began))
-
-

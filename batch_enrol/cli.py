@@ -316,23 +316,6 @@ def _validate_one(path: Path, report: Path | None, settings: Settings, *, quiet:
 
 
 @main.command()
-@click.argument("input", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), help="Output file (default: the run's, INPUT.enrolled.EXT).")
-@click.option("--journal", type=click.Path(path_type=Path), help="The run's journal (default: OUT.journal.sqlite).")
-@input_options
-@friendly
-def export(input: Path, out: Path | None, journal: Path | None, **opts: Any) -> int:
-    """Rebuild the output of INPUT from the run's journal; send nothing."""
-    from .export import export as rebuild
-
-    _setup_logging(opts["verbose"], opts["quiet"])
-    written, counts = rebuild(input, build_settings(opts, sandbox=True), out=out, journal=journal)
-    click.echo(", ".join(f"{n} {status}" for status, n in counts.items() if n))
-    click.echo(f"output: {written}")
-    return 0
-
-
-@main.command()
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @friendly
@@ -405,6 +388,8 @@ def sandbox(host: str, port: int, latency: float, fault_rate: float, throttle_ab
     uvicorn.Server(config(app, host, port, quiet=False)).run()
     return 0
 
+
+from . import export_command  # noqa: E402, F401  (registers `batch-enrol export` on main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

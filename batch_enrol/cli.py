@@ -394,5 +394,7 @@ def sandbox(host: str, port: int, latency: float, fault_rate: float, throttle_ab
     return 0
 
 
+from . import export_command  # noqa: E402, F401  (registers `batch-enrol export` on main)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -18,6 +18,11 @@ def some(items: list[str], shown: int = 4, width: int = 24) -> str:
     return ", ".join(quoted) + (f" … and {more} more" if more > 0 else "")
 
 
+def for_file(name: str, message: str) -> str:
+    """``name: message``, without naming the file twice when the message names it already."""
+    return message if message.startswith(name) else f"{name}: {message}"
+
+
 class BatchEnrolError(Exception):
     """Base of every error batch-enrol raises on purpose."""
 

@@ -271,9 +271,11 @@ def template(path: Path, force: bool) -> int:
 @click.option("--throttle-above", type=click.FloatRange(min=0.1), help="Answer 429 above this many requests per second.")
 @click.option("--token-expires-after", type=click.IntRange(min=0), help="Calls before the token 'expires' (401).")
 @click.option("--seed", type=int, help="Seed for reproducible faults and ids.")
+@click.option("--complete-interviews", is_flag=True,
+              help="Every interview is completed at once, with a score and a decision (to try 'results').")
 @friendly
 def sandbox(host: str, port: int, latency: float, fault_rate: float, throttle_above: float | None,
-            token_expires_after: int | None, seed: int | None) -> int:  # fmt: skip
+            token_expires_after: int | None, seed: int | None, complete_interviews: bool) -> int:  # fmt: skip
     """Serve the API simulator locally and print the settings to use with it."""
     import uvicorn
 
@@ -282,10 +284,11 @@ def sandbox(host: str, port: int, latency: float, fault_rate: float, throttle_ab
 
     faults = Faults.mixed(fault_rate, latency=latency, throttle_above=throttle_above,
                           token_expires_after=token_expires_after, seed=seed)  # fmt: skip
-    app = Sandbox(faults)
+    app = Sandbox(faults, complete_interviews=complete_interviews)
     click.echo("JobMojito sandbox: nothing here reaches JobMojito.")
     click.echo(f"  export JOBMOJITO_BASE_URL=http://{host}:{port}")
     click.echo(f"  export JOBMOJITO_TOKEN={DEFAULT_TOKEN}")
+    click.echo(f"Complete the interviews so far: curl -X POST http://{host}:{port}/__sandbox/complete-interviews")
     click.echo("Ctrl-C to stop.")
     uvicorn.Server(config(app, host, port, quiet=False)).run()
     return 0

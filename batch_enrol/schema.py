@@ -174,6 +174,52 @@ class ApiErrorBody(BaseModel):
     name: str | None = None
 
 
+RESULT_LIST = "/merchant-result-list"
+
+
+class InterviewResult(BaseModel):
+    """One item of ``GET /merchant-result-list``'s ``data``: the fields this project reads.
+
+    The status fields have no published value list: they are kept as the text that came.
+    Unknown extra fields are kept, so a newer API does not break us.
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    interview_result_id: str | None = None
+    profile_interview_id: str | None = None
+    definition_id: str | None = None  #: the interview definition (the enrolment's interview_def_set_id)
+    candidate_email: str | None = None
+    position_step: str | None = None  #: pre-screening or interview
+    status: str | None = None
+    coach_status: str | None = None  #: started, completed, …
+    decision_status: str | None = None  #: selected, rejected, …
+    processing_status: str | None = None
+    score: float | None = None
+    updated_at: str | None = None  #: ISO 8601
+
+
+class Pagination(BaseModel):
+    """Where a page of results sits in the whole list."""
+
+    model_config = ConfigDict(extra="allow")
+
+    total: int
+    limit: int
+    offset: int
+    has_more: bool
+
+
+class ResultPage(BaseModel):
+    """A 200 answer of ``GET /merchant-result-list``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    data: list[InterviewResult]
+    pagination: Pagination
+
+
 FIELDS: tuple[str, ...] = tuple(name for name in Candidate.model_fields)
 REQUIRED: tuple[str, ...] = tuple(n for n, f in Candidate.model_fields.items() if f.is_required())
 

@@ -7,7 +7,7 @@ import typing
 import pytest
 from pydantic import ValidationError
 
-from batch_enrol.schema import FIELDS, REQUIRED, Candidate, EnrolResponse, contract
+from batch_enrol.schema import FIELDS, REQUIRED, Candidate, EnrolResponse, InterviewResult, Pagination, ResultPage, contract
 
 SCHEMAS = contract()["components"]["schemas"]
 REQUEST = SCHEMAS["JobInterviewCreateForCandidateWithTokenRequest"]
@@ -173,3 +173,17 @@ def test_body_sends_only_given_fields_and_whole_numbers_as_integers():
 def test_unknown_fields_are_refused():
     with pytest.raises(ValidationError):
         Candidate(**valid(candidate_phone="+421"))
+
+
+def test_result_list_models_follow_the_contract():
+    page = SCHEMAS["MerchantResultListResponse"]
+    item = page["properties"]["data"]["items"]
+    assert set(ResultPage.model_fields) == set(page["required"])
+    assert set(InterviewResult.model_fields) <= set(item["properties"])
+    assert {n for n, f in InterviewResult.model_fields.items() if f.is_required()} == set(item["required"])
+    ours = InterviewResult.model_json_schema()["properties"]
+    for name in InterviewResult.model_fields:
+        types = {leaf.get("type") for leaf in flat(ours[name])}
+        assert {"number": "number"}.get(item["properties"][name]["type"], item["properties"][name]["type"]) in types, name
+        assert ("null" in types) == bool(item["properties"][name].get("nullable")), name
+    assert set(Pagination.model_fields) == set(SCHEMAS["Pagination"]["required"])

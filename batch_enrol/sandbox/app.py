@@ -15,11 +15,12 @@ import hashlib
 import json
 import random
 import secrets
-import threading
 import time
 import uuid
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 import httpx
 from pydantic import ValidationError
@@ -28,6 +29,8 @@ from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from ..schema import ENDPOINT, Candidate
+from . import results
+from .ledger import Enrolment, Ledger, Position, RequestRecord
 
 DEFAULT_TOKEN = "sandbox-token"
 PUBLIC_URL = "https://sandbox.jobmojito.invalid"
@@ -53,6 +56,7 @@ class Faults:
     token_expires_after: int | None = None  #: calls the primary token is good for
     credits: int | None = None  #: enrolments before 402
     position_race: bool = True  #: concurrent creates of one new position each create one
+    drop_first_after: bool = False  #: each candidate's first request: enrol, then drop the connection
     seed: int | None = None
 
     @property
@@ -66,56 +70,6 @@ class Faults:
         return cls(
             rate_500=share, rate_503=share, rate_546=share, rate_504_after=share, rate_drop_after=share, **kw
         )  # type: ignore[arg-type]
-
-
-@dataclass(frozen=True, slots=True)
-class RequestRecord:
-    started: float  #: time.monotonic() when the request arrived
-    ended: float
-    email: str
-    status: int  #: HTTP status answered (0 for a dropped connection)
-    idempotency_key: str
-    fault: str = ""
-
-
-@dataclass(slots=True)
-class Enrolment:
-    email: str
-    position_def_set_id: str
-    profile_interview_id: str
-    interview_def_set_id: str
-    interview_url: str
-    status: str
-    reason: str | None
-    count: int = 1  #: how many requests asked for it (1 + repeats answered already-applied)
-
-
-@dataclass(slots=True)
-class Position:
-    id: str
-    key: tuple
-    interview_def_set_id: str
-    name: str
-
-
-@dataclass
-class Ledger:
-    """Everything the sandbox saw and did; tests read it (thread-safe snapshots)."""
-
-    requests: list[RequestRecord] = field(default_factory=list)
-    enrolments: dict[tuple[str, str], Enrolment] = field(default_factory=dict)
-    positions: dict[str, Position] = field(default_factory=dict)
-    in_flight: int = 0
-    max_in_flight: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def snapshot(self) -> tuple[list[RequestRecord], dict[tuple[str, str], Enrolment], dict[str, Position]]:
-        with self.lock:
-            return list(self.requests), dict(self.enrolments), dict(self.positions)
-
-    def enrolment_for(self, email: str) -> list[Enrolment]:
-        with self.lock:
-            return [e for (mail, _), e in self.enrolments.items() if mail == email]
 
 
 class _Dropped(httpx.ReadError):
@@ -149,11 +103,14 @@ class Sandbox:
         *,
         token: str = DEFAULT_TOKEN,
         extra_tokens: tuple[str, ...] = (),
+        complete_interviews: bool = False,
     ) -> None:
+        """``complete_interviews``: every interview is completed (with a score) as soon as it exists."""
         self.faults = faults or Faults()
         self.token = token
         self.extra_tokens = set(extra_tokens)
         self.ledger = Ledger()
+        self.results = results.Results(self.ledger, complete_interviews=complete_interviews)
         self._rng = random.Random(self.faults.seed)
         self._calls_with_primary = 0
         self._enrolled = 0
@@ -167,6 +124,10 @@ class Sandbox:
             return
         if scope["path"] == "/__sandbox/stats" and scope["method"] == "GET":
             response = JSONResponse(self.stats())
+        elif scope["path"] == "/__sandbox/complete-interviews" and scope["method"] == "POST":
+            response = JSONResponse({"completed": self.complete_interviews()})
+        elif scope["path"].rstrip("/") == results.RESULT_LIST:
+            response = self._result_list(Request(scope, receive)) if scope["method"] == "GET" else _error(405, "Method not allowed")
         elif scope["path"].rstrip("/") != ENDPOINT:
             response = _error(404, f"No such function: {scope['path']}")
         elif scope["method"] != "POST":
@@ -198,6 +159,21 @@ class Sandbox:
             "max_started_in_1s": busiest,
             "faults": sum(1 for r in requests if r.fault),
         }
+
+    def complete_interviews(self, emails: Iterable[str] | None = None, *, coach_status: str = "completed") -> int:
+        """Complete the interviews of these candidates (all when None) that are not yet; return how many."""
+        return self.results.complete(emails, coach_status=coach_status)
+
+    def _result_list(self, request: Request) -> JSONResponse:
+        if not self._token_ok(request):
+            return _error(401, "Invalid or missing access token")
+        status, body = self.results.answer(request.query_params)
+        return JSONResponse(body, status_code=status)
+
+    def _token_ok(self, request: Request) -> bool:
+        auth = request.headers.get("authorization", "")
+        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
+        return bool(token) and (token == self.token or token in self.extra_tokens)
 
     # --- the endpoint ---------------------------------------------------------------------
     async def _endpoint(self, request: Request) -> JSONResponse:
@@ -276,6 +252,9 @@ class Sandbox:
             return _error(402, "No interview credits left on this account")
         position = await self._resolve_position(candidate)
         body = self._enrol(candidate, position)
+        if faults.drop_first_after and body["status"] != "already-applied":
+            seen.fault = "drop_after"
+            raise _Dropped
 
         if roll < faults.rate_504_after:
             seen.fault = "504_after"
@@ -345,6 +324,8 @@ class Sandbox:
                 interview_url=f"{PUBLIC_URL}/interview/{profile_id}?token={secrets.token_urlsafe(16)}",
                 status=status,
                 reason=reason,
+                candidate_name=candidate.candidate_name,
+                created_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
             )
             self.ledger.enrolments[(email, position.id)] = enrolment
             self._enrolled += 1
@@ -381,4 +362,3 @@ def _error(status: int, message: str, *, name: str | None = None, headers: dict 
     if name:
         body["name"] = name
     return JSONResponse(body, status_code=status, headers=headers)
-

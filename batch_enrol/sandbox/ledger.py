@@ -1,0 +1,58 @@
+"""What the sandbox saw and did: its requests, enrolments and positions (tests read these)."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class RequestRecord:
+    started: float  #: time.monotonic() when the request arrived
+    ended: float
+    email: str
+    status: int  #: HTTP status answered (0 for a dropped connection)
+    idempotency_key: str
+    fault: str = ""
+
+
+@dataclass(slots=True)
+class Enrolment:
+    email: str
+    position_def_set_id: str
+    profile_interview_id: str
+    interview_def_set_id: str
+    interview_url: str
+    status: str
+    reason: str | None
+    count: int = 1  #: how many requests asked for it (1 + repeats answered already-applied)
+    candidate_name: str = ""
+    created_at: str = ""  #: ISO 8601, UTC
+
+
+@dataclass(slots=True)
+class Position:
+    id: str
+    key: tuple
+    interview_def_set_id: str
+    name: str
+
+
+@dataclass
+class Ledger:
+    """Everything the sandbox saw and did; tests read it (thread-safe snapshots)."""
+
+    requests: list[RequestRecord] = field(default_factory=list)
+    enrolments: dict[tuple[str, str], Enrolment] = field(default_factory=dict)
+    positions: dict[str, Position] = field(default_factory=dict)
+    in_flight: int = 0
+    max_in_flight: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def snapshot(self) -> tuple[list[RequestRecord], dict[tuple[str, str], Enrolment], dict[str, Position]]:
+        with self.lock:
+            return list(self.requests), dict(self.enrolments), dict(self.positions)
+
+    def enrolment_for(self, email: str) -> list[Enrolment]:
+        with self.lock:
+            return [e for (mail, _), e in self.enrolments.items() if mail == email]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
@@ -64,7 +65,11 @@ class ColumnMap:
 
 
 def load_mapping_file(path: Path) -> dict[str, str]:
-    """Read a TOML mapping file: ``[columns]`` with ``"Their header" = "field_name"``."""
+    """Read a TOML mapping file: ``[columns]`` with ``"Their header" = "field_name"``.
+
+    An empty field name (``"Notes" = ""``) means the column is not sent, even where its
+    header would name a field by itself.
+    """
     try:
         data = tomllib.loads(path.read_text("utf-8"))
     except FileNotFoundError:
@@ -74,7 +79,7 @@ def load_mapping_file(path: Path) -> dict[str, str]:
     table = data.get("columns", data)
     mapping: dict[str, str] = {}
     for header, field in table.items():
-        if not isinstance(field, str) or field not in FIELDS:
+        if not isinstance(field, str) or (field and field not in FIELDS):
             raise ConfigError(
                 f"mapping file {path}: {header!r} maps to {field!r}, which is not a request field",
                 hint="field names are listed by 'batch-enrol template' and in the README",
@@ -83,13 +88,20 @@ def load_mapping_file(path: Path) -> dict[str, str]:
     return mapping
 
 
+def mapping_toml(columns: Mapping[str, str]) -> str:
+    """A mapping file's text (the format ``load_mapping_file`` reads): header → field, "" = not sent."""
+    lines = ["# batch-enrol column mapping: \"your header\" = \"request field\" (\"\" = not sent)", "[columns]"]
+    lines += [f"{json.dumps(header, ensure_ascii=False)} = {json.dumps(field)}" for header, field in columns.items()]
+    return "\n".join(lines) + "\n"
+
+
 def match_header(header: str, extra: Mapping[str, str] | None = None) -> str | None:
     """The field a header names, or None."""
     key = normalise_header(header)
     if not key:
         return None
     if extra and key in extra:
-        return extra[key]
+        return extra[key] or None  # "" = this column is not sent
     return _INDEX.get(key)
 
 

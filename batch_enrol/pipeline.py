@@ -24,9 +24,11 @@ import httpx
 from . import reports, writer
 from .client import Client
 from .columns import ColumnMap, map_columns
+from .control import RunControl
 from .dispatcher import Dispatcher, Job, Policy
 from .errors import ConfigError, InputFileError, OutputError
 from .files import sha256_of
+from .identity import fingerprint, position_key
 from .journal import Journal
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
@@ -34,7 +36,7 @@ from .progress import Progress
 from .reports import RowInfo, Summary
 from .sandbox import DEFAULT_TOKEN, Sandbox
 from .settings import Settings
-from .validator import Checked, Problem, check_table, fingerprint, position_key
+from .validator import Checked, Problem, check_table
 
 log = logging.getLogger("batch_enrol")
 
@@ -98,7 +100,7 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
     columns = map_columns(table.headers, settings.mapping, settings.defaults)
     folders = [settings.resumes_dir] if settings.resumes_dir else []
     folders.append(path.parent)
-    rows = check_table(table, columns, defaults=settings.defaults, resume_folders=folders)
+    rows = check_table(table, columns, defaults=settings.defaults, cv_folders=folders)
     return CheckedFile(table, columns, rows)
 
 
@@ -203,8 +205,12 @@ async def run_async(
     force: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
     checksum: str | None = None,
+    control: RunControl | None = None,
 ) -> RunResult:
-    """The body of ``run``: one input, no reports. ``checksum``: the input's SHA-256, if known."""
+    """The body of ``run``: one input, no reports. ``checksum``: the input's SHA-256, if known.
+
+    ``control``: a RunControl to watch each outcome and stop the run from another thread.
+    """
     started_at, clock = datetime.now(UTC), time.monotonic()
     path = Path(path)
     out = resolve_output(path, out)
@@ -263,6 +269,8 @@ async def run_async(
             on_outcome=progress,
             known_positions=known_positions,
         )
+        if control is not None:
+            control.attach(dispatcher, len(jobs))
         checkpoint = asyncio.create_task(_checkpoints(checked.table, outcomes, dispatcher, out, settings))
         try:
             async with client, _interrupts(dispatcher):

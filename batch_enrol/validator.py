@@ -6,7 +6,6 @@ user's own column name, the value and what is wrong.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import typing
@@ -20,8 +19,9 @@ import pycountry
 from email_validator import EmailNotValidError, validate_email
 from pydantic import ValidationError
 
-from . import resumes
+from . import cv_files
 from .columns import ColumnMap
+from .identity import enrolment_key
 from .models import Outcome, SourceRow, Status, Table
 from .schema import Candidate
 
@@ -268,18 +268,18 @@ def _normalise_repeated(name: str, text: str) -> tuple[object, str | None]:
 
 
 class Validator:
-    """Checks rows of one table against the contract, with batch defaults and resume files."""
+    """Checks rows of one table against the contract, with batch defaults and CV files."""
 
     def __init__(
         self,
         columns: ColumnMap,
         *,
         defaults: Mapping[str, str] | None = None,
-        resume_folders: Iterable[Path] = (),
+        cv_folders: Iterable[Path] = (),
     ) -> None:
         self.columns = columns
         self.defaults = {k: v for k, v in (defaults or {}).items() if v is not None and str(v).strip()}
-        self.resume_folders = list(resume_folders)
+        self.cv_folders = list(cv_folders)
 
     def _source(self, row: SourceRow) -> dict[str, tuple[str, str]]:
         """field → (column label for messages, raw text), row values first, then defaults."""
@@ -300,15 +300,15 @@ class Validator:
         for name, (label, text) in self._source(row).items():
             labels[name] = (label, text)
             try:
-                if name == "candidate_resume" and resumes.looks_like_file(text.strip()):
-                    values[name] = resumes.read_text(resumes.find(text.strip(), self.resume_folders))
+                if name == "candidate_resume" and cv_files.looks_like_file(text.strip()):
+                    values[name] = cv_files.read_text(cv_files.find(text.strip(), self.cv_folders))
                 elif name in UNIQUE:
                     values[name] = normalise(name, text)
                 else:
                     values[name], problem = _normalise_repeated(name, text)
                     if problem is not None:
                         raise _Bad(problem)
-            except (_Bad, resumes.ResumeError) as exc:
+            except (_Bad, cv_files.CvFileError) as exc:
                 problems.append(Problem(row.row, label, name, text, str(exc)))
         try:
             candidate = Candidate(**values)
@@ -349,41 +349,15 @@ class Validator:
             yield Problem(row, label, name, text, message)
 
 
-def position_key(candidate: Candidate) -> tuple[str, ...]:
-    """What identifies a candidate's position in this file (for duplicates and warm-up)."""
-    if candidate.position_def_set_id:
-        return ("id", candidate.position_def_set_id)
-    if candidate.position_external_id:
-        return ("external", candidate.position_external_id.casefold())
-    return (
-        "new",
-        (candidate.position_name or "").casefold(),
-        (candidate.position_location or "").casefold(),
-        candidate.position_country_code or "",
-        candidate.mojito_language_code or "",
-    )
-
-
-def enrolment_key(candidate: Candidate) -> tuple[str, ...]:
-    """One candidate for one position: what must be enrolled at most once."""
-    return (candidate.candidate_email, *position_key(candidate))
-
-
-def fingerprint(candidate: Candidate) -> str:
-    """A stable id of one normalised request, for the journal and the Idempotency-Key header."""
-    body = json.dumps(candidate.body(), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:40]
-
-
 def check_table(
     table: Table,
     columns: ColumnMap,
     *,
     defaults: Mapping[str, str] | None = None,
-    resume_folders: Iterable[Path] = (),
+    cv_folders: Iterable[Path] = (),
 ) -> list[Checked]:
     """Validate every data row; later rows repeating an email for the same position are duplicates."""
-    validator = Validator(columns, defaults=defaults, resume_folders=resume_folders)
+    validator = Validator(columns, defaults=defaults, cv_folders=cv_folders)
     first_seen: dict[tuple[str, ...], int] = {}
     checked: list[Checked] = []
     for source in table.rows:

@@ -32,12 +32,12 @@ import httpx
 
 from batch_enrol.client import Client
 from batch_enrol.dispatcher import Dispatcher, Job, Policy
+from batch_enrol.identity import fingerprint, position_key
 from batch_enrol.journal import Journal
 from batch_enrol.pipeline import check_file
 from batch_enrol.sandbox import DEFAULT_TOKEN
 from batch_enrol.schema import ENDPOINT
 from batch_enrol.settings import Settings
-from batch_enrol.validator import fingerprint, position_key
 
 from . import data
 

@@ -13,11 +13,11 @@ import pytest
 
 from batch_enrol.client import Client
 from batch_enrol.dispatcher import Dispatcher, Job, Pacer, Policy
+from batch_enrol.identity import fingerprint, position_key
 from batch_enrol.journal import Journal
 from batch_enrol.models import ExitCode, Status
 from batch_enrol.sandbox import DEFAULT_TOKEN, Faults
 from batch_enrol.schema import Candidate
-from batch_enrol.validator import fingerprint, position_key
 
 FAST = dict(backoff_base=0.02, backoff_cap=0.2, min_throttle_wait=0.2)
 

@@ -16,7 +16,7 @@ GOOD = DATA / "good"
 
 def checked(path, **kw):
     table = load(path)
-    return check_table(table, map_columns(table.headers, defaults=kw.get("defaults", {})), resume_folders=[path.parent], **kw)
+    return check_table(table, map_columns(table.headers, defaults=kw.get("defaults", {})), cv_folders=[path.parent], **kw)
 
 
 @pytest.mark.parametrize("value, code", [

@@ -1,24 +1,28 @@
-"""Resume files (.txt, .pdf, .docx) named in a resume cell → their text."""
+"""CV files (.txt, .pdf, .docx, .md) named in a ``candidate_resume`` cell → their text.
+
+"CV" is this code's word for the candidate's resume document, so that "resume" keeps one
+meaning: resuming an interrupted run from its journal.
+"""
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
 
-RESUME_SUFFIXES = (".txt", ".pdf", ".docx", ".md")
-MAX_RESUME_BYTES = 20 * 1024 * 1024
+CV_SUFFIXES = (".txt", ".pdf", ".docx", ".md")
+MAX_CV_BYTES = 20 * 1024 * 1024
 
 
-class ResumeError(Exception):
-    """A resume file is missing or has no usable text; the message is the row's reason."""
+class CvFileError(Exception):
+    """A CV file is missing or has no usable text; the message is the row's reason."""
 
 
 def looks_like_file(value: str) -> bool:
-    """True when a resume cell names a file rather than holding the resume text itself."""
+    """True when a ``candidate_resume`` cell names a file rather than holding the CV text itself."""
     return (
         len(value) < 300
         and "\n" not in value
-        and value.lower().endswith(RESUME_SUFFIXES)
+        and value.lower().endswith(CV_SUFFIXES)
         and not re.match(r"^[a-z]+://", value, re.IGNORECASE)
     )
 
@@ -30,13 +34,13 @@ def find(value: str, folders: list[Path]) -> Path:
     for place in places:
         if place.is_file():
             return place
-    raise ResumeError(f"resume file {value!r} not found (looked in {', '.join(str(p.parent) for p in places)})")
+    raise CvFileError(f"resume file {value!r} not found (looked in {', '.join(str(p.parent) for p in places)})")
 
 
 def read_text(path: Path) -> str:
-    """Extract the text of a resume file; raise ResumeError when there is none."""
-    if path.stat().st_size > MAX_RESUME_BYTES:
-        raise ResumeError(f"resume file {path.name!r} is larger than {MAX_RESUME_BYTES // 2**20} MB")
+    """Extract the text of a CV file; raise CvFileError when there is none."""
+    if path.stat().st_size > MAX_CV_BYTES:
+        raise CvFileError(f"resume file {path.name!r} is larger than {MAX_CV_BYTES // 2**20} MB")
     suffix = path.suffix.lower()
     try:
         if suffix == ".pdf":
@@ -49,14 +53,14 @@ def read_text(path: Path) -> str:
                 text = raw.decode("utf-8-sig")
             except UnicodeDecodeError:
                 text = raw.decode("cp1252", errors="replace")
-    except ResumeError:
+    except CvFileError:
         raise
     except Exception as exc:  # a damaged file of any kind: the row becomes invalid, the run goes on
-        raise ResumeError(f"resume file {path.name!r} cannot be read ({type(exc).__name__})") from None
+        raise CvFileError(f"resume file {path.name!r} cannot be read ({type(exc).__name__})") from None
     text = text.replace("\x00", "").strip()
     if not text:
         kind = "a scanned PDF with no text layer?" if suffix == ".pdf" else "empty"
-        raise ResumeError(f"resume file {path.name!r} has no text ({kind})")
+        raise CvFileError(f"resume file {path.name!r} has no text ({kind})")
     return text
 
 
@@ -69,11 +73,11 @@ def _pdf_text(path: Path) -> str:
         try:
             reader.decrypt("")
         except Exception:
-            raise ResumeError(f"resume file {path.name!r} is password-protected") from None
+            raise CvFileError(f"resume file {path.name!r} is password-protected") from None
     try:
         return "\n".join(page.extract_text() or "" for page in reader.pages)
     except FileNotDecryptedError:
-        raise ResumeError(f"resume file {path.name!r} is password-protected") from None
+        raise CvFileError(f"resume file {path.name!r} is password-protected") from None
 
 
 def _docx_text(path: Path) -> str:

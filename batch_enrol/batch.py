@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from .errors import BatchEnrolError, ConfigError
+from .errors import BatchEnrolError, Cancelled, ConfigError
 from .files import atomic_path, sha256_of
 from .loader import SUPPORTED
 from .models import ExitCode, Status
 from .pipeline import RunResult, run_async, write_reports
+from .preview import Confirm
 from .settings import Settings
 from .writer import default_output
 
@@ -124,6 +125,7 @@ def run_many(
     summary_json: Path | None = None,
     junit: Path | None = None,
     move_done: Path | None = None,
+    confirm: Confirm | None = None,
 ) -> BatchResult:
     """Run each input in turn. One input alone raises its errors; among several, a bad one is reported and skipped."""
     files, many = expand(items)
@@ -148,10 +150,11 @@ def run_many(
                 batch.skipped.append(path)
                 continue
             result = asyncio.run(
-                run_async(path, settings, out=target, journal=journal, fresh=fresh, force=force, checksum=checksum or None)
+                run_async(path, settings, out=target, journal=journal, fresh=fresh, force=force, checksum=checksum or None,
+                          confirm=confirm)  # fmt: skip
             )
         except BatchEnrolError as exc:
-            if not many:
+            if not many or isinstance(exc, Cancelled):
                 raise
             log.error("%s: %s", path.name, exc.message)
             batch.failed.append((path, exc))

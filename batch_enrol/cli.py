@@ -14,14 +14,15 @@ from typing import Any
 import click
 
 from . import __version__, pipeline
-from .batch import run_many
+from .batch import DEFAULT_OUT_DIR, expand, run_many
 from .client import Timeouts
 from .columns import load_mapping_file, normalise_header
 from .errors import BatchEnrolError, ConfigError, OutputError
 from .models import ExitCode
+from .preview import Preview, target_of
 from .reports import console_table
-from .settings import Settings, base_url_from, load_config_file, parse_assignments, token_from
-from .writer import write_validation_report
+from .settings import Settings, base_url_from, load_config_file, parse_assignments, read_dotenv, token_from
+from .writer import default_output, write_validation_report
 
 log = logging.getLogger("batch_enrol")
 
@@ -109,7 +110,8 @@ def build_settings(opts: dict[str, Any], *, sandbox: bool = True, env: dict[str,
         write=float(pick("write_timeout", 30.0)),
     )
     max_mb = pick("max_file_mb", 512)
-    base_url = opts.get("base_url") or env.get("JOBMOJITO_BASE_URL") or config.get("base_url")
+    dotenv = read_dotenv(Path.cwd() / ".env")  # every JOBMOJITO_* setting, not only the token
+    base_url = opts.get("base_url") or env.get("JOBMOJITO_BASE_URL") or dotenv.get("JOBMOJITO_BASE_URL") or config.get("base_url")
     try:
         return Settings(
             base_url=base_url_from(base_url, {}),
@@ -131,6 +133,7 @@ def build_settings(opts: dict[str, Any], *, sandbox: bool = True, env: dict[str,
             max_columns=int(pick("max_columns", 1_000)),
             progress="none" if opts.get("quiet") else "auto",
             fail_on=str(pick("fail_on", "invalid")),
+            credits_per_candidate=float(pick("credits_per_candidate", 0.25)),
             verbose=bool(opts.get("verbose")),
         )
     except (TypeError, ValueError) as exc:
@@ -175,17 +178,18 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="Replace an existing output that is not this run's own; rerun processed inputs.")
 @click.option("--token-file", type=click.Path(path_type=Path), help="Read the API token from this file.")
 @click.option("--ca-bundle", type=click.Path(path_type=Path), help="CA bundle for TLS (corporate proxies).")
+@click.option("--credits-per-candidate", type=click.FloatRange(min=0), help="Credits one enrolment costs, for the estimate (default 0.25).")
+@click.option("--yes", "-y", is_flag=True, help="Send without asking (a terminal is asked to confirm after the preview).")
 @input_options
 @friendly
 def run(inputs: tuple[str, ...], **opts: Any) -> int:
     """Enrol every valid row of each INPUT (files, folders or globs) and write the results."""
     _setup_logging(opts["verbose"], opts["quiet"])
     settings = build_settings(opts, sandbox=opts["sandbox"])
-    if settings.sandbox:
-        log.info("using the built-in sandbox: nothing is sent to JobMojito")
     batch = run_many(
         inputs,
         settings,
+        confirm=_confirmer(opts["yes"]),
         out=opts["out"],
         out_dir=opts["out_dir"],
         journal=opts["journal"],
@@ -213,6 +217,89 @@ def run(inputs: tuple[str, ...], **opts: Any) -> int:
     elif batch.exit_code == ExitCode.ROWS_FAILED and not opts["quiet"]:
         click.echo("some rows need attention: see enrol_status and enrol_reason in the output", err=True)
     return int(batch.exit_code)
+
+
+def _confirmer(yes: bool) -> Callable[[Preview], bool]:
+    """Print the preview (stderr, host first); on a terminal ask before sending unless ``yes``."""
+
+    def confirm(preview: Preview) -> bool:
+        for line in preview.lines():
+            click.echo(line, err=True)
+        if yes or not sys.stdin.isatty():
+            return True
+        return click.confirm("send now?", default=False, err=True)
+
+    return confirm
+
+
+@main.command()
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
+@click.option("--out", type=click.Path(path_type=Path), help="The output run would write (its journal tells what is done).")
+@click.option("--out-dir", type=click.Path(path_type=Path), help="Folder of the outputs of several inputs (as for run).")
+@click.option("--journal", type=click.Path(path_type=Path), help="Journal file (default: OUT.journal.sqlite).")
+@click.option("--base-url", help="API base URL (default: $JOBMOJITO_BASE_URL, else production).")
+@click.option("--sandbox", is_flag=True, help="Plan for the built-in simulator.")
+@click.option("--concurrency", type=click.IntRange(min=1, max=256), help="Calls in flight at once (default 8).")
+@click.option("--rate", type=click.FloatRange(min=0.01), help="Calls started per second at most (default 5).")
+@click.option("--credits-per-candidate", type=click.FloatRange(min=0), help="Credits one enrolment costs, for the estimate (default 0.25).")
+@input_options
+@friendly
+def plan(inputs: tuple[str, ...], **opts: Any) -> int:
+    """Say where each INPUT would be sent, how many rows and positions, and the estimated time and credits; send nothing."""
+    _setup_logging(opts["verbose"], opts["quiet"])
+    settings = build_settings(opts, sandbox=opts["sandbox"])
+    files, many = expand(inputs)
+    many = many or opts["out_dir"] is not None
+    rows = credits = 0.0
+    for path in files:
+        folder = Path(opts["out_dir"]) if opts["out_dir"] is not None else path.parent / DEFAULT_OUT_DIR
+        preview = pipeline.plan(path, settings, out=(folder / default_output(path).name) if many else opts["out"],
+                                journal=None if many else opts["journal"])  # fmt: skip
+        click.echo("\n".join(preview.lines()))
+        rows, credits = rows + preview.rows, credits + preview.credits
+    if len(files) > 1:
+        click.echo(f"total: {rows:.0f} rows to send, {credits:g} credits (estimate)")
+    click.echo("nothing was sent (plan only)")
+    return 0
+
+
+@main.command()
+@click.argument("outputs", nargs=-1, required=True, metavar="OUTPUT...")
+@click.option("--base-url", help="API base URL (default: $JOBMOJITO_BASE_URL, else production).")
+@click.option("--concurrency", type=click.IntRange(min=1, max=256), help="Calls in flight at once (default 8).")
+@click.option("--rate", type=click.FloatRange(min=0.01), help="Calls started per second at most (default 5).")
+@click.option("--max-attempts", type=click.IntRange(min=1, max=50), help="Attempts per call for retryable failures (default 5).")
+@click.option("--token-file", type=click.Path(path_type=Path), help="Read the API token from this file.")
+@click.option("--ca-bundle", type=click.Path(path_type=Path), help="CA bundle for TLS (corporate proxies).")
+@click.option("--sheet", help="Sheet of the output holding the rows (default: the first with a header row).")
+@click.option("-v", "--verbose", is_flag=True, help="More detail (never tokens).")
+@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
+@friendly
+def results(outputs: tuple[str, ...], **opts: Any) -> int:
+    """Read each enrolled row's interview result into OUTPUT (an output of run), in place."""
+    from .results import read_results
+
+    _setup_logging(opts["verbose"], opts["quiet"])
+    settings = build_settings({**opts, "config": None}, sandbox=False)
+    if not settings.token:
+        raise ConfigError("no API token: set JOBMOJITO_TOKEN (or use --token-file)")
+    host, target = target_of(settings)
+    click.echo(f"host: {host} ({target})", err=True)
+    worst = ExitCode.OK
+    for output in outputs:
+        report = read_results(Path(output), settings, host=host)
+        if not opts["quiet"]:
+            statuses = ", ".join(f"{k} {v}" for k, v in sorted(report.statuses.items())) or "none yet"
+            click.echo(f"{output}: {report.enrolled} enrolled rows, {report.found} with a result ({statuses}), "
+                       f"{report.changed} changed, {report.calls} calls")  # fmt: skip
+        if report.failed:
+            click.echo(f"{output}: {report.failed} row(s) could not be read; they are left as they were", err=True)
+        if report.stop_reason:
+            click.echo(f"stopped: {report.stop_reason}", err=True)
+        worst = max(worst, report.exit_code, key=lambda c: (c == ExitCode.API_REFUSED, c != ExitCode.OK))
+        if report.exit_code == ExitCode.API_REFUSED:
+            break
+    return int(worst)
 
 
 @main.command()

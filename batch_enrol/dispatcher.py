@@ -41,6 +41,7 @@ log = logging.getLogger("batch_enrol")
 TRANSIENT = frozenset({408, 425, 429, 502, 503, 504, 546})
 REFUSED = frozenset({401, 402, 403})
 MAX_500_RETRIES = 2
+OWN_REPEAT = "enrolled by an earlier attempt; the decision was not returned (batch-enrol results fills it in)"
 BREAKER_MAX_COOLDOWN = 300.0
 
 
@@ -69,6 +70,7 @@ class Job:
     candidate: Candidate
     fingerprint: str
     group: Hashable | None = None  #: rows describing the same new position share a group
+    sent_before: bool = False  #: an earlier run may have sent it (the journal says so)
 
 
 @dataclass(slots=True)
@@ -128,11 +130,21 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def outcome_from_response(row: int, response: EnrolResponse, attempts: int) -> Outcome:
+def may_have_enrolled(exc: CallError) -> bool:
+    """Whether a failed attempt may have enrolled the candidate all the same (no answer, or a 5xx)."""
+    return exc.reached_server and (exc.status is None or exc.status >= 500)
+
+
+def outcome_from_response(row: int, response: EnrolResponse, attempts: int, *, own_repeat: bool = False) -> Outcome:
+    """A 200's outcome. ``own_repeat``: an earlier attempt of this row may have enrolled it, so an
+    ``already-applied`` answer is that attempt's doing: the row is ``enrolled`` (decision not returned)."""
+    status, reason = Status(response.status), response.reason or ""
+    if own_repeat and status == Status.ALREADY_APPLIED:
+        status, reason = Status.ENROLLED, OWN_REPEAT
     return Outcome(
         row=row,
-        status=Status(response.status),
-        reason=response.reason or "",
+        status=status,
+        reason=reason,
         http_status=200,
         attempts=attempts,
         position_def_set_id=response.position_def_set_id or "",
@@ -282,7 +294,7 @@ class Dispatcher:
     @staticmethod
     def _with_position(job: Job, position_id: str) -> Job:
         candidate = job.candidate.model_copy(update={"position_def_set_id": position_id})
-        return Job(row=job.row, candidate=candidate, fingerprint=job.fingerprint, group=job.group)
+        return Job(row=job.row, candidate=candidate, fingerprint=job.fingerprint, group=job.group, sent_before=job.sent_before)
 
     # --- one row ---------------------------------------------------------------------------
     def _finish(self, job: Job, outcome: Outcome) -> None:
@@ -309,6 +321,7 @@ class Dispatcher:
             return self._not_sent(job, 0)
         attempts = 0
         errors_500 = 0
+        reached = job.sent_before  # may an earlier attempt have enrolled the candidate?
 
         def stop_rule(state: RetryCallState) -> bool:
             exc = state.outcome.exception() if state.outcome else None
@@ -339,6 +352,7 @@ class Dispatcher:
                         response = await self._call(job, lane)
                     except CallError as exc:
                         errors_500 += exc.status == 500
+                        reached = reached or may_have_enrolled(exc)
                         self._on_failure(exc)
                         raise
         except _Stopped:
@@ -346,7 +360,7 @@ class Dispatcher:
         except CallError as exc:
             return self._failed(job, exc, attempts)
         self._on_success()
-        outcome = outcome_from_response(job.row, response, attempts)
+        outcome = outcome_from_response(job.row, response, attempts, own_repeat=reached)
         if response.embed_signing_key:
             self.embed_keys[response.embed_id or f"row {job.row}"] = response.embed_signing_key
         return outcome

@@ -36,3 +36,9 @@ class ApiRefused(BatchEnrolError):
     """The API refused to go on (token, credits, permission): the run stopped."""
 
     exit_code = ExitCode.API_REFUSED
+
+
+class Cancelled(BatchEnrolError):
+    """The user did not confirm the run: nothing was sent."""
+
+    exit_code = ExitCode.INTERRUPTED

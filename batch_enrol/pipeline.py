@@ -9,29 +9,27 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
-import dataclasses
 import json
 import logging
 import signal
 import time
-from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
-from . import reports, writer
+from . import planner, reports, writer
 from .client import Client
 from .columns import ColumnMap, map_columns
 from .control import RunControl
-from .dispatcher import Dispatcher, Job, Policy
-from .errors import ConfigError, InputFileError, OutputError
+from .dispatcher import Dispatcher, Policy
+from .errors import Cancelled, ConfigError, InputFileError, OutputError
 from .files import sha256_of
-from .identity import fingerprint, position_key
 from .journal import Journal
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
+from .preview import Confirm, Preview, log_preview
 from .progress import Progress
 from .reports import RowInfo, Summary
 from .sandbox import DEFAULT_TOKEN, Sandbox
@@ -175,10 +173,12 @@ def run(
     summary_json: Path | None = None,
     junit: Path | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    confirm: Confirm | None = None,
 ) -> RunResult:
-    """Enrol every valid row of one file and write the results. Raises BatchEnrolError for setup problems."""
+    """Enrol every valid row of one file and write the results. Raises BatchEnrolError for setup problems.
+    ``confirm(preview)`` is asked before the first call (False: ``Cancelled``); by default the preview is logged."""
     result = asyncio.run(
-        run_async(path, settings, out=out, journal=journal, fresh=fresh, force=force, transport=transport)
+        run_async(path, settings, out=out, journal=journal, fresh=fresh, force=force, transport=transport, confirm=confirm)
     )
     write_reports([result], int(result.exit_code), summary_json=summary_json, junit=junit)
     return result
@@ -206,6 +206,7 @@ async def run_async(
     transport: httpx.AsyncBaseTransport | None = None,
     checksum: str | None = None,
     control: RunControl | None = None,
+    confirm: Confirm | None = None,
 ) -> RunResult:
     """The body of ``run``: one input, no reports. ``checksum``: the input's SHA-256, if known.
 
@@ -243,22 +244,10 @@ async def run_async(
         for message in warnings:
             log.warning(message)
 
-        outcomes: dict[int, Outcome] = {c.row: c.outcome for c in checked.rows if c.outcome is not None}
-        done = jrnl.done()
-        jobs: list[Job] = []
-        known_positions: dict[Hashable, str] = {}
-        for c in to_send:
-            assert c.candidate is not None
-            fp = fingerprint(c.candidate)
-            group = None if c.candidate.position_def_set_id else position_key(c.candidate)
-            if fp in done:
-                outcomes[c.row] = dataclasses.replace(done[fp], row=c.row)  # same request, this row number
-                if group is not None and outcomes[c.row].position_def_set_id:
-                    known_positions.setdefault(group, outcomes[c.row].position_def_set_id)
-                continue
-            jobs.append(Job(row=c.row, candidate=c.candidate, fingerprint=fp, group=group))
-        if len(to_send) > len(jobs):
-            log.info("resuming: %d row(s) already done are not sent again", len(to_send) - len(jobs))
+        outcomes, jobs, known_positions = planner.plan_jobs(checked, jrnl.done(), jrnl.attempted())
+        preview = planner.preview(path, settings, checked, jobs, known_positions)
+        if not (confirm or log_preview)(preview):
+            raise Cancelled("nothing was sent: the run was not confirmed", hint="run again and answer y, or add --yes")
 
         client = _client(settings, token, transport)
         progress = Progress(len(jobs), settings.progress)
@@ -297,10 +286,17 @@ async def run_async(
         counts=per_status,
         by_position=per_position,
         settings=_public_settings(settings),
+        preview=preview.as_dict(),
     )
     writer.write_output(checked.table, outcomes, out, summary)
     embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
     return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
+
+
+def plan(path: Path, settings: Settings, *, out: Path | None = None, journal: Path | None = None) -> Preview:
+    """What ``run`` would send, where, and at what estimated cost; sends nothing, writes nothing."""
+    journal_file = Path(journal) if journal else journal_path_for(resolve_output(Path(path), out))
+    return planner.preview_with_journal(Path(path), settings, check_file(Path(path), settings), journal_file)
 
 
 def _policy(settings: Settings) -> Policy:

@@ -65,6 +65,7 @@ class Settings:
     max_columns: int = 1_000
     checkpoint_every: float = 30.0
     progress: str = "auto"  #: auto, bar, log or none
+    credits_per_candidate: float = 0.25  #: for the estimate before sending (JobMojito's mid-2025 price)
     fail_on: str = "invalid"  #: reject, invalid, error or never (see pipeline.FAIL_ON)
     verbose: bool = False
 
@@ -75,6 +76,8 @@ class Settings:
             raise ConfigError("--rate must be above 0")
         if self.fail_on not in {"reject", "invalid", "error", "never"}:
             raise ConfigError(f"fail_on must be reject, invalid, error or never, not {self.fail_on!r}")
+        if not self.credits_per_candidate >= 0:
+            raise ConfigError("--credits-per-candidate must be 0 or more")
         if self.max_attempts < 1:
             raise ConfigError("--max-attempts must be at least 1")
         unknown = sorted(set(self.defaults) - set(FIELDS))

@@ -241,6 +241,7 @@ def _summary_rows(summary: Summary) -> list[tuple]:
         ("exit code", summary.exit_code),
         ("stopped because", summary.stop_reason or "-"),
         ("calls / retries", f"{summary.calls} / {summary.retries}"),
+        *_preview_rows(summary.preview),
         *((f"setting: {k}", v if isinstance(v, (int, float, str)) else json.dumps(v)) for k, v in summary.settings.items()),
         (),
         ("status", "rows"),
@@ -251,6 +252,19 @@ def _summary_rows(summary: Summary) -> list[tuple]:
     rows.append(("position", *used))
     rows += [(position, *(counts.get(s, 0) for s in used)) for position, counts in summary.by_position.items()]
     return rows
+
+
+def _preview_rows(preview: Mapping[str, object]) -> list[tuple]:
+    """What was said before sending: the host and the estimates (next to the actual counts)."""
+    if not preview:
+        return []
+    return [
+        ("host", f"{preview['host']} ({preview['target']})"),
+        ("rows sent (estimate)", preview["rows"]),
+        ("positions to create (estimate)", preview["positions"]),
+        ("duration (s, estimate)", preview["seconds"]),
+        ("credits (estimate)", preview["credits"]),
+    ]
 
 
 def _attention_rows(table: Table, outcomes: Mapping[int, Outcome]) -> list[tuple]:

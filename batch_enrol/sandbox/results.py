@@ -1,7 +1,9 @@
 """The sandbox's ``GET /merchant-result-list``: interview results that progress, deterministically.
 
 Every enrolment has one result row. Until its interview is completed the row is the
-pre-screening step (``coach_status`` ``not_started``, no score); ``Results.complete``
+pre-screening step (``coach_status`` ``not_started``, no score; ``decision_status``
+``rejected`` for a candidate rejected at pre-screening, whose interview never completes,
+else ``undecided``); ``Results.complete``
 (or ``POST /__sandbox/complete-interviews``, or ``Sandbox(complete_interviews=True)``)
 completes interviews: ``coach_status`` ``completed``, a score from 0 to 100 and a
 ``decision_status`` (``selected`` at 60 or more, else ``rejected``), all derived from the
@@ -168,6 +170,8 @@ class Results:
         with self.ledger.lock:
             for e in self.ledger.enrolments.values():
                 if e.profile_interview_id in self.completions or (wanted is not None and e.email not in wanted):
+                    continue
+                if e.status in REJECTS:  # rejected at pre-screening: never invited to the interview
                     continue
                 self.completions[e.profile_interview_id] = completion_for(
                     e.email, e.position_def_set_id, e.profile_interview_id, coach_status

@@ -1,0 +1,322 @@
+"""Interview results read back into an output: ``GET /merchant-result-list`` for every enrolled row.
+
+For each row of an output (``.xlsx`` or ``.csv``) that was enrolled (an API decision, or
+``enrolled``, and a ``profile_interview_id``), the result is read and written into the same
+file, in the columns ``INTERVIEW_COLUMNS``: everything else (the user's cells, the enrolment
+columns, other sheets) is left as it is. The file is replaced atomically, and only when a
+value changed (the columns are added with the first result): reading the same results
+twice leaves the file untouched.
+
+Rows that share an interview (``interview_def_set_id``) are read by ``interview_id`` page by
+page (``limit`` 1000, ``offset``) when that takes fewer calls than one call per
+``profile_interview_id``. Calls share ``run``'s rate limit and retry rule; a 401/402/403
+stops the reading (exit code 3), any other failed call leaves its rows as they were (exit 1).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import logging
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import openpyxl
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
+
+from .client import CallError, Client
+from .dispatcher import REFUSED, Pacer, retryable
+from .errors import InputFileError, OutputError
+from .files import atomic_path
+from .loader import load
+from .models import ExitCode, Status, Table
+from .schema import InterviewResult, ResultPage
+from .settings import Settings
+
+log = logging.getLogger("batch_enrol")
+
+#: The columns ``results`` writes, and the result field each comes from.
+INTERVIEW_COLUMNS: dict[str, str] = {
+    "interview_status": "coach_status",
+    "decision_status": "decision_status",
+    "interview_score": "score",
+    "interview_result_id": "interview_result_id",
+    "result_updated_at": "updated_at",
+}
+PAGE = 1000  #: the contract's largest ``limit``
+ENROLLED = frozenset({*(s.value for s in Status if s.is_decision), "enrolled"})
+
+Cell = str | int | float
+
+
+@dataclass(frozen=True, slots=True)
+class Enrolled:
+    """One enrolled row of an output."""
+
+    row: int  #: the sheet's 1-based row number
+    profile_interview_id: str
+    interview_id: str  #: the enrolment's interview_def_set_id ("" when unknown)
+
+
+@dataclass(slots=True)
+class ResultsReport:
+    """What ``read_results`` did to one output."""
+
+    output: Path
+    host: str
+    enrolled: int = 0  #: rows with a profile_interview_id
+    found: int = 0  #: rows the API had a result for
+    changed: int = 0  #: rows whose result cells changed
+    calls: int = 0
+    failed: int = 0  #: rows whose query failed (left as they were)
+    stop_reason: str = ""
+    exit_code: ExitCode = ExitCode.OK
+    statuses: dict[str, int] = field(default_factory=dict)  #: interview_status → rows
+
+
+def cell_value(result: InterviewResult, column: str) -> Cell:
+    """One result cell: the API's value as it came (unknown statuses included), "" for none."""
+    value = getattr(result, INTERVIEW_COLUMNS[column])
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def enrolled_rows(table: Table) -> list[Enrolled]:
+    """The rows of an output that were enrolled. Raises InputFileError if it is not an output."""
+    index = {h: i for i, h in enumerate(table.headers)}
+    if "enrol_status" not in index or "profile_interview_id" not in index:
+        raise InputFileError(
+            f"{table.path.name} has no enrol_status and profile_interview_id columns: it is not an output of 'run'",
+            hint="give the file 'batch-enrol run' wrote (INPUT.enrolled.xlsx)",
+        )
+
+    def cell(cells: tuple[str, ...], name: str) -> str:
+        at = index.get(name)
+        return cells[at].strip() if at is not None and at < len(cells) else ""
+
+    return [
+        Enrolled(r.row, cell(r.cells, "profile_interview_id"), cell(r.cells, "interview_def_set_id"))
+        for r in table.rows
+        if cell(r.cells, "enrol_status") in ENROLLED and cell(r.cells, "profile_interview_id")
+    ]
+
+
+def best(results: Sequence[InterviewResult]) -> InterviewResult:
+    """Of one candidate's rows (pre-screening and interview steps), the interview's, else the latest."""
+    interview = [r for r in results if r.position_step == "interview"]
+    return max(interview or results, key=lambda r: r.updated_at or "")
+
+
+class _Reader:
+    """Paced, retried ``GET /merchant-result-list`` calls (``run``'s policy); stops on 401/402/403."""
+
+    def __init__(self, client: Client, settings: Settings) -> None:
+        self.client, self.settings = client, settings
+        self.pacer = Pacer(settings.rate)
+        self.lanes = asyncio.Semaphore(settings.concurrency)
+        self.calls = 0
+        self.stop_reason = ""
+        self.exit_code = ExitCode.OK
+        self._jitter = wait_random_exponential(multiplier=settings.backoff_base, max=60.0)
+
+    def _wait(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, CallError) and exc.retry_after is not None:
+            return exc.retry_after
+        wait = self._jitter(state)
+        return max(wait, self.settings.min_throttle_wait) if isinstance(exc, CallError) and exc.status == 429 else wait
+
+    async def page(self, params: dict[str, str | int]) -> ResultPage | None:
+        """One page, or None when the call failed for good (the reason is logged)."""
+        if self.stop_reason:
+            return None
+        retrying = AsyncRetrying(
+            stop=lambda s: bool(self.stop_reason) or s.attempt_number >= self.settings.max_attempts,
+            wait=self._wait,
+            retry=retry_if_exception(retryable),
+            reraise=True,
+        )
+        try:
+            async with self.lanes:
+                async for attempt in retrying:
+                    with attempt:
+                        await self.pacer.wait()
+                        self.calls += 1
+                        return await self.client.result_list(params)
+        except CallError as exc:
+            if exc.status in REFUSED:
+                self.stop_reason = f"the API refused the token ({exc})"
+                self.exit_code = ExitCode.API_REFUSED
+            else:
+                log.warning("could not read results (%s): %s", ", ".join(f"{k}={v}" for k, v in params.items() if k != "limit"), exc)
+                if self.exit_code == ExitCode.OK:
+                    self.exit_code = ExitCode.ROWS_FAILED
+        return None
+
+    async def by_profile(self, row: Enrolled) -> tuple[list[int], list[InterviewResult]]:
+        page = await self.page({"profile_interview_id": row.profile_interview_id, "limit": 10})
+        return ([row.row] if page is None else []), ([] if page is None else page.data)
+
+    async def by_interview(self, interview: str, rows: list[Enrolled]) -> tuple[list[int], list[InterviewResult]]:
+        """Page through one interview unless per-candidate calls would be fewer; (failed rows, results)."""
+        if len(rows) == 1:
+            return await self.by_profile(rows[0])
+        first = await self.page({"interview_id": interview, "limit": PAGE, "offset": 0})
+        if first is None:
+            return [r.row for r in rows], []
+        wanted = {r.profile_interview_id for r in rows}
+        results = [x for x in first.data if x.profile_interview_id in wanted]
+        missing = [r for r in rows if r.profile_interview_id not in {x.profile_interview_id for x in results}]
+        pages_left = math.ceil(first.pagination.total / PAGE) - 1
+        if missing and pages_left and pages_left <= len(missing):
+            for offset in range(PAGE, first.pagination.total, PAGE):
+                page = await self.page({"interview_id": interview, "limit": PAGE, "offset": offset})
+                if page is None:
+                    return [r.row for r in missing], results
+                results += [x for x in page.data if x.profile_interview_id in wanted]
+        elif missing and pages_left:
+            failed: list[int] = []
+            for part in await asyncio.gather(*(self.by_profile(r) for r in missing)):
+                failed += part[0]
+                results += part[1]
+            return failed, results
+        return [], results
+
+
+async def fetch(client: Client, settings: Settings, rows: Sequence[Enrolled]) -> tuple[dict[str, InterviewResult], list[int], _Reader]:
+    """Every row's result by profile_interview_id, the rows whose reading failed, and the reader's counts."""
+    reader = _Reader(client, settings)
+    groups: dict[str, list[Enrolled]] = {}
+    for row in rows:
+        groups.setdefault(row.interview_id, []).append(row)
+    tasks = [reader.by_interview(k, v) if k else asyncio.gather(*(reader.by_profile(r) for r in v)) for k, v in groups.items()]
+    found: dict[str, list[InterviewResult]] = {}
+    failed: list[int] = []
+    for part in await asyncio.gather(*tasks):
+        for failed_rows, results in part if isinstance(part, list) else [part]:
+            failed += failed_rows
+            for result in results:
+                if result.profile_interview_id:
+                    found.setdefault(result.profile_interview_id, []).append(result)
+    return {pid: best(found_rows) for pid, found_rows in found.items()}, failed, reader
+
+
+# --- writing the cells back ------------------------------------------------------------------
+
+
+def _update_csv(table: Table, cells: Mapping[int, Mapping[str, Cell]]) -> int:
+    """Set result cells in a CSV output in place; return how many rows changed (0: file untouched)."""
+    from .writer import neutralise
+
+    encoding = (table.encoding or "utf-8").replace("utf-8-sig", "utf-8")
+    encoding = "utf-8-sig" if table.bom and encoding == "utf-8" else encoding
+    delimiter = table.delimiter or ","
+    with open(table.path, encoding=encoding, newline="") as fh:
+        records = list(csv.reader(fh, delimiter=delimiter))
+    header = records[table.header_row - 1]
+    columns = {}
+    for name in INTERVIEW_COLUMNS:
+        if name not in header:
+            header.append(name)
+        columns[name] = header.index(name)
+    changed = 0
+    for row, values in cells.items():
+        record = records[row - 1]
+        record += [""] * (len(header) - len(record))
+        new = [neutralise(str(values[n])) for n in INTERVIEW_COLUMNS]
+        if [record[columns[n]] for n in INTERVIEW_COLUMNS] != new:
+            for name, value in zip(INTERVIEW_COLUMNS, new, strict=True):
+                record[columns[name]] = value
+            changed += 1
+    if changed:
+        with atomic_path(table.path) as tmp:
+            with open(tmp, "w", encoding=encoding, newline="") as fh:
+                csv.writer(fh, delimiter=delimiter).writerows(records)
+    return changed
+
+
+def _update_xlsx(table: Table, cells: Mapping[int, Mapping[str, Cell]]) -> int:
+    """Set result cells in a workbook output in place; return how many rows changed (0: file untouched)."""
+    keep_vba = table.path.suffix.lower() == ".xlsm"
+    try:
+        workbook = openpyxl.load_workbook(table.path, keep_vba=keep_vba, rich_text=True)
+    except Exception as exc:  # openpyxl raises many kinds for odd files
+        raise OutputError(f"cannot reopen {table.path.name} to write the results into it ({type(exc).__name__})") from None
+    sheet = workbook[table.sheet]
+    header = {sheet.cell(table.header_row, c).value: c for c in range(1, sheet.max_column + 1)}
+    for name in INTERVIEW_COLUMNS:
+        if name not in header:
+            column = max(header.values(), default=0) + 1
+            cell = sheet.cell(table.header_row, column, name)
+            cell.font = openpyxl.styles.Font(bold=True)
+            sheet.column_dimensions[openpyxl.utils.get_column_letter(column)].width = 20
+            header[name] = column
+    changed = 0
+    for row, values in cells.items():
+        targets = [sheet.cell(row, header[n]) for n in INTERVIEW_COLUMNS]
+        if [t.value if t.value is not None else "" for t in targets] != [values[n] for n in INTERVIEW_COLUMNS]:
+            for target, name in zip(targets, INTERVIEW_COLUMNS, strict=True):
+                target.value = values[name]
+                if isinstance(values[name], str):
+                    target.data_type = "s"  # never a formula, whatever the text starts with
+            changed += 1
+    if changed:
+        with atomic_path(table.path) as tmp:
+            workbook.save(tmp)
+    return changed
+
+
+def write_results(table: Table, results: Mapping[int, InterviewResult]) -> int:
+    """Write each row's result into its output file, in place; return how many rows changed."""
+    cells = {row: {name: cell_value(result, name) for name in INTERVIEW_COLUMNS} for row, result in results.items()}
+    try:
+        if table.format == "csv":
+            return _update_csv(table, cells)
+        if table.path.suffix.lower() in {".xlsx", ".xlsm"}:
+            return _update_xlsx(table, cells)
+    except OSError as exc:
+        raise OutputError(f"cannot write {table.path}: {exc.strerror or exc}") from None
+    raise OutputError(f"cannot write results into {table.path.name}: use the .xlsx or .csv output of 'run'")
+
+
+async def read_results_async(
+    path: Path, settings: Settings, *, host: str, transport: httpx.AsyncBaseTransport | None = None
+) -> ResultsReport:
+    """The body of ``read_results`` for one output."""
+    table = load(Path(path), sheet=settings.sheet, max_file_bytes=settings.max_file_bytes, max_rows=settings.max_rows,
+                 max_cell_chars=settings.max_cell_chars, max_columns=settings.max_columns)  # fmt: skip
+    rows = enrolled_rows(table)
+    report = ResultsReport(output=Path(path), host=host, enrolled=len(rows))
+    if not rows:
+        return report
+    verify: bool | str = str(settings.ca_bundle) if settings.ca_bundle else True
+    client = Client(settings.base_url, settings.token.get(), timeouts=settings.timeouts, transport=transport,
+                    verify=verify, lanes=settings.concurrency)  # fmt: skip
+    async with client:
+        found, failed, reader = await fetch(client, settings, rows)
+    by_row = {r.row: found[r.profile_interview_id] for r in rows if r.profile_interview_id in found}
+    report.found, report.failed, report.calls = len(by_row), len(failed), reader.calls
+    report.stop_reason, report.exit_code = reader.stop_reason, reader.exit_code
+    for result in by_row.values():
+        status = result.coach_status or "(none)"
+        report.statuses[status] = report.statuses.get(status, 0) + 1
+    report.changed = write_results(table, by_row)
+    return report
+
+
+def read_results(
+    path: Path, settings: Settings, *, host: str = "", transport: httpx.AsyncBaseTransport | None = None
+) -> ResultsReport:
+    """Read every enrolled row's interview result into the output at ``path`` (in place).
+
+    ``settings``: base URL, token, rate, concurrency, retries, timeouts, ``sheet``. ``transport``
+    replaces the network (tests). Raises InputFileError when ``path`` is not an output of ``run``,
+    OutputError when it cannot be written; failed calls are counted in the report, not raised.
+    """
+    return asyncio.run(read_results_async(path, settings, host=host, transport=transport))

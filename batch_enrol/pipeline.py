@@ -23,7 +23,7 @@ from . import planner, reports, writer
 from .client import Client
 from .columns import ColumnMap, map_columns
 from .control import RunControl
-from .dispatcher import Dispatcher, Policy
+from .dispatcher import Dispatcher, policy_from
 from .errors import Cancelled, ConfigError, InputFileError, OutputError
 from .files import sha256_of
 from .journal import Journal
@@ -253,7 +253,7 @@ async def run_async(
         progress = Progress(len(jobs), settings.progress)
         dispatcher = Dispatcher(
             client,
-            _policy(settings),
+            policy_from(settings),
             journal=jrnl,
             on_outcome=progress,
             known_positions=known_positions,
@@ -281,8 +281,8 @@ async def run_async(
         duration_s=time.monotonic() - clock,
         exit_code=int(exit_code),
         stop_reason=dispatcher.stop_reason,
-        calls=dispatcher.calls,
-        retries=dispatcher.retries,
+        calls=dispatcher.stats.calls,
+        retries=dispatcher.stats.retries,
         counts=per_status,
         by_position=per_position,
         settings=_public_settings(settings),
@@ -297,17 +297,6 @@ def plan(path: Path, settings: Settings, *, out: Path | None = None, journal: Pa
     """What ``run`` would send, where, and at what estimated cost; sends nothing, writes nothing."""
     journal_file = Path(journal) if journal else journal_path_for(resolve_output(Path(path), out))
     return planner.preview_with_journal(Path(path), settings, check_file(Path(path), settings), journal_file)
-
-
-def _policy(settings: Settings) -> Policy:
-    return Policy(
-        concurrency=settings.concurrency,
-        rate=settings.rate,
-        max_attempts=settings.max_attempts,
-        give_up_after=settings.give_up_after,
-        backoff_base=settings.backoff_base,
-        min_throttle_wait=settings.min_throttle_wait,
-    )
 
 
 def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport | None) -> Client:

@@ -25,10 +25,10 @@ from pathlib import Path
 
 import httpx
 import openpyxl
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, wait_random_exponential
 
 from .client import CallError, Client
-from .dispatcher import REFUSED, Pacer, retryable
+from .dispatcher import Pacing, policy_from, retry
+from .dispatcher.pacing import sleep_unless
 from .errors import InputFileError, OutputError
 from .files import atomic_path
 from .loader import load
@@ -114,50 +114,49 @@ def best(results: Sequence[InterviewResult]) -> InterviewResult:
 
 
 class _Reader:
-    """Paced, retried ``GET /merchant-result-list`` calls (``run``'s policy); stops on 401/402/403."""
+    """Paced, retried ``GET /merchant-result-list`` calls: ``run``'s pacing and retry rule; stops on 401/402/403."""
 
     def __init__(self, client: Client, settings: Settings) -> None:
-        self.client, self.settings = client, settings
-        self.pacer = Pacer(settings.rate)
-        self.lanes = asyncio.Semaphore(settings.concurrency)
+        self.client = client
+        self.policy = policy_from(settings)
+        self.pacing = Pacing(self.policy)
+        self.lanes = asyncio.Semaphore(self.policy.concurrency)
+        self.stopped = asyncio.Event()
         self.calls = 0
         self.stop_reason = ""
         self.exit_code = ExitCode.OK
-        self._jitter = wait_random_exponential(multiplier=settings.backoff_base, max=60.0)
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, CallError) and exc.retry_after is not None:
-            return exc.retry_after
-        wait = self._jitter(state)
-        return max(wait, self.settings.min_throttle_wait) if isinstance(exc, CallError) and exc.status == 429 else wait
 
     async def page(self, params: dict[str, str | int]) -> ResultPage | None:
         """One page, or None when the call failed for good (the reason is logged)."""
-        if self.stop_reason:
-            return None
-        retrying = AsyncRetrying(
-            stop=lambda s: bool(self.stop_reason) or s.attempt_number >= self.settings.max_attempts,
-            wait=self._wait,
-            retry=retry_if_exception(retryable),
-            reraise=True,
-        )
-        try:
-            async with self.lanes:
-                async for attempt in retrying:
-                    with attempt:
-                        await self.pacer.wait()
-                        self.calls += 1
-                        return await self.client.result_list(params)
-        except CallError as exc:
-            if exc.status in REFUSED:
-                self.stop_reason = f"the API refused the token ({exc})"
-                self.exit_code = ExitCode.API_REFUSED
-            else:
-                log.warning("could not read results (%s): %s", ", ".join(f"{k}={v}" for k, v in params.items() if k != "limit"), exc)
-                if self.exit_code == ExitCode.OK:
-                    self.exit_code = ExitCode.ROWS_FAILED
+        attempts = errors_500 = 0
+        async with self.lanes:
+            while await self.pacing.gate(self.stopped):
+                attempts += 1
+                self.calls += 1
+                try:
+                    page = await self.client.result_list(params)
+                except CallError as exc:
+                    errors_500 += exc.status == 500
+                    decision = retry.decide(exc, attempt=attempts, errors_500=errors_500, policy=self.policy)
+                    reason = self.pacing.failed(exc)
+                    if isinstance(decision, retry.StopRun) or reason:
+                        self._stop(reason or decision.reason, getattr(decision, "exit_code", ExitCode.ROWS_FAILED))
+                    elif isinstance(decision, retry.Retry):
+                        await sleep_unless(self.stopped, decision.after)
+                        continue
+                    else:
+                        query = ", ".join(f"{k}={v}" for k, v in params.items() if k != "limit")
+                        log.warning("could not read results (%s): %s", query, exc)
+                        self.exit_code = max(self.exit_code, ExitCode.ROWS_FAILED)
+                    return None
+                self.pacing.succeeded()
+                return page
         return None
+
+    def _stop(self, reason: str, exit_code: ExitCode) -> None:
+        if not self.stop_reason:
+            self.stop_reason, self.exit_code = reason, exit_code
+        self.stopped.set()
 
     async def by_profile(self, row: Enrolled) -> tuple[list[int], list[InterviewResult]]:
         page = await self.page({"profile_interview_id": row.profile_interview_id, "limit": 10})

@@ -95,9 +95,9 @@ def dispatch(url: str, jobs: list[Job], concurrency: int, rate: float, journal: 
 
     wall, cpu, dispatcher = asyncio.run(go())
     decided = sum(o.status.is_decision for o in dispatcher.outcomes.values())
-    return {"rows": len(jobs), "wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "calls": dispatcher.calls,
-            "decided": decided, "client_max_in_flight": dispatcher.max_in_flight,
-            "client_max_started_in_1s": dispatcher.max_started_in_1s}  # fmt: skip
+    return {"rows": len(jobs), "wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "calls": dispatcher.stats.calls,
+            "decided": decided, "client_max_in_flight": dispatcher.stats.max_in_flight,
+            "client_max_started_in_1s": dispatcher.stats.max_started_in_1s}  # fmt: skip
 
 
 # --- 1. throughput against the ceiling ---------------------------------------------------------

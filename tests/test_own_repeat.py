@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from batch_enrol.dispatcher import OWN_REPEAT, outcome_from_response
+from batch_enrol.dispatcher.outcomes import OWN_REPEAT, decided
 from batch_enrol.journal import Journal
 from batch_enrol.models import Outcome, Status
 from batch_enrol.sandbox import Faults
@@ -67,8 +67,8 @@ def test_the_journal_names_the_rows_an_earlier_run_may_have_sent(tmp_path):
 
 def test_already_applied_is_a_repeat_only_without_an_earlier_attempt():
     response = EnrolResponse(status="already-applied", interview_url="https://x/i", reason="Candidate has already applied")
-    assert outcome_from_response(2, response, 1).status == Status.ALREADY_APPLIED
-    own = outcome_from_response(2, response, 2, own_repeat=True)
+    assert decided(2, response, 1).status == Status.ALREADY_APPLIED
+    own = decided(2, response, 2, own_repeat=True)
     assert (own.status, own.reason) == (Status.ENROLLED, OWN_REPEAT)
-    decided = EnrolResponse(status="ai_accept", interview_url="https://x/i")
-    assert outcome_from_response(2, decided, 2, own_repeat=True).status == Status.AI_ACCEPT
+    accepted = EnrolResponse(status="ai_accept", interview_url="https://x/i")
+    assert decided(2, accepted, 2, own_repeat=True).status == Status.AI_ACCEPT

@@ -1,0 +1,175 @@
+"""The Dispatcher: workers that take ready jobs, pass the pacing gate, call, and apply the retry rule.
+
+What each answer does is ``retry.decide`` (the table in its docstring and the README); how
+fast calls start is ``pacing``; which rows may go now is ``warmup``; counts are ``stats``.
+
+Every attempt of a row carries the same ``Idempotency-Key`` (the row's fingerprint); a
+repeat that reached the server is answered ``already-applied`` with the same URL.
+
+A row is sent only once the journal holds it as ``in_flight``. If the journal cannot be
+written (a full disk), sending stops as for a 401: calls in flight finish, the rest is
+``not_sent``, and the output still gets every outcome known.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Hashable, Iterable
+
+from ..client import CallError, Client
+from ..errors import OutputError
+from ..journal import Journal
+from ..models import ExitCode, Outcome
+from . import outcomes, retry
+from .pacing import Pacing, sleep_unless
+from .policy import DEFAULT_POLICY, Policy
+from .stats import RunStats
+from .warmup import Job, Warmup
+
+log = logging.getLogger("batch_enrol")
+
+
+class Dispatcher:
+    """Runs jobs through a Client. Create one per run."""
+
+    def __init__(
+        self,
+        client: Client,
+        policy: Policy = DEFAULT_POLICY,
+        *,
+        journal: Journal | None = None,
+        on_outcome: Callable[[Outcome], None] | None = None,
+        known_positions: dict[Hashable, str] | None = None,
+    ) -> None:
+        self.client = client
+        self.policy = policy
+        self.journal = journal
+        self.on_outcome = on_outcome
+        self.warmup = Warmup(known_positions)
+        self.pacing = Pacing(policy)
+        self.stats = RunStats()
+        self.outcomes: dict[int, Outcome] = {}
+        self.embed_keys: dict[str, str] = {}  #: embed id → signing key (never journalled)
+        self.exit_code = ExitCode.OK
+        self.stop_reason = ""
+        self._tasks: list[asyncio.Task[None]] = []
+        self._stop = asyncio.Event()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    @property
+    def current_rate(self) -> float:
+        """Calls per second the pacer allows now."""
+        return self.pacing.pacer.rate
+
+    def stop(self, reason: str, exit_code: ExitCode = ExitCode.ROWS_FAILED) -> None:
+        """Stop sending new rows; calls in flight finish. The first reason given wins."""
+        if not self._stop.is_set():
+            self.stop_reason = reason
+            self.exit_code = exit_code
+            self._stop.set()
+
+    def abort(self) -> None:
+        """Cancel the calls in flight now (the journal keeps them ``in_flight``: a re-run resends them)."""
+        self.stop("interrupted", ExitCode.INTERRUPTED)
+        for task in self._tasks:
+            task.cancel()
+
+    async def run(self, jobs: Iterable[Job]) -> dict[int, Outcome]:
+        """Send every job; return an outcome for each (``not_sent`` for those never finished)."""
+        jobs = list(jobs)
+        queue: asyncio.Queue[Job | None] = asyncio.Queue()
+        for job in jobs:
+            for ready in self.warmup.schedule(job):
+                queue.put_nowait(ready)
+        remaining = len(jobs)
+        workers_n = min(self.policy.concurrency, max(remaining, 1))
+
+        async def worker(lane: int) -> None:
+            nonlocal remaining
+            while (job := await queue.get()) is not None:
+                outcome = await self._send(job, lane)
+                await self._finish(job, outcome)
+                for ready in self.warmup.release(job, outcome, stopping=self.stopping):
+                    queue.put_nowait(ready)
+                remaining -= 1
+                if remaining == 0:
+                    for _ in range(workers_n):
+                        queue.put_nowait(None)
+
+        if remaining == 0:
+            return self.outcomes
+        self._tasks = [asyncio.create_task(worker(lane)) for lane in range(workers_n)]
+        try:
+            for result in await asyncio.gather(*self._tasks, return_exceptions=True):
+                if isinstance(result, Exception):
+                    raise result
+        finally:
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            for job in jobs:
+                if job.row not in self.outcomes:
+                    self._record(job, self._not_sent(job, 0))
+        return self.outcomes
+
+    async def _send(self, job: Job, lane: int) -> Outcome:
+        """One row, through every attempt the retry rule allows."""
+        if self.stopping or not await self._journal(self.journal and self.journal.commit_in_flight(job.fingerprint, job.row)):
+            return self._not_sent(job, 0)
+        attempts = errors_500 = 0
+        reached = job.sent_before  # may an earlier attempt have enrolled the candidate?
+        while await self.pacing.gate(self._stop):
+            attempts += 1
+            try:
+                with self.stats.call():
+                    response = await self.client.enrol(job.candidate, idempotency_key=job.fingerprint, lane=lane)
+            except CallError as exc:
+                errors_500 += exc.status == 500
+                reached = reached or outcomes.may_have_enrolled(exc)
+                if reason := self.pacing.failed(exc):
+                    self.stop(reason)
+                decision = retry.decide(exc, attempt=attempts, errors_500=errors_500, policy=self.policy)
+                if isinstance(decision, retry.StopRun):
+                    self.stop(decision.reason, decision.exit_code)
+                    return self._not_sent(job, attempts, f"not sent: {exc.status} {exc.message}")
+                if self.stopping and retry.retryable(exc):
+                    return self._not_sent(job, attempts, f"not sent: stopped while retrying ({exc})")
+                if isinstance(decision, retry.GiveUp):
+                    return outcomes.failed(job.row, exc, decision.reason, attempts)
+                self.stats.retries += 1
+                await sleep_unless(self._stop, decision.after)
+                continue
+            self.pacing.succeeded()
+            if response.embed_signing_key:
+                self.embed_keys[response.embed_id or f"row {job.row}"] = response.embed_signing_key
+            return outcomes.decided(job.row, response, attempts, own_repeat=reached)
+        return self._not_sent(job, attempts)
+
+    async def _finish(self, job: Job, outcome: Outcome) -> None:
+        self._record(job, outcome)
+        if outcome.attempts:
+            await self._journal(self.journal and self.journal.commit_outcome(job.fingerprint, outcome))
+
+    async def _journal(self, write) -> bool:
+        """Await a journal write (None: no journal); on failure stop sending and return False."""
+        try:
+            if write is not None:
+                await write
+        except OutputError as exc:
+            if not self.stopping:
+                log.error("%s: sending stops; calls in flight finish", exc.message)
+            self.stop(exc.message)
+            return False
+        return True
+
+    def _record(self, job: Job, outcome: Outcome) -> None:
+        self.outcomes[job.row] = outcome
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+
+    def _not_sent(self, job: Job, attempts: int, reason: str = "") -> Outcome:
+        return outcomes.not_sent(job.row, attempts, reason or f"not sent: {self.stop_reason or 'the run stopped'}")

@@ -10,8 +10,13 @@ The library behind the ``batch-enrol`` command::
 
 from .errors import BatchEnrolError
 from .models import ExitCode, Outcome, Status
-from .pipeline import RunResult, run, validate
-from .settings import Settings
+from .pipeline import RunResult, plan, run, validate
+from .preview import Preview
+from .results import ResultsReport, read_results
+from .settings import Secret, Settings
 
 __version__ = "0.1.0"
-__all__ = ["BatchEnrolError", "ExitCode", "Outcome", "RunResult", "Settings", "Status", "run", "validate"]
+__all__ = [
+    "BatchEnrolError", "ExitCode", "Outcome", "Preview", "ResultsReport", "RunResult", "Secret", "Settings", "Status",
+    "plan", "read_results", "run", "validate",
+]  # fmt: skip

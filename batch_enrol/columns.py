@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError, InputFileError
-from .schema import FIELDS, REQUIRED
+from .schema import FIELDS, PARTS, REQUIRED
 
 #: Headers users write for a field, besides the field's own name.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -31,6 +31,19 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "is_embedded": ("Embedded",),
     "interview_template_id": ("Template", "Template ID", "Interview template"),
     "position_description": ("Job description", "Position description"),
+    "max_duration": ("Duration (seconds)", "Max duration (seconds)", "Interview duration"),
+    "tags": ("Labels", "Tag"),
+    "interview_department": ("Department", "Dept"),
+    "interview_salary": ("Salary", "Salary range"),
+    "interview_available_till": ("Available till", "Available until", "Open until", "Closing date"),
+    "interview_conversation_speed": ("Conversation speed", "Speaking speed"),
+    "max_followups": ("Max follow-ups", "Follow-ups", "Follow-up questions"),
+    "questions_random_subset": ("Random subset", "Questions subset", "Question subset"),
+    "required_pronunciation": ("Pronunciation required", "Require pronunciation"),
+    "result_enable_edit_transcript": ("Edit transcript", "Editable transcript"),
+    "recruiter_profile_id": ("Recruiter", "Recruiter ID", "Recruiter profile"),
+    "hiring_for_company.name": ("Hiring for", "Client company", "End employer"),
+    "pdf_export_auto_config": ("PDF export", "PDF export config"),
 }
 
 
@@ -40,7 +53,7 @@ def normalise_header(text: str) -> str:
 
 
 def _builtin_index() -> dict[str, str]:
-    index = {normalise_header(f): f for f in FIELDS}
+    index = {normalise_header(f): f for f in (*FIELDS, *PARTS)}
     for field, names in SYNONYMS.items():
         for name in names:
             index.setdefault(normalise_header(name), field)
@@ -79,7 +92,7 @@ def load_mapping_file(path: Path) -> dict[str, str]:
     table = data.get("columns", data)
     mapping: dict[str, str] = {}
     for header, field in table.items():
-        if not isinstance(field, str) or (field and field not in FIELDS):
+        if not isinstance(field, str) or (field and field not in FIELDS and field not in PARTS):
             raise ConfigError(
                 f"mapping file {path}: {header!r} maps to {field!r}, which is not a request field",
                 hint="field names are listed by 'batch-enrol template' and in the README",

@@ -194,15 +194,15 @@ async def fetch(client: Client, settings: Settings, rows: Sequence[Enrolled]) ->
     groups: dict[str, list[Enrolled]] = {}
     for row in rows:
         groups.setdefault(row.interview_id, []).append(row)
-    tasks = [reader.by_interview(k, v) if k else asyncio.gather(*(reader.by_profile(r) for r in v)) for k, v in groups.items()]
+    tasks = [reader.by_interview(k, v) for k, v in groups.items() if k]
+    tasks += [reader.by_profile(r) for r in groups.get("", [])]  # the interview id is unknown: one by one
     found: dict[str, list[InterviewResult]] = {}
     failed: list[int] = []
-    for part in await asyncio.gather(*tasks):
-        for failed_rows, results in part if isinstance(part, list) else [part]:
-            failed += failed_rows
-            for result in results:
-                if result.profile_interview_id:
-                    found.setdefault(result.profile_interview_id, []).append(result)
+    for failed_rows, results in await asyncio.gather(*tasks):
+        failed += failed_rows
+        for result in results:
+            if result.profile_interview_id:
+                found.setdefault(result.profile_interview_id, []).append(result)
     return {pid: best(found_rows) for pid, found_rows in found.items()}, failed, reader
 
 

@@ -222,6 +222,8 @@ class ResultPage(BaseModel):
 
 FIELDS: tuple[str, ...] = tuple(name for name in Candidate.model_fields)
 REQUIRED: tuple[str, ...] = tuple(n for n, f in Candidate.model_fields.items() if f.is_required())
+#: The parts of the object fields as a column may name them: ``hiring_for_company.name``, …
+PARTS: tuple[str, ...] = tuple(f"{name}.{part}" for name, model in OBJECT_MODELS.items() for part in model.model_fields)
 
 
 @cache

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from .client import Timeouts
 from .errors import ConfigError
-from .schema import FIELDS, PRODUCTION_BASE_URL
+from .schema import FIELDS, PARTS, PRODUCTION_BASE_URL
 
 ENV_TOKEN = "JOBMOJITO_TOKEN"
 ENV_BASE_URL = "JOBMOJITO_BASE_URL"
@@ -80,7 +80,7 @@ class Settings:
             raise ConfigError("--credits-per-candidate must be 0 or more")
         if self.max_attempts < 1:
             raise ConfigError("--max-attempts must be at least 1")
-        unknown = sorted(set(self.defaults) - set(FIELDS))
+        unknown = sorted(set(self.defaults) - set(FIELDS) - set(PARTS))
         if unknown:
             raise ConfigError(
                 f"unknown field(s) in defaults: {', '.join(unknown)}",
@@ -122,7 +122,7 @@ def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, str]:
         name = name.strip()
         if not sep or not name:
             raise ConfigError(f"--set {item!r} is not FIELD=VALUE", hint="e.g. --set mojito_language_code=en")
-        if name not in FIELDS:
+        if name not in FIELDS and name not in PARTS:
             raise ConfigError(f"--set {name}: not a request field", hint="field names are listed in the README")
         out[name] = value.strip()
     return out

@@ -251,7 +251,7 @@ class Sandbox:
             seen.fault = "402"
             return _error(402, "No interview credits left on this account")
         position = await self._resolve_position(candidate)
-        body = self._enrol(candidate, position)
+        body = self._enrol(candidate, position, payload)
         if faults.drop_first_after and body["status"] != "already-applied":
             seen.fault = "drop_after"
             raise _Dropped
@@ -300,7 +300,7 @@ class Sandbox:
         self._position_index[key] = position.id
         return position
 
-    def _enrol(self, candidate: Candidate, position: Position) -> dict:
+    def _enrol(self, candidate: Candidate, position: Position, payload: dict) -> dict:
         email = candidate.candidate_email.lower()
         with self.ledger.lock:
             existing = self.ledger.enrolments.get((email, position.id))
@@ -326,6 +326,7 @@ class Sandbox:
                 reason=reason,
                 candidate_name=candidate.candidate_name,
                 created_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+                request=payload,
             )
             self.ledger.enrolments[(email, position.id)] = enrolment
             self._enrolled += 1

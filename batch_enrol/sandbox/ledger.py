@@ -28,6 +28,7 @@ class Enrolment:
     count: int = 1  #: how many requests asked for it (1 + repeats answered already-applied)
     candidate_name: str = ""
     created_at: str = ""  #: ISO 8601, UTC
+    request: dict = field(default_factory=dict)  #: the JSON body that enrolled the candidate, as it came
 
 
 @dataclass(slots=True)

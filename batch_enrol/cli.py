@@ -20,6 +20,7 @@ from .columns import load_mapping_file, normalise_header
 from .errors import BatchEnrolError, ConfigError, OutputError
 from .models import ExitCode
 from .preview import Preview, target_of
+from .redaction import RedactingFilter, redact
 from .reports import console_table
 from .settings import Settings, base_url_from, load_config_file, parse_assignments, read_dotenv, token_from
 from .writer import default_output, write_validation_report
@@ -31,6 +32,7 @@ def _setup_logging(verbose: bool, quiet: bool) -> None:
     level = logging.DEBUG if verbose else logging.WARNING if quiet else logging.INFO
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("batch-enrol: %(message)s"))
+    handler.addFilter(RedactingFilter())
     root = logging.getLogger("batch_enrol")
     root.handlers[:] = [handler]
     root.setLevel(level)
@@ -45,9 +47,9 @@ def friendly(func: Callable[..., int | None]) -> Callable[..., None]:
         try:
             code = func(*args, **kwargs)
         except BatchEnrolError as exc:
-            click.echo(f"error: {exc.message}", err=True)
+            click.echo(f"error: {redact(exc.message)}", err=True)
             if exc.hint:
-                click.echo(f"hint: {exc.hint}", err=True)
+                click.echo(f"hint: {redact(exc.hint)}", err=True)
             sys.exit(int(exc.exit_code))
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -56,8 +58,8 @@ def friendly(func: Callable[..., int | None]) -> Callable[..., None]:
             raise
         except Exception as exc:  # a bug: say so in one line; the traceback only when asked for
             if log.isEnabledFor(logging.DEBUG):
-                traceback.print_exc()
-            click.echo(f"error: unexpected {type(exc).__name__}: {str(exc)[:300]}", err=True)
+                click.echo(redact(traceback.format_exc()), err=True)
+            click.echo(f"error: unexpected {type(exc).__name__}: {redact(str(exc))[:300]}", err=True)
             click.echo("hint: run again with --verbose for details, and report it with that output", err=True)
             sys.exit(int(ExitCode.ROWS_FAILED))
         sys.exit(int(code or 0))
@@ -76,6 +78,8 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
         click.option("set_", "--set", multiple=True, metavar="FIELD=VALUE", help="Value for rows that leave FIELD empty (repeatable)."),
         click.option("--config", type=click.Path(path_type=Path), help="TOML config file: settings and a [defaults] table."),
         click.option("--resumes-dir", type=click.Path(path_type=Path), help="Folder holding resume files named in the resume column."),
+        click.option("--max-resume-mb", type=click.FloatRange(min=0.001), help="Most text a resume file may expand to, in MB (default 2)."),
+        click.option("--max-resume-chars", type=click.IntRange(min=1), help="Most characters kept from a resume file (default 100,000)."),
         click.option("--max-file-mb", type=click.FloatRange(min=0.001), help="Largest input file accepted (default 512)."),
         click.option("--max-rows", type=click.IntRange(min=1), help="Most data rows accepted (default 1,000,000)."),
         click.option("--max-cell-chars", type=click.IntRange(min=1), help="Longest cell accepted (default 1,000,000)."),
@@ -128,6 +132,8 @@ def build_settings(opts: dict[str, Any], *, sandbox: bool = True, env: dict[str,
             defaults=defaults,
             resumes_dir=Path(pick("resumes_dir", "")) if pick("resumes_dir", None) else None,
             max_file_bytes=int(float(max_mb) * 1024 * 1024),
+            max_resume_bytes=int(float(pick("max_resume_mb", 2)) * 1024 * 1024),
+            max_resume_chars=int(pick("max_resume_chars", 100_000)),
             max_rows=int(pick("max_rows", 1_000_000)),
             max_cell_chars=int(pick("max_cell_chars", 1_000_000)),
             max_columns=int(pick("max_columns", 1_000)),
@@ -347,6 +353,33 @@ def template(path: Path, force: bool) -> int:
         raise OutputError(f"{path} already exists", hint="use --force to replace it")
     write_template(path)
     click.echo(f"template written: {path}")
+    return 0
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on; any other than this computer's needs BATCH_ENROL_UI_PASSWORD.")
+@click.option("--port", default=8765, show_default=True, type=click.IntRange(0, 65535), help="Port to listen on (0: any free port).")
+@click.option("--sandbox", is_flag=True, help="Send to the built-in simulator instead of the real API (a demo; no account needed).")
+@click.option("--base-url", help="API base URL (default: $JOBMOJITO_BASE_URL, else production).")
+@click.option("--config", type=click.Path(path_type=Path), help="TOML config file: settings and a [defaults] table.")
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Private folder for uploads, results and journals (default: ~/.batch-enrol).")
+@click.option("--max-upload-mb", default=50.0, show_default=True, type=click.FloatRange(min=0.01), help="Largest upload (all its files together).")
+@click.option("--no-browser", is_flag=True, help="Do not open the browser.")
+@friendly
+def ui(host: str, port: int, sandbox: bool, base_url: str | None, config: Path | None, data_dir: Path | None,
+       max_upload_mb: float, no_browser: bool) -> int:  # fmt: skip
+    """Open the web app: upload a spreadsheet, check it, send it and download the results."""
+    from .settings import Secret
+    from .ui import ENV_PASSWORD, UiConfig, check_bind, serve
+
+    _setup_logging(False, False)
+    password = Secret(os.environ.get(ENV_PASSWORD, ""))
+    check_bind(host, password)  # before anything else: refuse an open network address without a password
+    settings = build_settings({"config": config, "base_url": base_url, "quiet": True}, sandbox=sandbox)
+    extra = {"data_dir": data_dir} if data_dir else {}
+    cfg = UiConfig(settings=settings, host=host, password=password, max_upload_bytes=int(max_upload_mb * 2**20), **extra)
+    click.echo(f"batch-enrol: the app is at http://{host}:{port}/ (Ctrl-C to quit)" + (" · practice mode" if sandbox else ""))
+    serve(cfg, port=port, open_browser=not no_browser)
     return 0
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import httpx
 from pydantic import ValidationError
 
+from .redaction import SECRETS, redact
 from .schema import ENDPOINT, RESULT_LIST, ApiErrorBody, Candidate, EnrolResponse, ResultPage
 
 RETRY_AFTER_CAP = 600.0
@@ -92,6 +93,8 @@ class Client:
         A given ``transport`` (tests: MockTransport, ASGITransport) is shared by all lanes.
         """
 
+        SECRETS.add(token)  # from now on, no text that enters from outside can carry it
+
         def lane_client(lane_transport: httpx.AsyncBaseTransport) -> httpx.AsyncClient:
             return httpx.AsyncClient(
                 headers={"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT},
@@ -144,11 +147,13 @@ class Client:
             raise CallError(f"connection failed ({type(exc).__name__})") from None
         if response.status_code == 200:
             try:
-                return EnrolResponse.model_validate_json(response.content)
+                answer = EnrolResponse.model_validate_json(response.content)
             except ValidationError:
                 raise CallError("the API answered 200 with a body that does not match the contract", status=200) from None
+            if answer.reason:
+                answer.reason = redact(answer.reason)
+            return answer
         raise _http_error(response)
-
 
     async def result_list(self, params: dict[str, str | int], *, lane: int = 0) -> ResultPage:
         """One page of ``GET /merchant-result-list``. Raises CallError for anything but a well-formed 200."""
@@ -178,8 +183,8 @@ def _http_error(response: httpx.Response) -> CallError:
     except ValidationError:
         pass
     return CallError(
-        " ".join(message.split())[:500],
+        " ".join(redact(message).split())[:500],
         status=response.status_code,
-        field=field,
+        field=redact(field)[:100],
         retry_after=parse_retry_after(response.headers.get("Retry-After")),
     )

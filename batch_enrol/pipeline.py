@@ -23,6 +23,7 @@ from . import planner, reports, writer
 from .client import Client
 from .columns import ColumnMap, map_columns
 from .control import RunControl
+from .cv_files import CvLimits
 from .dispatcher import Dispatcher, policy_from
 from .errors import Cancelled, ConfigError, InputFileError, OutputError
 from .files import sha256_of
@@ -31,6 +32,7 @@ from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
 from .preview import Confirm, Preview, log_preview
 from .progress import Progress
+from .redaction import check_token
 from .reports import RowInfo, Summary
 from .sandbox import DEFAULT_TOKEN, Sandbox
 from .settings import Settings
@@ -96,9 +98,9 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
             hint="is it the right file, or the right sheet (--sheet)?",
         )
     columns = map_columns(table.headers, settings.mapping, settings.defaults)
-    folders = [settings.resumes_dir] if settings.resumes_dir else []
-    folders.append(path.parent)
-    rows = check_table(table, columns, defaults=settings.defaults, cv_folders=folders)
+    folders = [settings.resumes_dir or path.parent]  # the one folder resume files are read from
+    limits = CvLimits(max_bytes=settings.max_resume_bytes, max_chars=settings.max_resume_chars)
+    rows = check_table(table, columns, defaults=settings.defaults, cv_folders=folders, cv_limits=limits)
     return CheckedFile(table, columns, rows)
 
 
@@ -231,6 +233,7 @@ async def run_async(
             "no API token: set JOBMOJITO_TOKEN (or use --token-file, or --sandbox to try it locally)",
             hint="the token is the Supabase access token of your JobMojito account",
         )
+    check_token(token, "the API token")
     to_send = [c for c in checked.rows if c.candidate is not None]
     _preflight_token(token, len(to_send), settings, warnings)
 

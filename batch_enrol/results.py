@@ -33,6 +33,7 @@ from .errors import InputFileError, OutputError
 from .files import atomic_path
 from .loader import load
 from .models import ExitCode, Status, Table
+from .redaction import redact
 from .schema import InterviewResult, ResultPage
 from .settings import Settings
 
@@ -84,7 +85,7 @@ def cell_value(result: InterviewResult, column: str) -> Cell:
         return ""
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    return value
+    return redact(value) if isinstance(value, str) else value
 
 
 def enrolled_rows(table: Table) -> list[Enrolled]:

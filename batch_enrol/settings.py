@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from .client import Timeouts
 from .errors import ConfigError
+from .redaction import check_token
 from .schema import FIELDS, PARTS, PRODUCTION_BASE_URL
 
 ENV_TOKEN = "JOBMOJITO_TOKEN"
@@ -59,6 +60,8 @@ class Settings:
     mapping: Mapping[str, str] = field(default_factory=dict)  #: normalised header → field
     defaults: Mapping[str, str] = field(default_factory=dict)  #: field → value for empty cells
     resumes_dir: Path | None = None
+    max_resume_bytes: int = 2 * 1024 * 1024  #: decompressed bytes read from one resume file
+    max_resume_chars: int = 100_000  #: characters of text kept from one resume file
     max_file_bytes: int = 512 * 1024 * 1024
     max_rows: int = 1_000_000
     max_cell_chars: int = 1_000_000
@@ -171,12 +174,13 @@ def token_from(env: Mapping[str, str], token_file: Path | None, cwd: Path) -> Se
     """The API token: --token-file, else JOBMOJITO_TOKEN, else a .env in the working directory."""
     if token_file is not None:
         try:
-            return Secret(Path(token_file).read_text("utf-8").strip())
+            text = Path(token_file).read_text("utf-8", errors="replace").strip()
         except OSError as exc:
             raise ConfigError(f"cannot read the token file {token_file}: {exc.strerror}") from None
+        return Secret(check_token(text, f"the token file {token_file}"))
     if env.get(ENV_TOKEN):
-        return Secret(env[ENV_TOKEN].strip())
-    return Secret(read_dotenv(cwd / ".env").get(ENV_TOKEN, "").strip())
+        return Secret(check_token(env[ENV_TOKEN].strip(), f"the variable {ENV_TOKEN}"))
+    return Secret(check_token(read_dotenv(cwd / ".env").get(ENV_TOKEN, "").strip(), f"{ENV_TOKEN} in {cwd / '.env'}"))
 
 
 def base_url_from(flag: str | None, env: Mapping[str, str] = os.environ) -> str:

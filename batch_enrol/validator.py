@@ -95,8 +95,10 @@ class Validator:
         *,
         defaults: Mapping[str, str] | None = None,
         cv_folders: Iterable[Path] = (),
+        cv_limits: cv_files.CvLimits = cv_files.DEFAULT_LIMITS,
     ) -> None:
         self.columns = columns
+        self.cv_limits = cv_limits
         self.defaults = {k: v for k, v in (defaults or {}).items() if v is not None and str(v).strip()}
         self.cv_folders = list(cv_folders)
 
@@ -120,7 +122,7 @@ class Validator:
             labels[name] = (label, text)
             try:
                 if name == "candidate_resume" and cv_files.looks_like_file(text.strip()):
-                    values[name] = cv_files.read_text(cv_files.find(text.strip(), self.cv_folders))
+                    values[name] = cv_files.read_text(cv_files.find(text.strip(), self.cv_folders), self.cv_limits)
                 elif name in UNIQUE:
                     values[name] = normalise(name, text)
                 else:
@@ -176,9 +178,10 @@ def check_table(
     *,
     defaults: Mapping[str, str] | None = None,
     cv_folders: Iterable[Path] = (),
+    cv_limits: cv_files.CvLimits = cv_files.DEFAULT_LIMITS,
 ) -> list[Checked]:
     """Validate every data row; later rows repeating an email for the same position are duplicates."""
-    validator = Validator(columns, defaults=defaults, cv_folders=cv_folders)
+    validator = Validator(columns, defaults=defaults, cv_folders=cv_folders, cv_limits=cv_limits)
     first_seen: dict[tuple[str, ...], int] = {}
     checked: list[Checked] = []
     for source in table.rows:

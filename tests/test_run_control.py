@@ -27,7 +27,9 @@ def test_mapping_toml_reads_back_and_can_leave_a_column_out(tmp_path):
 def test_control_sees_each_outcome_and_stops_cleanly_from_another_thread(tmp_path, serve):
     served = serve(Faults(latency=0.05, position_race=False))
     source = write_csv(tmp_path / "in.csv", candidate_rows(60))
-    settings = Settings(base_url=served.url, token=Secret(served.env()["JOBMOJITO_TOKEN"]), concurrency=2, rate=50, progress="none")
+    settings = Settings(
+        base_url=served.url, token=Secret(served.env()["JOBMOJITO_TOKEN"]), concurrency=2, rate=50, progress="none"
+    )
     seen = []
     control = RunControl(on_outcome=seen.append)
 

@@ -21,9 +21,48 @@ rng = random.Random(7)
 EXPECTED: dict[str, dict] = {}
 
 
-def put(name: str, content: bytes, message: str, code: int = 2, *args: str) -> None:
+def put(name: str, content: bytes, message: str, code: int = 2, *args: str, command: str = "validate") -> None:
+    """One corpus file. ``args`` may say ``{BAD}`` for this folder; ``command`` is run or validate."""
     (HERE / name).write_bytes(content)
     EXPECTED[name] = {"message": message, "code": code, "args": list(args)}
+    if command != "validate":
+        EXPECTED[name]["command"] = command
+
+
+def fixed_zip(members: dict[str, bytes]) -> bytes:
+    """A zip whose bytes do not change from one regeneration to the next (fixed dates)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+        for name, data in members.items():
+            z.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), data, compress_type=zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def hostile_resumes() -> None:
+    """Resume cells that point outside the resumes folder, or at a bomb; support files in bad/support/."""
+    support = HERE / "support"
+    support.mkdir(exist_ok=True)
+    environ = support / "environ.txt"
+    environ.unlink(missing_ok=True)
+    environ.symlink_to("/proc/self/environ")
+    word = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    document = f'<w:document xmlns:w="{word}"><w:body><w:p><w:r><w:t>'.encode() + b"<w:r/>" * (20 * 2**20 // 6)
+    (support / "bomb.docx").write_bytes(fixed_zip({"word/document.xml": document + b"</w:t></w:r></w:p></w:body></w:document>"}))
+    (support / "token_two_lines.txt").write_text("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.sig\nsecond-line\n", "utf-8")
+    (support / "token_with_bom.txt").write_bytes("\ufeffeyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ4In0.sig".encode())
+
+    def row(cv: str) -> bytes:
+        return (HEADER + f"Eve,eve@example.org,SK,{cv},Support,Bratislava,SK,en\n" + ROW).encode()
+
+    put("cv_link_to_environ.csv", row("support/environ.txt"), "link to a file outside the resumes folder", 1)
+    put("cv_dot_dot.csv", row("../good/eva.txt"), "has '..'", 1)
+    put("cv_absolute_path.csv", row("/etc/hostname.txt"), "is an absolute path", 1)
+    put("cv_docx_bomb.csv", row("support/bomb.docx"), "expands beyond 2 MB", 1)
+    offline = ("--base-url", "http://127.0.0.1:9")  # nothing listens there: nothing may be sent
+    put("token_two_lines.csv", (HEADER + ROW).encode(), "is malformed (several lines", 2,
+        "--token-file", "{BAD}/support/token_two_lines.txt", *offline, command="run")
+    put("token_with_bom.csv", (HEADER + ROW).encode(), "is malformed (a byte-order mark", 2,
+        "--token-file", "{BAD}/support/token_with_bom.txt", *offline, command="run")
 
 
 def xlsx_bytes(rows, far: str | None = None) -> bytes:
@@ -140,6 +179,7 @@ def main() -> None:
     put("mixed_encodings.csv", HEADER.encode() + "Zoë,z@example.org,SK,cv,S,B,SK,en\n".encode()
         + "Zoë,y@example.org,SK,cv,S,B,SK,en\n".encode("cp1252"), "", 0)  # fmt: skip
     put("unclosed_quote.csv", (HEADER + 'A,a@example.org,SK,"cv never closed,S,B,SK,en\n' + ROW).encode(), "", 1)
+    hostile_resumes()
     (HERE / "expected.json").write_text(json.dumps(EXPECTED, indent=2, ensure_ascii=False) + "\n", "utf-8")
     print(f"{len(EXPECTED)} files in {HERE}")
 

@@ -1,0 +1,157 @@
+"""The web app: ``create_app(UiConfig)`` → a Starlette app; ``serve`` runs it with uvicorn."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+import webbrowser
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.routing import Mount
+from starlette.staticfiles import StaticFiles
+
+from ..models import Status
+from .config import UiConfig, check_bind
+from .runner import Runner
+from .security import CSRF_FIELD, Guard
+from .store import Run, Store
+
+log = logging.getLogger("batch_enrol")
+STATIC = Path(__file__).parent / "static"
+
+#: Each status in plain words: the same meanings as the enrol_status legend of the output workbook.
+STATUS_WORDS: dict[str, str] = {
+    Status.AI_ACCEPT: "Enrolled",
+    Status.RECRUITER_ACCEPT: "Enrolled",
+    Status.RECRUITER_ACTION: "Enrolled, waiting for a recruiter",
+    Status.AI_REJECT: "Enrolled, not through pre-screening",
+    Status.RECRUITER_REJECT: "Enrolled, not through pre-screening",
+    Status.ALREADY_APPLIED: "Already enrolled before",
+    Status.INVALID: "Needs a fix",
+    Status.DUPLICATE: "Repeated row, not sent",
+    Status.ERROR: "Not enrolled: JobMojito said no",
+    Status.NOT_SENT: "Not sent yet",
+}
+
+RUN_WORDS = {
+    "new": "Not sent yet",
+    "sending": "Sending",
+    "stopped": "Stopped: can be resumed",
+    "finished": "Finished",
+    "failed": "Could not finish",
+}
+
+
+@dataclass
+class Ui:
+    """What every page handler needs."""
+
+    config: UiConfig
+    store: Store
+    runner: Runner
+    templates: Environment
+
+    def page(self, request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
+        template = self.templates.get_template(name)
+        context.setdefault("title", "")
+        html = template.render(
+            request=request,
+            csrf_field=CSRF_FIELD,
+            csrf=request.state.csrf,
+            sandbox=self.config.settings.sandbox,
+            status_words=STATUS_WORDS,
+            run_words=RUN_WORDS,
+            **context,
+        )
+        return HTMLResponse(html, status_code=status_code)
+
+    def run_or_404(self, request: Request) -> Run:
+        run = self.store.get(request.path_params["run_id"])
+        if run is None:
+            raise HTTPException(404, "There is no such run (it may have been deleted).")
+        return run
+
+
+def ui_of(request: Request) -> Ui:
+    return request.app.state.ui
+
+
+def create_app(config: UiConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
+    """The app. ``transport``: where runs send; None = the real API over HTTPS, or in practice mode
+    (``config.settings.sandbox``) a simulator kept for the app's lifetime."""
+    from . import flow, sending
+
+    if config.settings.sandbox and transport is None:  # practice mode: one simulator for the app's lifetime
+        from ..sandbox import Sandbox
+
+        transport = httpx.ASGITransport(app=Sandbox().app)
+    templates = Environment(loader=PackageLoader("batch_enrol.ui", "templates"), autoescape=select_autoescape(["html"]))
+    store = Store(config.data_dir, max_unzipped_bytes=config.max_unzipped_bytes)
+    ui = Ui(config, store, Runner(lambda: transport), templates)
+
+    async def on_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        return ui.page(request, "error.html", status_code=exc.status_code, message=exc.detail, title="Problem")
+
+    app = Starlette(
+        routes=[*flow.routes, *sending.routes, Mount("/static", StaticFiles(directory=STATIC), name="static")],
+        middleware=[Middleware(Guard, password=config.password, max_body=config.max_upload_bytes)],
+        exception_handlers={HTTPException: on_error},
+    )
+    app.state.ui = ui
+    return app
+
+
+@contextlib.contextmanager
+def serve_in_thread(config: UiConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> Iterator[tuple[str, Starlette]]:
+    """Serve the app on 127.0.0.1:<free port> in a thread: yield (base URL, app); stop on exit (tests, scripts)."""
+    import uvicorn
+
+    app = create_app(config, transport=transport)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, name="batch-enrol-ui", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            raise RuntimeError("the web app did not start")
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield f"http://127.0.0.1:{port}", app
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def serve(config: UiConfig, *, port: int, open_browser: bool = True, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    """Run the app until Ctrl-C. Raises ConfigError for a non-loopback host without a password."""
+    import uvicorn
+
+    for warning in check_bind(config.host, config.password):
+        log.warning("%s", warning)
+    app = create_app(config, transport=transport)
+    server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=port, log_level="warning", lifespan="off"))
+    if open_browser:
+
+        def opener() -> None:
+            while not server.started and not server.should_exit:
+                threading.Event().wait(0.1)
+            if server.started:
+                shown = "127.0.0.1" if config.host in ("0.0.0.0", "::") else config.host
+                bound = server.servers[0].sockets[0].getsockname()[1] if server.servers else port
+                webbrowser.open(f"http://{shown}:{bound}/")
+
+        threading.Thread(target=opener, daemon=True).start()
+    server.run()

@@ -1,0 +1,155 @@
+"""The web app's safety rules and layering, over its real HTTP interface (no browser needed)."""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+import stat
+import zipfile
+from pathlib import Path
+
+import pytest
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from batch_enrol.errors import ConfigError
+from batch_enrol.settings import Secret, Settings
+from batch_enrol.ui import UiConfig, check_bind, create_app
+from tests.conftest import ROOT, SAMPLES, cli
+
+PACKAGE = ROOT / "batch_enrol"
+
+
+def client(tmp_path: Path, **config) -> TestClient:
+    return TestClient(create_app(UiConfig(settings=Settings(sandbox=True), data_dir=tmp_path / "data", **config)))
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def uploaded(browser: TestClient, name: str = "candidates.xlsx", **files) -> str:
+    token = csrf_of(browser.get("/upload").text)
+    files = {"spreadsheet": (name, (SAMPLES / "candidates.xlsx").read_bytes()), **files}
+    response = browser.post("/upload", data={"csrf_token": token}, files=files, follow_redirects=False)
+    assert response.status_code == 303, response.text
+    return response.headers["location"].split("/")[2]
+
+
+def test_every_form_refuses_a_post_without_its_csrf_token(tmp_path):
+    browser = client(tmp_path)
+    run_id = uploaded(browser)
+    posts = [r.path for r in browser.app.routes if isinstance(r, Route) and "POST" in (r.methods or ())]
+    assert len(posts) >= 6
+    for path in posts:
+        url = path.replace("{run_id}", run_id)
+        assert browser.post(url, data={}).status_code == 403, url
+        assert browser.post(url, data={"csrf_token": "0" * 64}).status_code == 403, url
+        stranger = client(tmp_path)  # another browser's valid token does not fit this session
+        stranger.get("/upload")
+        assert stranger.post(url, data={"csrf_token": csrf_of(browser.get("/upload").text)}).status_code == 403, url
+    assert browser.app.state.ui.store.get(run_id).state.status == "new"  # nothing was sent or deleted
+
+
+def test_listening_beyond_this_computer_needs_a_password(tmp_path):
+    result = cli("ui", "--host", "0.0.0.0", "--port", "0", "--no-browser", "--data-dir", tmp_path)
+    assert result.returncode == 2
+    assert "BATCH_ENROL_UI_PASSWORD" in result.stderr and "Traceback" not in result.stderr
+    assert check_bind("127.0.0.1", Secret("")) == [] and check_bind("localhost", Secret("")) == []
+    with pytest.raises(ConfigError):
+        check_bind("192.168.1.20", Secret(""))
+    (warning,) = check_bind("192.168.1.20", Secret("s3cret"))
+    assert "TLS" in warning
+
+
+def test_a_password_guards_every_page(tmp_path):
+    browser = client(tmp_path, password=Secret("s3cret"))
+    for path in ("/upload", "/runs", "/settings", "/static/app.css"):
+        assert browser.get(path).status_code == 401
+    assert browser.get("/upload", auth=("hr", "wrong")).status_code == 401
+    assert browser.get("/upload", auth=("hr", "s3cret")).status_code == 200
+
+
+def test_uploads_are_bounded_in_size_and_count(tmp_path):
+    browser = client(tmp_path, max_upload_bytes=4096)
+    token = csrf_of(browser.get("/upload").text)
+    big = {"spreadsheet": ("c.csv", b"x" * 10_000)}
+    assert browser.post("/upload", data={"csrf_token": token}, files=big).status_code == 413
+    browser = client(tmp_path, max_upload_files=2)
+    token = csrf_of(browser.get("/upload").text)
+    many = [("spreadsheet", ("c.csv", b"a,b\n"))] + [("cv_files", (f"{i}.txt", b"cv")) for i in range(3)]
+    assert browser.post("/upload", data={"csrf_token": token}, files=many).status_code == 400
+    assert not list((tmp_path / "data" / "runs").iterdir())
+
+
+def test_files_are_private_and_a_run_can_be_deleted(tmp_path):
+    browser = client(tmp_path)
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("../../escape.txt", "ten years of work")
+        zf.writestr("cvs/anna.pdf.txt", "ten years of work")
+        zf.writestr("notes.exe", "no")
+    run_id = uploaded(browser, cv_files=("cvs.zip", archive.getvalue()))
+    folder = tmp_path / "data" / "runs" / run_id
+    assert sorted(p.name for p in (folder / "cv").iterdir()) == ["anna.pdf.txt", "escape.txt"]
+    assert not (tmp_path / "escape.txt").exists()
+    for path in [tmp_path / "data", *folder.rglob("*"), folder]:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        assert mode == (0o700 if path.is_dir() else 0o600), path
+    token = csrf_of(browser.get("/runs").text)
+    assert browser.post(f"/runs/{run_id}/delete", data={"csrf_token": token}, follow_redirects=False).status_code == 303
+    assert not folder.exists()
+    assert browser.get(f"/runs/{run_id}/columns").status_code == 404
+    assert browser.get("/runs/..%2F..%2Fetc/columns").status_code == 404
+
+
+def test_a_saved_token_stays_on_the_server(tmp_path, monkeypatch):
+    monkeypatch.delenv("JOBMOJITO_TOKEN", raising=False)
+    monkeypatch.chdir(tmp_path)
+    browser = TestClient(create_app(UiConfig(settings=Settings(), data_dir=tmp_path / "data")))
+    assert "not set yet" in browser.get("/settings").text
+    token = csrf_of(browser.get("/settings").text)
+    page = browser.post("/settings", data={"csrf_token": token, "token": "eyJ.secret-token.x"}).text
+    assert "saved on this computer" in page and "secret-token" not in page
+    saved = tmp_path / "data" / "token"
+    assert saved.read_text() == "eyJ.secret-token.x" and stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert browser.get("/static/../token").status_code == 404
+
+
+def imports_of(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text("utf-8"))
+    found = set()
+    package = ".".join(path.relative_to(ROOT).with_suffix("").parts[:-1])
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = package.rsplit(".", node.level - 1)[0] if node.level else ""
+            module = ".".join(p for p in (base, node.module or "") if p)
+            found.add(module)
+            found.update(f"{module}.{a.name}" for a in node.names)
+    return found
+
+
+def test_the_app_depends_on_the_library_never_the_reverse():
+    library = [p for p in PACKAGE.rglob("*.py") if "ui" not in p.relative_to(PACKAGE).parts and p.name != "cli.py"]
+    for path in library:
+        assert not any(m.startswith("batch_enrol.ui") for m in imports_of(path)), path
+    app = list((PACKAGE / "ui").glob("*.py"))
+    assert len(app) >= 5
+    # reading, checking, sending and writing stay in the library: the app touches no file format, HTTP client or database
+    banned = (
+        "openpyxl",
+        "python_calamine",
+        "csv",
+        "sqlite3",
+        "odf",
+        "xlrd",
+        "batch_enrol.cli",
+        "batch_enrol.client",
+        "batch_enrol.dispatcher",
+    )
+    for path in app:
+        for module in imports_of(path):
+            assert not module.startswith(banned), f"{path.name} imports {module}"

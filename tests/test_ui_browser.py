@@ -1,0 +1,127 @@
+"""The web app in a real browser (Debian's Chromium), sending to the sandbox over real loopback HTTP."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+
+import pytest
+
+from batch_enrol.models import RESULT_COLUMNS
+from batch_enrol.sandbox import DEFAULT_TOKEN, Faults
+from batch_enrol.settings import Settings
+from batch_enrol.ui import UiConfig, serve_in_thread
+from tests.conftest import HEADERS, ROOT, candidate_rows, read_output, write_xlsx
+from tests.ui_helpers import chromium, upload
+
+
+@pytest.fixture
+def app_for(tmp_path, monkeypatch):
+    """``app_for(served, **settings)`` → (base URL, app) of the web app sending to that sandbox."""
+    monkeypatch.delenv("JOBMOJITO_BASE_URL", raising=False)
+    monkeypatch.setenv("JOBMOJITO_TOKEN", DEFAULT_TOKEN)
+    monkeypatch.chdir(tmp_path)
+    stack = []
+
+    def start(served, **settings):
+        config = UiConfig(settings=Settings(base_url=served.url, progress="none", **settings), data_dir=tmp_path / "data")
+        context = serve_in_thread(config)
+        stack.append(context)
+        return context.__enter__()
+
+    yield start
+    for context in stack:
+        context.__exit__(None, None, None)
+
+
+def test_upload_map_check_preview_send_download(tmp_path, serve, app_for):
+    served = serve()
+    headers = [("Applicant mail" if h == "E-mail" else h) for h in HEADERS]  # a header no synonym matches
+    rows = candidate_rows(9)
+    rows[4][2] = "Atlantis"  # a bad country: row 6 of the sheet
+    sheet = write_xlsx(tmp_path / "week 48.xlsx", rows, headers)
+    base, _ = app_for(served)
+
+    with chromium() as browser:
+        page = browser.new_page(accept_downloads=True)
+        upload(page, base, sheet)
+
+        mail = page.get_by_label('Send "Applicant mail" as')
+        assert mail.input_value() == ""  # not recognised: the user maps it
+        mail.select_option("candidate_email")
+        page.get_by_role("button", name="Save and check the rows").click()
+
+        page.wait_for_url("**/check")
+        assert "9 rows: 8 ready to send, 1 need a fix" in page.locator(".verdict").inner_text()
+        bad = page.locator("table.problems tbody tr")
+        assert bad.count() == 1
+        assert re.match(r"6\s+Country\s+Atlantis\s+\S", bad.first.inner_text())
+        page.get_by_role("link", name="Continue with the 8 rows ready").click()
+
+        page.wait_for_url("**/preview")
+        assert page.locator("#to-send").inner_text() == "8"
+        page.get_by_role("button", name="Send 8 candidates").click()
+
+        page.wait_for_url("**/done", timeout=60_000)
+        with page.expect_download() as download:
+            page.locator("#download").click()
+        saved = tmp_path / "downloaded.xlsx"
+        download.value.save_as(saved)
+        pages = [page.content()]
+        for path in ("/runs", "/settings", "/upload"):
+            page.goto(base + path)
+            pages.append(page.content())
+
+    out = read_output(saved)
+    assert len(out) == 9 and list(out[0])[-len(RESULT_COLUMNS) :] == list(RESULT_COLUMNS)
+    by_mail = {r["Applicant mail"]: r for r in out}
+    assert by_mail["person4@example.org"]["enrol_status"] == "invalid"
+    assert "Country" in by_mail["person4@example.org"]["enrol_reason"]
+    _, enrolments, _ = served.ledger.snapshot()
+    assert len(enrolments) == 8 and all(e.count == 1 for e in enrolments.values())
+    for mail, row in by_mail.items():
+        if mail == "person4@example.org":
+            continue
+        (enrolment,) = served.ledger.enrolment_for(mail)
+        assert row["enrol_status"] == enrolment.status and row["interview_url"] == enrolment.interview_url
+    assert not any(DEFAULT_TOKEN in html for html in pages)  # the token never reaches the browser
+
+
+def test_stop_mid_run_then_resume_from_the_runs_page(tmp_path, serve, app_for):
+    served = serve(Faults(latency=0.15, position_race=False))
+    sheet = write_xlsx(tmp_path / "big.xlsx", candidate_rows(40))
+    base, app = app_for(served, concurrency=2, rate=20)
+
+    with chromium() as browser:
+        page = browser.new_page()
+        upload(page, base, sheet)
+        page.get_by_role("button", name="Save and check the rows").click()
+        page.get_by_role("link", name="Continue with the 40 rows ready").click()
+        page.get_by_role("button", name="Send 40 candidates").click()
+        page.wait_for_url("**/progress")
+        page.wait_for_function("document.querySelectorAll('#rows tr').length >= 3")
+        page.get_by_role("button", name="Stop sending").click()
+        page.wait_for_url("**/done", timeout=60_000)
+        assert "Stopped" in page.locator("main").inner_text()
+        _, enrolments, _ = served.ledger.snapshot()
+        assert 3 <= len(enrolments) < 40
+
+        page.goto(f"{base}/runs")
+        assert "Stopped: can be resumed" in page.locator("table").inner_text()
+        page.get_by_role("button", name="Resume big.xlsx").click()
+        page.wait_for_url("**/done", timeout=60_000)
+        assert "Finished" in page.locator("main").inner_text()
+
+    _, enrolments, _ = served.ledger.snapshot()
+    assert len(enrolments) == 40 and all(e.count == 1 for e in enrolments.values())
+
+
+def test_the_readme_screenshots_render_from_a_practice_run(tmp_path):
+    spec = importlib.util.spec_from_file_location("render_ui_screenshots", ROOT / "scripts" / "render_ui_screenshots.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    shots = script.render(tmp_path)
+    assert [p.stem for p in shots] == list(script.STEPS)
+    for path in shots:
+        assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+        assert (ROOT / "docs" / "img" / path.name).exists()  # the README shows each one

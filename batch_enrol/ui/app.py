@@ -38,6 +38,7 @@ STATUS_WORDS: dict[str, str] = {
     Status.AI_REJECT: "Enrolled, not through pre-screening",
     Status.RECRUITER_REJECT: "Enrolled, not through pre-screening",
     Status.ALREADY_APPLIED: "Already enrolled before",
+    Status.ENROLLED: "Enrolled; the decision comes with the results",
     Status.INVALID: "Needs a fix",
     Status.DUPLICATE: "Repeated row, not sent",
     Status.ERROR: "Not enrolled: JobMojito said no",

@@ -17,8 +17,8 @@ from .errors import BatchEnrolError, Cancelled, ConfigError
 from .files import atomic_path, sha256_of
 from .loader import SUPPORTED
 from .models import ExitCode, Status
-from .pipeline import RunResult, run_async, write_reports
-from .preview import Confirm
+from .pipeline import RunResult, plan, run_async, write_reports
+from .preview import Confirm, Preview
 from .settings import Settings
 from .writer import default_output
 
@@ -113,6 +113,24 @@ def _move(path: Path, folder: Path) -> Path:
     return Path(shutil.move(str(path), str(target)))
 
 
+def output_for(path: Path, many: bool, out: Path | None, out_dir: Path | None) -> Path | None:
+    """Where one input's output goes: ``out`` for a single input, else in ``out_dir`` (default ``enrolled/``)."""
+    if not many:
+        return out
+    folder = Path(out_dir) if out_dir is not None else path.parent / DEFAULT_OUT_DIR
+    return folder / default_output(path).name
+
+
+def plan_many(
+    items: Sequence[str | Path], settings: Settings, *, out: Path | None = None, out_dir: Path | None = None,
+    journal: Path | None = None,
+) -> list[Preview]:
+    """``pipeline.plan`` for each input ``run_many`` would run (same outputs, same journals): sends nothing."""
+    files, many = expand(items)
+    many = many or out_dir is not None
+    return [plan(path, settings, out=output_for(path, many, out, out_dir), journal=None if many else journal) for path in files]
+
+
 def run_many(
     items: Sequence[str | Path],
     settings: Settings,
@@ -140,7 +158,7 @@ def run_many(
         return batch
     for path in files:
         folder = Path(out_dir) if out_dir is not None else path.parent / DEFAULT_OUT_DIR
-        target = (folder / default_output(path).name) if many else out
+        target = output_for(path, many, out, out_dir)
         try:
             registry = Registry(folder) if many else None
             checksum = sha256_of(path) if many and path.is_file() else ""

@@ -9,21 +9,20 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import click
+from click.core import ParameterSource
 
 from . import __version__, pipeline
-from .batch import DEFAULT_OUT_DIR, expand, run_many
-from .client import Timeouts
-from .columns import load_mapping_file, normalise_header
-from .errors import BatchEnrolError, ConfigError, OutputError
+from .batch import plan_many, run_many
+from .errors import BatchEnrolError, OutputError
 from .models import ExitCode
 from .preview import Preview, target_of
 from .redaction import RedactingFilter, redact
 from .reports import console_table
-from .settings import Settings, base_url_from, load_config_file, parse_assignments, read_dotenv, token_from
-from .writer import default_output, write_validation_report
+from .settings import Settings
+from .writer import write_validation_report
 
 log = logging.getLogger("batch_enrol")
 
@@ -70,21 +69,49 @@ def friendly(func: Callable[..., int | None]) -> Callable[..., None]:
 # --- shared options -------------------------------------------------------------------------
 
 
+def setting_option(name: str, *decls: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A click option for a Settings field: help, unit and default come from Settings.
+
+    A value left at its default is not passed on as a flag (``build_settings`` asks click where
+    each value came from), so the environment, .env and the config file can still supply it.
+    """
+    info = Settings.model_fields[name]
+    unit = (info.json_schema_extra or {}).get("unit") if isinstance(info.json_schema_extra, dict) else None
+    annotation = info.annotation
+    if annotation is bool:
+        kw.setdefault("is_flag", True)
+    elif getattr(annotation, "__origin__", None) is Literal:
+        kw.setdefault("type", click.Choice(annotation.__args__))
+    else:
+        kw.setdefault("type", {int: int, float: float}.get(annotation, str))
+    if unit:
+        kw.setdefault("metavar", unit)
+    kw.setdefault("help", info.description)
+    default = info.get_default(call_default_factory=True)
+    return click.option(
+        *(decls or (f"--{name.replace('_', '-')}",)), name, default=default, show_default=default is not None, **kw
+    )
+
+
 def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options that shape how a file is read and checked (run and validate share them)."""
     options = [
-        click.option("--sheet", help="Sheet to read (default: the first visible sheet with a header row)."),
-        click.option("--mapping", type=click.Path(path_type=Path), help="TOML file mapping your headers to fields."),
-        click.option("set_", "--set", multiple=True, metavar="FIELD=VALUE", help="Value for rows that leave FIELD empty (repeatable)."),
+        setting_option("sheet"),
+        click.option(
+            "mapping_file", "--mapping", type=click.Path(path_type=Path), help="TOML file mapping your headers to fields."
+        ),
+        click.option(
+            "set_", "--set", multiple=True, metavar="FIELD=VALUE", help="Value for rows that leave FIELD empty (repeatable)."
+        ),
         click.option("--config", type=click.Path(path_type=Path), help="TOML config file: settings and a [defaults] table."),
-        click.option("--resumes-dir", type=click.Path(path_type=Path), help="Folder holding resume files named in the resume column."),
-        click.option("--max-resume-mb", type=click.FloatRange(min=0.001), help="Most text a resume file may expand to, in MB (default 2)."),
-        click.option("--max-resume-chars", type=click.IntRange(min=1), help="Most characters kept from a resume file (default 100,000)."),
-        click.option("--max-file-mb", type=click.FloatRange(min=0.001), help="Largest input file accepted (default 512)."),
-        click.option("--max-rows", type=click.IntRange(min=1), help="Most data rows accepted (default 1,000,000)."),
-        click.option("--max-cell-chars", type=click.IntRange(min=1), help="Longest cell accepted (default 1,000,000)."),
-        click.option("--max-columns", type=click.IntRange(min=1), help="Most columns accepted (default 1,000)."),
-        click.option("-v", "--verbose", is_flag=True, help="More detail (never tokens or resumes)."),
+        setting_option("resumes_dir", type=click.Path(path_type=Path)),
+        setting_option("max_resume_mb"),
+        setting_option("max_resume_chars"),
+        setting_option("max_file_mb"),
+        setting_option("max_rows"),
+        setting_option("max_cell_chars"),
+        setting_option("max_columns"),
+        setting_option("verbose", "-v", "--verbose"),
         click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors."),
     ]
     for option in reversed(options):
@@ -92,58 +119,26 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-def build_settings(opts: dict[str, Any], *, sandbox: bool = True, env: dict[str, str] | None = None) -> Settings:
-    """Flags win over the environment, which wins over the config file, which wins over defaults."""
-    env = dict(os.environ if env is None else env)
-    config: dict[str, Any] = load_config_file(opts["config"]) if opts.get("config") else {"defaults": {}}
-    mapping: dict[str, str] = {}
-    for header, field in config.get("columns", {}).items():
-        mapping[normalise_header(header)] = field
-    if opts.get("mapping"):
-        mapping.update(load_mapping_file(opts["mapping"]))
-    defaults = dict(config.get("defaults", {}))
-    defaults.update(parse_assignments(opts.get("set_") or ()))
+#: Options that are not settings (what to read and write, how to talk): kept out of Settings.load.
+NOT_SETTINGS = frozenset(
+    {"config", "quiet", "out", "out_dir", "move_done", "summary_json", "junit", "journal", "fresh", "force", "report", "yes"}
+)
 
-    def pick(name: str, default: Any) -> Any:
-        value = opts.get(name)
-        return value if value is not None else config.get(name, default)
 
-    timeouts = Timeouts(
-        connect=float(pick("connect_timeout", 10.0)),
-        read=float(pick("read_timeout", 180.0)),
-        write=float(pick("write_timeout", 30.0)),
-    )
-    max_mb = pick("max_file_mb", 512)
-    dotenv = read_dotenv(Path.cwd() / ".env")  # every JOBMOJITO_* setting, not only the token
-    base_url = opts.get("base_url") or env.get("JOBMOJITO_BASE_URL") or dotenv.get("JOBMOJITO_BASE_URL") or config.get("base_url")
-    try:
-        return Settings(
-            base_url=base_url_from(base_url, {}),
-            token=token_from(env, opts.get("token_file"), Path.cwd()),
-            sandbox=sandbox,
-            concurrency=int(pick("concurrency", 8)),
-            rate=float(pick("rate", 5.0)),
-            max_attempts=int(pick("max_attempts", 5)),
-            give_up_after=float(pick("give_up_after", 30.0)) * 60,
-            timeouts=timeouts,
-            ca_bundle=opts.get("ca_bundle") or config.get("ca_bundle"),
-            sheet=pick("sheet", None),
-            mapping=mapping,
-            defaults=defaults,
-            resumes_dir=Path(pick("resumes_dir", "")) if pick("resumes_dir", None) else None,
-            max_file_bytes=int(float(max_mb) * 1024 * 1024),
-            max_resume_bytes=int(float(pick("max_resume_mb", 2)) * 1024 * 1024),
-            max_resume_chars=int(pick("max_resume_chars", 100_000)),
-            max_rows=int(pick("max_rows", 1_000_000)),
-            max_cell_chars=int(pick("max_cell_chars", 1_000_000)),
-            max_columns=int(pick("max_columns", 1_000)),
-            progress="none" if opts.get("quiet") else "auto",
-            fail_on=str(pick("fail_on", "invalid")),
-            credits_per_candidate=float(pick("credits_per_candidate", 0.25)),
-            verbose=bool(opts.get("verbose")),
-        )
-    except (TypeError, ValueError) as exc:
-        raise ConfigError(f"a setting has the wrong type: {exc}") from None
+def build_settings(opts: dict[str, Any], *, sandbox: bool | None = None, env: dict[str, str] | None = None) -> Settings:
+    """Flags > environment > .env (in the working directory) > config file > defaults (Settings.load)."""
+    ctx = click.get_current_context(silent=True)
+
+    def given(name: str) -> bool:
+        return ctx is None or ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
+
+    flags = {k: v for k, v in opts.items() if k not in NOT_SETTINGS and v not in (None, ()) and given(k)}
+    flags["set"] = flags.pop("set_", ())
+    if opts.get("quiet"):
+        flags["progress"] = "none"
+    if sandbox is not None and sandbox:
+        flags["sandbox"] = True
+    return Settings.load(flags, env=env, config_file=opts.get("config"))
 
 
 # --- commands ---------------------------------------------------------------------------------
@@ -167,31 +162,37 @@ def main() -> None:
 
 @main.command()
 @click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option("--out", type=click.Path(path_type=Path), help="Output file; .xlsx or .csv (default: INPUT.enrolled.EXT beside the input).")
-@click.option("--out-dir", type=click.Path(path_type=Path), help="Folder for the outputs of several inputs (default: enrolled/ beside each).")
+@click.option(
+    "--out", type=click.Path(path_type=Path), help="Output file; .xlsx or .csv (default: INPUT.enrolled.EXT beside the input)."
+)
+@click.option(
+    "--out-dir",
+    type=click.Path(path_type=Path),
+    help="Folder for the outputs of several inputs (default: enrolled/ beside each).",
+)
 @click.option("--move-done", type=click.Path(path_type=Path), help="Move each fully processed input into this folder.")
-@click.option("--base-url", help="API base URL (default: $JOBMOJITO_BASE_URL, else production).")
-@click.option("--sandbox", is_flag=True, help="Use the built-in simulator instead of the real API (no account needed).")
-@click.option("--concurrency", type=click.IntRange(min=1, max=256), help="Calls in flight at once (default 8).")
-@click.option("--rate", type=click.FloatRange(min=0.01), help="Calls started per second at most (default 5).")
-@click.option("--max-attempts", type=click.IntRange(min=1, max=50), help="Attempts per row for retryable failures (default 5).")
-@click.option("--give-up-after", type=click.FloatRange(min=0.1), help="Minutes without a successful call before stopping (default 30).")
-@click.option("--fail-on", type=click.Choice(["reject", "invalid", "error", "never"]), help="What makes the exit code 1 (default: invalid).")
+@setting_option("base_url")
+@setting_option("sandbox")
+@setting_option("concurrency")
+@setting_option("rate", metavar="PER_SECOND")
+@setting_option("max_attempts")
+@setting_option("give_up_after")
+@setting_option("fail_on")
 @click.option("--summary-json", type=click.Path(path_type=Path), help="Write a JSON summary here.")
 @click.option("--junit", type=click.Path(path_type=Path), help="Write a JUnit XML report here (one testcase per row).")
 @click.option("--journal", type=click.Path(path_type=Path), help="Journal file (default: OUT.journal.sqlite).")
 @click.option("--fresh", is_flag=True, help="Forget the journal and start over.")
 @click.option("--force", is_flag=True, help="Replace an existing output that is not this run's own; rerun processed inputs.")
 @click.option("--token-file", type=click.Path(path_type=Path), help="Read the API token from this file.")
-@click.option("--ca-bundle", type=click.Path(path_type=Path), help="CA bundle for TLS (corporate proxies).")
-@click.option("--credits-per-candidate", type=click.FloatRange(min=0), help="Credits one enrolment costs, for the estimate (default 0.25).")
-@click.option("--yes", "-y", is_flag=True, help="Send without asking (a terminal is asked to confirm after the preview).")
+@setting_option("ca_bundle", type=click.Path(path_type=Path))
+@setting_option("credits_per_candidate")
+@click.option("--yes", "-y", is_flag=True, help="Send without asking (on a terminal the run asks after the preview).")
 @input_options
 @friendly
 def run(inputs: tuple[str, ...], **opts: Any) -> int:
     """Enrol every valid row of each INPUT (files, folders or globs) and write the results."""
     _setup_logging(opts["verbose"], opts["quiet"])
-    settings = build_settings(opts, sandbox=opts["sandbox"])
+    settings = build_settings(opts)
     batch = run_many(
         inputs,
         settings,
@@ -227,13 +228,9 @@ def run(inputs: tuple[str, ...], **opts: Any) -> int:
 
 def _confirmer(yes: bool) -> Callable[[Preview], bool]:
     """Print the preview (stderr, host first); on a terminal ask before sending unless ``yes``."""
-
     def confirm(preview: Preview) -> bool:
-        for line in preview.lines():
-            click.echo(line, err=True)
-        if yes or not sys.stdin.isatty():
-            return True
-        return click.confirm("send now?", default=False, err=True)
+        click.echo("\n".join(preview.lines()), err=True)
+        return yes or not sys.stdin.isatty() or click.confirm("send now?", default=False, err=True)
 
     return confirm
 
@@ -243,74 +240,61 @@ def _confirmer(yes: bool) -> Callable[[Preview], bool]:
 @click.option("--out", type=click.Path(path_type=Path), help="The output run would write (its journal tells what is done).")
 @click.option("--out-dir", type=click.Path(path_type=Path), help="Folder of the outputs of several inputs (as for run).")
 @click.option("--journal", type=click.Path(path_type=Path), help="Journal file (default: OUT.journal.sqlite).")
-@click.option("--base-url", help="API base URL (default: $JOBMOJITO_BASE_URL, else production).")
-@click.option("--sandbox", is_flag=True, help="Plan for the built-in simulator.")
-@click.option("--concurrency", type=click.IntRange(min=1, max=256), help="Calls in flight at once (default 8).")
-@click.option("--rate", type=click.FloatRange(min=0.01), help="Calls started per second at most (default 5).")
-@click.option("--credits-per-candidate", type=click.FloatRange(min=0), help="Credits one enrolment costs, for the estimate (default 0.25).")
+@setting_option("base_url")
+@setting_option("sandbox")
+@setting_option("concurrency")
+@setting_option("rate", metavar="PER_SECOND")
+@setting_option("credits_per_candidate")
 @input_options
 @friendly
 def plan(inputs: tuple[str, ...], **opts: Any) -> int:
     """Say where each INPUT would be sent, how many rows and positions, and the estimated time and credits; send nothing."""
     _setup_logging(opts["verbose"], opts["quiet"])
-    settings = build_settings(opts, sandbox=opts["sandbox"])
-    files, many = expand(inputs)
-    many = many or opts["out_dir"] is not None
-    rows = credits = 0.0
-    for path in files:
-        folder = Path(opts["out_dir"]) if opts["out_dir"] is not None else path.parent / DEFAULT_OUT_DIR
-        preview = pipeline.plan(path, settings, out=(folder / default_output(path).name) if many else opts["out"],
-                                journal=None if many else opts["journal"])  # fmt: skip
-        click.echo("\n".join(preview.lines()))
-        rows, credits = rows + preview.rows, credits + preview.credits
-    if len(files) > 1:
-        click.echo(f"total: {rows:.0f} rows to send, {credits:g} credits (estimate)")
+    settings = build_settings(opts)
+    previews = plan_many(inputs, settings, out=opts["out"], out_dir=opts["out_dir"], journal=opts["journal"])
+    click.echo("\n".join(line for preview in previews for line in preview.lines()))
+    if len(previews) > 1:
+        click.echo(f"total: {sum(p.rows for p in previews)} rows to send, {sum(p.credits for p in previews):g} credits (estimate)")
     click.echo("nothing was sent (plan only)")
     return 0
 
 
 @main.command()
 @click.argument("outputs", nargs=-1, required=True, metavar="OUTPUT...")
-@click.option("--base-url", help="API base URL (default: $JOBMOJITO_BASE_URL, else production).")
-@click.option("--concurrency", type=click.IntRange(min=1, max=256), help="Calls in flight at once (default 8).")
-@click.option("--rate", type=click.FloatRange(min=0.01), help="Calls started per second at most (default 5).")
-@click.option("--max-attempts", type=click.IntRange(min=1, max=50), help="Attempts per call for retryable failures (default 5).")
+@setting_option("base_url")
+@setting_option("concurrency")
+@setting_option("rate", metavar="PER_SECOND")
+@setting_option("max_attempts")
 @click.option("--token-file", type=click.Path(path_type=Path), help="Read the API token from this file.")
-@click.option("--ca-bundle", type=click.Path(path_type=Path), help="CA bundle for TLS (corporate proxies).")
-@click.option("--sheet", help="Sheet of the output holding the rows (default: the first with a header row).")
-@click.option("-v", "--verbose", is_flag=True, help="More detail (never tokens).")
+@setting_option("ca_bundle", type=click.Path(path_type=Path))
+@setting_option("sheet")
+@setting_option("verbose", "-v", "--verbose")
 @click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
 @friendly
 def results(outputs: tuple[str, ...], **opts: Any) -> int:
     """Read each enrolled row's interview result into OUTPUT (an output of run), in place."""
-    from .results import read_results
+    from .results import read_many
 
     _setup_logging(opts["verbose"], opts["quiet"])
-    settings = build_settings({**opts, "config": None}, sandbox=False)
-    if not settings.token:
-        raise ConfigError("no API token: set JOBMOJITO_TOKEN (or use --token-file)")
+    settings = build_settings(opts)
     host, target = target_of(settings)
     click.echo(f"host: {host} ({target})", err=True)
-    worst = ExitCode.OK
-    for output in outputs:
-        report = read_results(Path(output), settings, host=host)
+    reports = read_many([Path(o) for o in outputs], settings, host=host)
+    for report in reports:
         if not opts["quiet"]:
-            statuses = ", ".join(f"{k} {v}" for k, v in sorted(report.statuses.items())) or "none yet"
-            click.echo(f"{output}: {report.enrolled} enrolled rows, {report.found} with a result ({statuses}), "
-                       f"{report.changed} changed, {report.calls} calls")  # fmt: skip
-        if report.failed:
-            click.echo(f"{output}: {report.failed} row(s) could not be read; they are left as they were", err=True)
-        if report.stop_reason:
-            click.echo(f"stopped: {report.stop_reason}", err=True)
-        worst = max(worst, report.exit_code, key=lambda c: (c == ExitCode.API_REFUSED, c != ExitCode.OK))
-        if report.exit_code == ExitCode.API_REFUSED:
-            break
-    return int(worst)
+            click.echo(report.line())
+        for warning in report.warnings():
+            click.echo(warning, err=True)
+    return int(max(r.exit_code for r in reports))  # 3 (token refused) outranks 1 (rows not read)
 
 
 @main.command()
 @click.argument("input", type=click.Path(path_type=Path))
-@click.option("--report", type=click.Path(path_type=Path), help="Write a copy of the workbook with bad cells highlighted and explained (.xlsx).")
+@click.option(
+    "--report",
+    type=click.Path(path_type=Path),
+    help="Write a copy of the workbook with bad cells highlighted and explained (.xlsx).",
+)
 @input_options
 @friendly
 def validate(input: Path, report: Path | None, **opts: Any) -> int:
@@ -378,8 +362,8 @@ def ui(host: str, port: int, sandbox: bool, base_url: str | None, config: Path |
     settings = build_settings({"config": config, "base_url": base_url, "quiet": True}, sandbox=sandbox)
     extra = {"data_dir": data_dir} if data_dir else {}
     cfg = UiConfig(settings=settings, host=host, password=password, max_upload_bytes=int(max_upload_mb * 2**20), **extra)
-    click.echo(f"batch-enrol: the app is at http://{host}:{port}/ (Ctrl-C to quit)" + (" · practice mode" if sandbox else ""))
-    serve(cfg, port=port, open_browser=not no_browser)
+    mode = " · practice mode: nothing reaches JobMojito" if sandbox else ""
+    serve(cfg, port=port, open_browser=not no_browser, on_ready=lambda url: click.echo(f"batch-enrol: the app is at {url} (Ctrl-C to quit){mode}"))
     return 0
 
 
@@ -391,8 +375,7 @@ def ui(host: str, port: int, sandbox: bool, base_url: str | None, config: Path |
 @click.option("--throttle-above", type=click.FloatRange(min=0.1), help="Answer 429 above this many requests per second.")
 @click.option("--token-expires-after", type=click.IntRange(min=0), help="Calls before the token 'expires' (401).")
 @click.option("--seed", type=int, help="Seed for reproducible faults and ids.")
-@click.option("--complete-interviews", is_flag=True,
-              help="Every interview is completed at once, with a score and a decision (to try 'results').")
+@click.option("--complete-interviews", is_flag=True, help="Complete every interview at once, with a score and a decision.")
 @friendly
 def sandbox(host: str, port: int, latency: float, fault_rate: float, throttle_above: float | None,
             token_expires_after: int | None, seed: int | None, complete_interviews: bool) -> int:  # fmt: skip

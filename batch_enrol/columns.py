@@ -90,6 +90,11 @@ def load_mapping_file(path: Path) -> dict[str, str]:
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"mapping file {path} is not valid TOML: {exc}") from None
     table = data.get("columns", data)
+    if not isinstance(table, dict):
+        raise ConfigError(
+            f"mapping file {path}: columns = {table!r} is not a table",
+            hint='write [columns] then "Your header" = "field_name" lines',
+        )
     mapping: dict[str, str] = {}
     for header, field in table.items():
         if not isinstance(field, str) or (field and field not in FIELDS and field not in PARTS):
@@ -103,7 +108,7 @@ def load_mapping_file(path: Path) -> dict[str, str]:
 
 def mapping_toml(columns: Mapping[str, str]) -> str:
     """A mapping file's text (the format ``load_mapping_file`` reads): header → field, "" = not sent."""
-    lines = ["# batch-enrol column mapping: \"your header\" = \"request field\" (\"\" = not sent)", "[columns]"]
+    lines = ['# batch-enrol column mapping: "your header" = "request field" ("" = not sent)', "[columns]"]
     lines += [f"{json.dumps(header, ensure_ascii=False)} = {json.dumps(field)}" for header, field in columns.items()]
     return "\n".join(lines) + "\n"
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from . import planner, reports, writer
-from .client import Client
+from .client import Client, Timeouts
 from .columns import ColumnMap, map_columns
 from .control import RunControl
 from .cv_files import CvLimits
@@ -311,7 +311,7 @@ def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport 
     return Client(
         base_url,
         token,
-        timeouts=settings.timeouts,
+        timeouts=Timeouts(connect=settings.connect_timeout, read=settings.read_timeout, write=settings.write_timeout),
         transport=transport,
         verify=verify,
         lanes=settings.concurrency,

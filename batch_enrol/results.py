@@ -29,11 +29,11 @@ import openpyxl
 from .client import CallError, Client
 from .dispatcher import Pacing, policy_from, retry
 from .dispatcher.pacing import sleep_unless
-from .errors import InputFileError, OutputError
+from .errors import ConfigError, InputFileError, OutputError
 from .files import atomic_path
 from .loader import load
 from .models import ExitCode, Status, Table
-from .redaction import redact
+from .redaction import check_token, redact
 from .schema import InterviewResult, ResultPage
 from .settings import Settings
 
@@ -76,6 +76,17 @@ class ResultsReport:
     stop_reason: str = ""
     exit_code: ExitCode = ExitCode.OK
     statuses: dict[str, int] = field(default_factory=dict)  #: interview_status → rows
+
+    def line(self) -> str:
+        """What happened, in one line."""
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(self.statuses.items())) or "none yet"
+        return (f"{self.output}: {self.enrolled} enrolled rows, {self.found} with a result ({statuses}), "
+                f"{self.changed} changed, {self.calls} calls")  # fmt: skip
+
+    def warnings(self) -> list[str]:
+        """What needs the user's eye: rows that could not be read, a stop."""
+        out = [f"{self.output}: {self.failed} row(s) could not be read; they are left as they were"] if self.failed else []
+        return out + ([f"stopped: {self.stop_reason}"] if self.stop_reason else [])
 
 
 def cell_value(result: InterviewResult, column: str) -> Cell:
@@ -308,6 +319,22 @@ async def read_results_async(
         report.statuses[status] = report.statuses.get(status, 0) + 1
     report.changed = write_results(table, by_row)
     return report
+
+
+def read_many(paths: Sequence[Path], settings: Settings, *, host: str = "") -> list[ResultsReport]:
+    """``read_results`` for each output in turn; stops after one whose token was refused (exit code 3).
+
+    Raises ConfigError without a usable token, before any call.
+    """
+    check_token(settings.token.get(), "the API token")
+    if not settings.token:
+        raise ConfigError("no API token: set JOBMOJITO_TOKEN (or use --token-file)")
+    reports: list[ResultsReport] = []
+    for path in paths:
+        reports.append(read_results(path, settings, host=host))
+        if reports[-1].exit_code == ExitCode.API_REFUSED:
+            break
+    return reports
 
 
 def read_results(

@@ -1,24 +1,46 @@
-"""Settings: from flags, the environment (``JOBMOJITO_*``), a ``.env`` file and an optional TOML file."""
+"""Settings: every option of a run, validated; each type, range, unit and default declared once.
+
+Where values come from, highest first (``Settings.load``): flags or keyword arguments > the
+environment (``JOBMOJITO_<KEY>``, e.g. ``JOBMOJITO_CONCURRENCY``) > a ``.env`` file (the same
+names) > a TOML config file (the keys below, plus ``[defaults]`` and ``[columns]`` tables) >
+the defaults declared here. The CLI, the web app and Python callers share this one layering.
+
+A bad value from any source is a ``ConfigError`` naming the key, the value and what is allowed.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import ipaddress
+import json
+import math
 import os
 import tomllib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from .client import Timeouts
+import annotated_types
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from .columns import normalise_header
 from .errors import ConfigError
 from .redaction import check_token
 from .schema import FIELDS, PARTS, PRODUCTION_BASE_URL
 
+ENV_PREFIX = "JOBMOJITO_"
 ENV_TOKEN = "JOBMOJITO_TOKEN"
 ENV_BASE_URL = "JOBMOJITO_BASE_URL"
+MB = 1024 * 1024  #: bytes in one ``max_file_mb`` unit
 
 
 class Secret:
@@ -35,65 +57,255 @@ class Secret:
     def __bool__(self) -> bool:
         return bool(self._value)
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
     def __repr__(self) -> str:
         return "Secret('***')" if self._value else "Secret('')"
 
     __str__ = __repr__
 
 
-@dataclass(frozen=True, kw_only=True)
-class Settings:
-    """Everything a run can be told. Keyword-only; every field has a sensible default."""
+def _secret(value: Any) -> Secret:
+    if isinstance(value, Secret):
+        return value
+    if isinstance(value, str):
+        return Secret(check_token(value.strip(), "the token"))
+    raise ValueError("must be text")
 
-    base_url: str = PRODUCTION_BASE_URL
-    token: Secret = field(default_factory=lambda: Secret(""))
-    sandbox: bool = False
-    concurrency: int = 8
-    rate: float = 5.0
-    max_attempts: int = 5
-    timeouts: Timeouts = Timeouts()
-    give_up_after: float = 30 * 60.0
-    backoff_base: float = 1.0
-    min_throttle_wait: float = 5.0
-    ca_bundle: Path | None = None
-    sheet: str | None = None
-    mapping: Mapping[str, str] = field(default_factory=dict)  #: normalised header → field
-    defaults: Mapping[str, str] = field(default_factory=dict)  #: field → value for empty cells
-    resumes_dir: Path | None = None
-    max_resume_bytes: int = 2 * 1024 * 1024  #: decompressed bytes read from one resume file
-    max_resume_chars: int = 100_000  #: characters of text kept from one resume file
-    max_file_bytes: int = 512 * 1024 * 1024
-    max_rows: int = 1_000_000
-    max_cell_chars: int = 1_000_000
-    max_columns: int = 1_000
-    checkpoint_every: float = 30.0
-    progress: str = "auto"  #: auto, bar, log or none
-    credits_per_candidate: float = 0.25  #: for the estimate before sending (JobMojito's mid-2025 price)
-    fail_on: str = "invalid"  #: reject, invalid, error or never (see pipeline.FAIL_ON)
-    verbose: bool = False
 
-    def __post_init__(self) -> None:
-        if self.concurrency < 1:
-            raise ConfigError("--concurrency must be at least 1")
-        if not self.rate > 0:
-            raise ConfigError("--rate must be above 0")
-        if self.fail_on not in {"reject", "invalid", "error", "never"}:
-            raise ConfigError(f"fail_on must be reject, invalid, error or never, not {self.fail_on!r}")
-        if not self.credits_per_candidate >= 0:
-            raise ConfigError("--credits-per-candidate must be 0 or more")
-        if self.max_attempts < 1:
-            raise ConfigError("--max-attempts must be at least 1")
-        unknown = sorted(set(self.defaults) - set(FIELDS) - set(PARTS))
-        if unknown:
-            raise ConfigError(
-                f"unknown field(s) in defaults: {', '.join(unknown)}",
-                hint="field names are the request fields listed in the README",
-            )
-        if not self.sandbox:
-            check_base_url(self.base_url)
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
+
+
+class Settings(BaseModel):
+    """Everything a run can be told; keyword-only, every field has a default, all validated.
+
+    Build it directly (``Settings(sandbox=True, rate=20)``) or with the layering of the CLI
+    (``Settings.load(...)``). Times are in seconds unless the name or description says minutes;
+    sizes are in the unit the description names. Raises ``ConfigError`` for a bad value.
+    """
+
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        allow_inf_nan=False,
+        arbitrary_types_allowed=True,
+        coerce_numbers_to_str=True,
+    )
+
+    sandbox: bool = Field(False, description="Use the built-in simulator instead of the real API (no account needed).")
+    base_url: str = Field(PRODUCTION_BASE_URL, description="API base URL (https; http only to a loopback address).")
+    token: Annotated[Secret, BeforeValidator(_secret)] = Field(
+        default_factory=lambda: Secret(""), description="The API token (the Supabase access token of your account)."
+    )
+    concurrency: int = Field(8, ge=1, le=256, description="Calls in flight at once.")
+    rate: float = Field(5.0, ge=0.01, description="Calls started per second at most.")
+    max_attempts: int = Field(5, ge=1, le=50, description="Attempts per row for retryable failures.")
+    give_up_after: float = Field(
+        30.0, gt=0, description="Minutes without a successful call before stopping.", json_schema_extra={"unit": "MINUTES"}
+    )
+    connect_timeout: float = Field(
+        10.0, gt=0, description="Seconds to wait for a connection.", json_schema_extra={"unit": "SECONDS"}
+    )
+    read_timeout: float = Field(
+        180.0,
+        gt=0,
+        description="Seconds to wait for an answer (above the platform's own 150).",
+        json_schema_extra={"unit": "SECONDS"},
+    )
+    write_timeout: float = Field(
+        30.0, gt=0, description="Seconds to wait while sending a request.", json_schema_extra={"unit": "SECONDS"}
+    )
+    backoff_base: float = Field(
+        1.0, gt=0, description="Seconds of the first retry wait (doubling after).", json_schema_extra={"unit": "SECONDS"}
+    )
+    min_throttle_wait: float = Field(
+        5.0, ge=0, description="Seconds to wait at least after a 429.", json_schema_extra={"unit": "SECONDS"}
+    )
+    ca_bundle: Path | None = Field(None, description="CA bundle for TLS (corporate proxies).")
+    sheet: str | None = Field(None, description="Sheet to read (default: the first visible sheet with a header row).")
+    mapping: dict[str, str] = Field(default_factory=dict, description="Your header → request field ('' = not sent).")
+    defaults: dict[str, str] = Field(default_factory=dict, description="Request field → value for rows that leave it empty.")
+    resumes_dir: Path | None = Field(None, description="The one folder resume files named in the resume column are read from.")
+    max_resume_mb: float = Field(
+        2.0, gt=0, description="Most text a resume file may expand to, in MB.", json_schema_extra={"unit": "MB"}
+    )
+    max_resume_chars: int = Field(100_000, ge=1, description="Most characters kept from a resume file.")
+    max_file_mb: float = Field(512.0, gt=0, description="Largest input file accepted, in MB.", json_schema_extra={"unit": "MB"})
+    max_rows: int = Field(1_000_000, ge=1, description="Most data rows accepted.")
+    max_cell_chars: int = Field(1_000_000, ge=1, description="Longest cell accepted, in characters.")
+    max_columns: int = Field(1_000, ge=1, description="Most columns accepted.")
+    checkpoint_every: float = Field(
+        30.0, gt=0, description="Seconds between checkpoint writes of the output.", json_schema_extra={"unit": "SECONDS"}
+    )
+    progress: Literal["auto", "bar", "log", "none"] = Field("auto", description="How progress is shown.")
+    fail_on: Literal["reject", "invalid", "error", "never"] = Field("invalid", description="What makes the exit code 1.")
+    credits_per_candidate: float = Field(
+        0.25, ge=0, description="Credits one enrolment costs, for the estimate said before sending (JobMojito's mid-2025 price).",
+        json_schema_extra={"unit": "CREDITS"},
+    )  # fmt: skip
+    verbose: bool = Field(False, description="More detail (never tokens or resumes).")
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _as_config_error(cls, values: Any, handler: Any, info: ValidationInfo) -> Settings:
+        """Any invalid value → ConfigError naming the key (and, from ``load``, its source)."""
+        try:
+            return handler(values)
+        except ValidationError as exc:
+            origins = (info.context or {}).get("origins", {})
+            raise _config_error(exc, values if isinstance(values, Mapping) else {}, origins) from None
+
+    @property
+    def max_file_bytes(self) -> int:
+        """``max_file_mb`` in bytes."""
+        return int(self.max_file_mb * MB)
+
+    @property
+    def max_resume_bytes(self) -> int:
+        """``max_resume_mb`` in bytes (decompressed bytes read from one resume file)."""
+        return int(self.max_resume_mb * MB)
 
     def replace(self, **changes: Any) -> Settings:
-        return dataclasses.replace(self, **changes)
+        """A validated copy with ``changes`` applied (ConfigError for a bad value)."""
+        return type(self)(**{**{name: getattr(self, name) for name in type(self).model_fields}, **changes})
+
+    @field_validator("base_url", mode="after")
+    @classmethod
+    def _base_url(cls, value: str, info: ValidationInfo) -> str:
+        value = value.rstrip("/")
+        if not info.data.get("sandbox"):
+            check_base_url(value)
+        return value
+
+    @field_validator("mapping", mode="before")
+    @classmethod
+    def _mapping(cls, value: Any) -> dict[str, str]:
+        if not isinstance(value, Mapping):
+            raise ValueError('must be a table of "your header" = "request field"')
+        out = {}
+        for header, field in value.items():
+            if not isinstance(field, str) or (field and field not in FIELDS and field not in PARTS):
+                raise ValueError(f"{header!r} maps to {field!r}, which is not a request field")
+            out[normalise_header(str(header))] = field
+        return out
+
+    @field_validator("defaults", mode="before")
+    @classmethod
+    def _defaults(cls, value: Any) -> dict[str, str]:
+        if not isinstance(value, Mapping):
+            raise ValueError("must be a table of request field = value")
+        unknown = sorted(set(value) - set(FIELDS) - set(PARTS))
+        if unknown:
+            raise ValueError(f"unknown field(s): {', '.join(unknown)} (field names are the request fields listed in the README)")
+        return {str(k): _text(v) for k, v in value.items() if v is not None and _text(v).strip()}
+
+    @classmethod
+    def load(
+        cls,
+        flags: Mapping[str, Any] | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        dotenv: Path | None = None,
+        config_file: Path | None = None,
+    ) -> Settings:
+        """Settings from every source, highest first: ``flags`` > ``env`` > ``dotenv`` > ``config_file``.
+
+        ``flags``: setting name → value (``None`` = not given); three extra keys: ``token_file``
+        (a file holding the token), ``mapping_file`` (a TOML ``[columns]`` file, merged over the
+        config file's) and ``set`` (``FIELD=VALUE`` strings, merged over ``[defaults]``).
+        ``env``: defaults to ``os.environ``; ``dotenv``: defaults to ``.env`` in the working
+        directory (missing is fine). Raises ``ConfigError`` naming the key, the value, where it
+        came from and what is allowed.
+        """
+        values: dict[str, Any] = {}
+        origins: dict[str, str] = {}
+        if config_file is not None:
+            _layer(values, origins, load_config_file(Path(config_file)), lambda k: f"{k} in {config_file}")
+        dotenv_path = Path(dotenv) if dotenv is not None else Path.cwd() / ".env"
+        _layer(values, origins, _from_env(read_dotenv(dotenv_path)), lambda k: f"{ENV_PREFIX}{k.upper()} in {dotenv_path.name}")
+        _layer(values, origins, _from_env(os.environ if env is None else env), lambda k: f"{ENV_PREFIX}{k.upper()}")
+        flags = {k: v for k, v in (flags or {}).items() if v is not None}
+        extra = {k: flags.pop(k) for k in ("token_file", "mapping_file", "set") if k in flags}
+        if extra.get("token_file") is not None:
+            flags["token"] = read_token_file(Path(extra["token_file"]))
+        if extra.get("mapping_file") is not None:
+            from .columns import load_mapping_file
+
+            flags["mapping"] = {**values.get("mapping", {}), **load_mapping_file(Path(extra["mapping_file"]))}
+        if extra.get("set"):
+            flags["defaults"] = {**values.get("defaults", {}), **parse_assignments(extra["set"])}
+        _layer(values, origins, flags, lambda k: f"--{k.replace('_', '-')}")
+        if isinstance(values.get("token"), str):
+            values["token"] = check_token(values["token"].strip(), origins["token"])
+        unknown = sorted(set(values) - set(cls.model_fields))
+        if unknown:
+            raise ConfigError(
+                f"unknown setting {origins[unknown[0]]}",
+                hint=f"settings are: {', '.join(sorted(cls.model_fields))}",
+            )
+        return cls.model_validate(values, context={"origins": origins})  # the wrap validator raises ConfigError
+
+
+def _layer(values: dict[str, Any], origins: dict[str, str], new: Mapping[str, Any], origin: Any) -> None:
+    for key, value in new.items():
+        values[key] = value
+        origins[key] = origin(key)
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, str]:
+    """``JOBMOJITO_<KEY>`` variables that name a setting → key: value (empty ones are not set)."""
+    out = {}
+    for name in Settings.model_fields:
+        if name in ("mapping", "defaults"):
+            continue
+        value = env.get(ENV_PREFIX + name.upper())
+        if value is not None and value.strip():
+            out[name] = value.strip()
+    return out
+
+
+def allowed(name: str) -> str:
+    """What a setting accepts, in words (for messages and help): type, range, unit."""
+    info = Settings.model_fields[name]
+    annotation = info.annotation
+    if getattr(annotation, "__origin__", None) is Literal:
+        return "one of: " + ", ".join(annotation.__args__)
+    words = {int: "a whole number", float: "a number", bool: "true or false", dict: "a table"}
+    kind = words.get(annotation, words.get(getattr(annotation, "__origin__", None), "text"))
+    for rule in info.metadata:
+        if isinstance(rule, annotated_types.Ge):
+            kind += f", at least {rule.ge:g}"
+        elif isinstance(rule, annotated_types.Gt):
+            kind += f", above {rule.gt:g}"
+        elif isinstance(rule, annotated_types.Le):
+            kind += f", at most {rule.le:g}"
+    unit = (info.json_schema_extra or {}).get("unit") if isinstance(info.json_schema_extra, dict) else None
+    return kind + (f" ({str(unit).lower()})" if unit else "")
+
+
+def _config_error(exc: ValidationError, values: Mapping[str, Any], origins: Mapping[str, str]) -> ConfigError:
+    error = exc.errors(include_url=False)[0]
+    name = str(error["loc"][0]) if error["loc"] else ""
+    where = origins.get(name, name)
+    if name not in Settings.model_fields:
+        return ConfigError(f"unknown setting {where}", hint=f"settings are: {', '.join(sorted(Settings.model_fields))}")
+    shown = "(hidden)" if name == "token" else _short(values.get(name))
+    reason = str(error["msg"]).removeprefix("Value error, ")
+    return ConfigError(f"{where} = {shown}: {reason}", hint=f"{name}: {allowed(name)}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value) if not isinstance(value, float) or math.isfinite(value) else str(value)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def is_loopback(host: str) -> bool:
@@ -109,15 +321,15 @@ def check_base_url(url: str) -> None:
     """Only https, except plain http to a loopback address (the sandbox on this machine)."""
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ConfigError(f"base URL {url!r} is not an http(s) URL")
+        raise ValueError(f"base URL {url!r} is not an http(s) URL")
     if parts.scheme == "http" and not is_loopback(parts.hostname):
-        raise ConfigError(
-            f"refusing plain http:// to {parts.hostname}: the token would travel unencrypted",
-            hint="use https://, or http://127.0.0.1 for a local sandbox",
+        raise ValueError(
+            f"refusing plain http:// to {parts.hostname}: the token would travel unencrypted "
+            "(use https://, or http://127.0.0.1 for a local sandbox)"
         )
 
 
-def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, str]:
+def parse_assignments(items: Iterable[str]) -> dict[str, str]:
     """``--set FIELD=VALUE`` items → dict."""
     out: dict[str, str] = {}
     for item in items:
@@ -132,28 +344,18 @@ def parse_assignments(items: list[str] | tuple[str, ...]) -> dict[str, str]:
 
 
 def load_config_file(path: Path) -> dict[str, Any]:
-    """A TOML config: top-level settings (concurrency, rate, …) and a ``[defaults]`` table."""
+    """A TOML config: settings at the top level, a ``[defaults]`` table and a ``[columns]`` table."""
     try:
         data = tomllib.loads(Path(path).read_text("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     if "token" in data:
-        raise ConfigError(
-            f"config file {path} holds a token: keep it in {ENV_TOKEN} or --token-file instead",
-        )
-    defaults = data.get("defaults", {})
-    if not isinstance(defaults, dict):
-        raise ConfigError(f"config file {path}: [defaults] must be a table")
-    data["defaults"] = {k: _text(v) for k, v in defaults.items()}
+        raise ConfigError(f"config file {path} holds a token: keep it in {ENV_TOKEN} or --token-file instead")
+    if "columns" in data:
+        data["mapping"] = data.pop("columns")
     return data
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -170,18 +372,20 @@ def read_dotenv(path: Path) -> dict[str, str]:
     return out
 
 
+def read_token_file(path: Path) -> Secret:
+    """The API token held in a file (surrounding whitespace dropped); ConfigError if malformed."""
+    try:
+        text = Path(path).read_text("utf-8", errors="replace").strip()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the token file {path}: {exc.strerror}") from None
+    return Secret(check_token(text, f"the token file {path}"))
+
+
 def token_from(env: Mapping[str, str], token_file: Path | None, cwd: Path) -> Secret:
-    """The API token: --token-file, else JOBMOJITO_TOKEN, else a .env in the working directory."""
+    """The API token alone: ``token_file``, else ``JOBMOJITO_TOKEN`` in ``env``, else in ``cwd/.env``."""
     if token_file is not None:
-        try:
-            text = Path(token_file).read_text("utf-8", errors="replace").strip()
-        except OSError as exc:
-            raise ConfigError(f"cannot read the token file {token_file}: {exc.strerror}") from None
-        return Secret(check_token(text, f"the token file {token_file}"))
-    if env.get(ENV_TOKEN):
-        return Secret(check_token(env[ENV_TOKEN].strip(), f"the variable {ENV_TOKEN}"))
-    return Secret(check_token(read_dotenv(cwd / ".env").get(ENV_TOKEN, "").strip(), f"{ENV_TOKEN} in {cwd / '.env'}"))
-
-
-def base_url_from(flag: str | None, env: Mapping[str, str] = os.environ) -> str:
-    return (flag or env.get(ENV_BASE_URL) or PRODUCTION_BASE_URL).rstrip("/")
+        return read_token_file(token_file)
+    for source, where in ((env, ENV_TOKEN), (read_dotenv(cwd / ".env"), f"{ENV_TOKEN} in {cwd / '.env'}")):
+        if source.get(ENV_TOKEN, "").strip():
+            return Secret(check_token(source[ENV_TOKEN].strip(), where))
+    return Secret("")

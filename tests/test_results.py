@@ -119,3 +119,23 @@ def test_a_file_that_is_not_an_output_is_refused_in_one_line(tmp_path, serve):
     source = write_csv(tmp_path / "in.csv", candidate_rows(2))
     result = cli("results", source, env=served.env())
     assert result.returncode == 2 and "not an output of 'run'" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_paging_is_used_only_when_it_takes_fewer_calls_than_one_per_candidate(tmp_path, monkeypatch):
+    from batch_enrol import pipeline, results
+
+    monkeypatch.setattr(results, "PAGE", 2)
+    sandbox = Sandbox(complete_interviews=True)
+    output, settings = _enrolled_csv(tmp_path, sandbox, 5, 1)
+    report = read_results(output, settings, transport=httpx.ASGITransport(app=sandbox.app))
+    assert (report.found, report.calls) == (5, 3)  # 3 pages of 2 beat 5 calls
+
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    source = write_csv(mine / "in.csv", candidate_rows(2, start=40, positions=1))
+    output = pipeline.run(source, settings, transport=httpx.ASGITransport(app=sandbox.app)).output
+    crowded = tmp_path / "crowded"
+    crowded.mkdir()
+    _enrolled_csv(crowded, sandbox, 12, 1)  # later candidates of the same interview: listed before mine
+    report = read_results(output, settings, transport=httpx.ASGITransport(app=sandbox.app))
+    assert (report.found, report.calls) == (2, 3)  # one page without them, then one call each (not 6 more pages)

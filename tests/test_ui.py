@@ -4,25 +4,33 @@ from __future__ import annotations
 
 import ast
 import io
+import os
 import re
+import signal
 import stat
+import subprocess
+import sys
+import time
 import zipfile
 from pathlib import Path
 
+import httpx
 import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from batch_enrol.errors import ConfigError
+from batch_enrol.sandbox import DEFAULT_TOKEN, Faults
 from batch_enrol.settings import Secret, Settings
 from batch_enrol.ui import UiConfig, check_bind, create_app
-from tests.conftest import ROOT, SAMPLES, cli
+from tests.conftest import ROOT, SAMPLES, candidate_rows, cli, read_output, write_csv
 
 PACKAGE = ROOT / "batch_enrol"
 
 
 def client(tmp_path: Path, **config) -> TestClient:
-    return TestClient(create_app(UiConfig(settings=Settings(sandbox=True), data_dir=tmp_path / "data", **config)))
+    app = create_app(UiConfig(settings=Settings(sandbox=True), data_dir=tmp_path / "data", **config))
+    return TestClient(app, base_url="http://127.0.0.1")
 
 
 def csrf_of(html: str) -> str:
@@ -107,7 +115,7 @@ def test_files_are_private_and_a_run_can_be_deleted(tmp_path):
 def test_a_saved_token_stays_on_the_server(tmp_path, monkeypatch):
     monkeypatch.delenv("JOBMOJITO_TOKEN", raising=False)
     monkeypatch.chdir(tmp_path)
-    browser = TestClient(create_app(UiConfig(settings=Settings(), data_dir=tmp_path / "data")))
+    browser = TestClient(create_app(UiConfig(settings=Settings(), data_dir=tmp_path / "data")), base_url="http://127.0.0.1")
     assert "not set yet" in browser.get("/settings").text
     token = csrf_of(browser.get("/settings").text)
     page = browser.post("/settings", data={"csrf_token": token, "token": "eyJ.secret-token.x"}).text
@@ -153,3 +161,68 @@ def test_the_app_depends_on_the_library_never_the_reverse():
     for path in app:
         for module in imports_of(path):
             assert not module.startswith(banned), f"{path.name} imports {module}"
+
+
+def test_column_choices_saved_one_week_are_used_the_next(tmp_path):
+    browser = client(tmp_path)
+    first = uploaded(browser)
+    page = browser.get(f"/runs/{first}/columns").text
+    headers = re.findall(r'name="header" value="([^"]*)"', page)
+    fields = ["" if h == "LinkedIn" else ("position_description" if h == "Recruiter notes" else None) for h in headers]
+    chosen = [f if f is not None else re.search(rf'value="{re.escape(h)}">.*?<option value="(\w+)" selected', page, re.S).group(1)
+              for h, f in zip(headers, fields, strict=True)]  # fmt: skip
+    form = {"csrf_token": csrf_of(page), "sheet": "Candidates", "shown_sheet": "Candidates", "header": headers, "field": chosen}
+    assert browser.post(f"/runs/{first}/columns", data=form, follow_redirects=False).status_code == 303
+    saved = browser.get(f"/runs/{first}/mapping.toml").text
+    assert '"LinkedIn" = ""' in saved and '"Recruiter notes" = "position_description"' in saved
+
+    second = uploaded(browser)
+    token = csrf_of(browser.get(f"/runs/{second}/columns").text)
+    browser.post(f"/runs/{second}/mapping", data={"csrf_token": token}, files={"mapping": ("mapping.toml", saved.encode())})
+    state = browser.app.state.ui.store.get(second).state
+    assert state.columns["LinkedIn"] == "" and state.columns["Recruiter notes"] == "position_description"
+
+
+def test_only_this_computers_names_reach_a_loopback_app(tmp_path):
+    browser = client(tmp_path)
+    assert browser.get("/upload", headers={"host": "127.0.0.1:8765"}).status_code == 200
+    assert browser.get("/upload", headers={"host": "localhost:8765"}).status_code == 200
+    assert browser.get("/upload", headers={"host": "rebound.example.com"}).status_code == 400
+
+
+def test_quitting_the_app_stops_a_run_cleanly_and_keeps_what_was_sent(tmp_path, serve, monkeypatch):
+    served = serve(Faults(latency=0.1, position_race=False))
+    monkeypatch.setenv("JOBMOJITO_TOKEN", DEFAULT_TOKEN)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(base_url=served.url, concurrency=2, rate=20, progress="none")
+    app = create_app(UiConfig(settings=settings, data_dir=tmp_path / "data"))
+    with TestClient(app, base_url="http://127.0.0.1") as browser:
+        run_id = uploaded(browser, "many.csv", spreadsheet=("many.csv", write_csv(tmp_path / "m.csv", candidate_rows(60)).read_bytes()))
+        token = csrf_of(browser.get(f"/runs/{run_id}/preview").text)
+        browser.post(f"/runs/{run_id}/send", data={"csrf_token": token}, follow_redirects=False)
+        while len(served.ledger.snapshot()[1]) < 3:
+            time.sleep(0.05)
+    run = app.state.ui.store.get(run_id)
+    assert run.state.status == "stopped" and run.state.exit_code == 130
+    enrolled = len(served.ledger.snapshot()[1])
+    assert 3 <= enrolled < 60
+    rows = read_output(run.output)
+    assert sum(1 for r in rows if r["interview_url"]) == enrolled
+
+
+def test_the_quick_start_command_serves_the_app_until_ctrl_c(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JOBMOJITO_", "BATCH_ENROL_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "batch_enrol", "ui", "--sandbox", "--port", "0", "--no-browser", "--data-dir", str(tmp_path)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env={**env, "PYTHONUNBUFFERED": "1"},
+    )  # fmt: skip
+    try:
+        line = process.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", line).group(0)
+        assert "practice mode" in line
+        assert "practice mode" in httpx.get(url + "upload", timeout=10).text
+    finally:
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0 and "Traceback" not in stderr
+    assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o700

@@ -34,6 +34,11 @@ def app_for(tmp_path, monkeypatch):
         context.__exit__(None, None, None)
 
 
+UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, button, textarea')]
+    .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
+    .map(e => e.outerHTML)"""
+
+
 def test_upload_map_check_preview_send_download(tmp_path, serve, app_for):
     served = serve()
     headers = [("Applicant mail" if h == "E-mail" else h) for h in HEADERS]  # a header no synonym matches
@@ -46,6 +51,7 @@ def test_upload_map_check_preview_send_download(tmp_path, serve, app_for):
         page = browser.new_page(accept_downloads=True)
         upload(page, base, sheet)
 
+        assert page.evaluate(UNLABELLED) == []  # every control has a label
         mail = page.get_by_label('Send "Applicant mail" as')
         assert mail.input_value() == ""  # not recognised: the user maps it
         mail.select_option("candidate_email")
@@ -56,13 +62,16 @@ def test_upload_map_check_preview_send_download(tmp_path, serve, app_for):
         bad = page.locator("table.problems tbody tr")
         assert bad.count() == 1
         assert re.match(r"6\s+Country\s+Atlantis\s+\S", bad.first.inner_text())
+        assert page.evaluate(UNLABELLED) == []  # every control has a label
         page.get_by_role("link", name="Continue with the 8 rows ready").click()
 
         page.wait_for_url("**/preview")
         assert page.locator("#to-send").inner_text() == "8"
+        assert page.evaluate(UNLABELLED) == []  # every control has a label
         page.get_by_role("button", name="Send 8 candidates").click()
 
         page.wait_for_url("**/done", timeout=60_000)
+        assert page.evaluate(UNLABELLED) == []  # every control has a label
         with page.expect_download() as download:
             page.locator("#download").click()
         saved = tmp_path / "downloaded.xlsx"
@@ -70,6 +79,7 @@ def test_upload_map_check_preview_send_download(tmp_path, serve, app_for):
         pages = [page.content()]
         for path in ("/runs", "/settings", "/upload"):
             page.goto(base + path)
+            assert page.evaluate(UNLABELLED) == [], path
             pages.append(page.content())
 
     out = read_output(saved)
@@ -109,9 +119,12 @@ def test_stop_mid_run_then_resume_from_the_runs_page(tmp_path, serve, app_for):
         page.goto(f"{base}/runs")
         assert "Stopped: can be resumed" in page.locator("table").inner_text()
         page.get_by_role("button", name="Resume big.xlsx").click()
-        page.wait_for_url("**/done", timeout=60_000)
-        assert "Finished" in page.locator("main").inner_text()
+        page.wait_for_url("**/progress")
+        run_id = page.url.split("/")[-2]
+        page.close()  # closing the tab does not stop the sending
 
+    app.state.ui.runner.wait(run_id, timeout=60)
+    assert app.state.ui.store.get(run_id).state.status == "finished"
     _, enrolments, _ = served.ledger.snapshot()
     assert len(enrolments) == 40 and all(e.count == 1 for e in enrolments.values())
 
@@ -125,3 +138,21 @@ def test_the_readme_screenshots_render_from_a_practice_run(tmp_path):
     for path in shots:
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
         assert (ROOT / "docs" / "img" / path.name).exists()  # the README shows each one
+
+
+def test_a_bad_cell_fixed_in_the_page_makes_the_row_ready(tmp_path, serve, app_for):
+    served = serve()
+    rows = candidate_rows(4)
+    rows[2][7] = "Klingon"  # language of row 4
+    sheet = write_xlsx(tmp_path / "fix me.xlsx", rows)
+    base, _ = app_for(served)
+    with chromium() as browser:
+        page = browser.new_page()
+        upload(page, base, sheet)
+        page.get_by_role("button", name="Save and check the rows").click()
+        assert "3 ready to send, 1 need a fix" in page.locator(".verdict").inner_text()
+        page.get_by_label("New value for row 4, Language").fill("de")
+        page.get_by_role("button", name="Save").click()
+        page.wait_for_load_state()
+        assert "4 rows: 4 ready to send" in page.locator(".verdict").inner_text()
+        assert page.locator("table.problems").count() == 0

@@ -53,7 +53,7 @@ def policy_from(settings: Any) -> Policy:
         concurrency=settings.concurrency,
         rate=settings.rate,
         max_attempts=settings.max_attempts,
-        give_up_after=settings.give_up_after,
+        give_up_after=settings.give_up_after * 60,  # Settings holds minutes; the policy seconds
         backoff_base=settings.backoff_base,
         min_throttle_wait=settings.min_throttle_wait,
     )

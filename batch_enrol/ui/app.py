@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import threading
 import time
 import webbrowser
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +17,14 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
 from ..models import Status
+from ..settings import is_loopback
 from .config import UiConfig, check_bind
 from .runner import Runner
 from .security import CSRF_FIELD, Guard
@@ -29,6 +32,7 @@ from .store import Run, Store
 
 log = logging.getLogger("batch_enrol")
 STATIC = Path(__file__).parent / "static"
+LOOPBACK_NAMES = ["127.0.0.1", "localhost", "::1", "[::1]"]
 
 #: Each status in plain words: the same meanings as the enrol_status legend of the output workbook.
 STATUS_WORDS: dict[str, str] = {
@@ -84,6 +88,12 @@ class Ui:
         return run
 
 
+@contextlib.asynccontextmanager
+async def _lifespan(app: Starlette) -> AsyncIterator[None]:
+    yield
+    await asyncio.to_thread(app.state.ui.runner.stop_all)  # quitting the app is a clean stop, as Ctrl-C in the CLI
+
+
 def ui_of(request: Request) -> Ui:
     return request.app.state.ui
 
@@ -107,7 +117,12 @@ def create_app(config: UiConfig, *, transport: httpx.AsyncBaseTransport | None =
 
     app = Starlette(
         routes=[*flow.routes, *sending.routes, Mount("/static", StaticFiles(directory=STATIC), name="static")],
-        middleware=[Middleware(Guard, password=config.password, max_body=config.max_upload_bytes)],
+        middleware=[
+            # a web page elsewhere must not reach this app through a DNS name pointed at 127.0.0.1 (DNS rebinding)
+            Middleware(TrustedHostMiddleware, allowed_hosts=LOOPBACK_NAMES if is_loopback(config.host) else ["*"]),
+            Middleware(Guard, password=config.password, max_body=config.max_upload_bytes),
+        ],
+        lifespan=_lifespan,
         exception_handlers={HTTPException: on_error},
     )
     app.state.ui = ui
@@ -120,7 +135,7 @@ def serve_in_thread(config: UiConfig, *, transport: httpx.AsyncBaseTransport | N
     import uvicorn
 
     app = create_app(config, transport=transport)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
     thread = threading.Thread(target=server.run, name="batch-enrol-ui", daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
@@ -136,23 +151,33 @@ def serve_in_thread(config: UiConfig, *, transport: httpx.AsyncBaseTransport | N
         thread.join(10)
 
 
-def serve(config: UiConfig, *, port: int, open_browser: bool = True, transport: httpx.AsyncBaseTransport | None = None) -> None:
-    """Run the app until Ctrl-C. Raises ConfigError for a non-loopback host without a password."""
+def serve(
+    config: UiConfig,
+    *,
+    port: int,
+    open_browser: bool = True,
+    transport: httpx.AsyncBaseTransport | None = None,
+    on_ready: Callable[[str], None] = lambda url: None,
+) -> None:
+    """Run the app until Ctrl-C; ``on_ready(url)`` once it listens. Raises ConfigError for a non-loopback host without a password."""
     import uvicorn
 
     for warning in check_bind(config.host, config.password):
         log.warning("%s", warning)
     app = create_app(config, transport=transport)
-    server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=port, log_level="warning", lifespan="off"))
-    if open_browser:
+    server = uvicorn.Server(uvicorn.Config(app, host=config.host, port=port, log_level="warning", lifespan="on"))
 
-        def opener() -> None:
-            while not server.started and not server.should_exit:
-                threading.Event().wait(0.1)
-            if server.started:
-                shown = "127.0.0.1" if config.host in ("0.0.0.0", "::") else config.host
-                bound = server.servers[0].sockets[0].getsockname()[1] if server.servers else port
-                webbrowser.open(f"http://{shown}:{bound}/")
+    def when_ready() -> None:
+        while not server.started and not server.should_exit:
+            threading.Event().wait(0.1)
+        if server.started:
+            shown = "127.0.0.1" if config.host in ("0.0.0.0", "::") else config.host
+            shown = f"[{shown}]" if ":" in shown else shown
+            url = f"http://{shown}:{server.servers[0].sockets[0].getsockname()[1]}/"
+            on_ready(url)
+            if open_browser:
+                webbrowser.open(url)
 
-        threading.Thread(target=opener, daemon=True).start()
-    server.run()
+    threading.Thread(target=when_ready, daemon=True).start()
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how the app is quit: live runs were stopped cleanly
+        server.run()

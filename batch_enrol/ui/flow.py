@@ -10,7 +10,8 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import pipeline
-from ..columns import mapping_toml, match_header
+from ..columns import load_mapping_file, mapping_toml, match_header
+from ..edits import edit_cells
 from ..errors import BatchEnrolError
 from ..identity import position_key
 from ..loader import load
@@ -20,7 +21,7 @@ from ..writer import write_validation_report
 from .app import Ui, ui_of
 from .runner import run_settings
 from .security import read_form
-from .store import Run
+from .store import Run, write_private
 
 #: Request fields in words people use; the others show their own name.
 FIELD_WORDS = {
@@ -122,6 +123,25 @@ async def save_columns(request: Request) -> Response:
     return _go(f"/runs/{run.id}/check")
 
 
+async def use_mapping(request: Request) -> Response:
+    """Apply a mapping file saved on an earlier week (the TOML ``--mapping`` reads) to this file's columns."""
+    ui = ui_of(request)
+    run = ui.run_or_404(request)
+    form = await read_form(request, max_files=1, max_part_bytes=1024 * 1024)
+    upload = form.get("mapping")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _go(f"/runs/{run.id}/columns")
+    saved = write_private(run.folder / "mapping.toml", await upload.read())
+    try:
+        mapping = load_mapping_file(saved)
+        table = load(run.input, sheet=run.state.sheet, mapping=mapping)
+    except BatchEnrolError as exc:
+        return ui.page(request, "error.html", 400, title="Problem", message=_say(exc))
+    run.state.columns = {h: match_header(h, mapping) or "" for h in table.headers if h.strip()}
+    run.save()
+    return _go(f"/runs/{run.id}/columns")
+
+
 async def mapping_file(request: Request) -> Response:
     run = ui_of(request).run_or_404(request)
     return Response(mapping_toml(run.state.columns), media_type="application/toml",
@@ -139,11 +159,12 @@ async def check_page(request: Request, message: str = "") -> Response:
         checked = _checked(ui, run)
     except BatchEnrolError as exc:
         return ui.page(request, "check.html", 400, title="3. Check", run=run, problem=_say(exc))
-    problems = checked.problems
+    problems = [(p, checked.columns.fields.get(p.field)) for p in checked.problems]  # (problem, column index to edit)
     duplicates = [c.outcome for c in checked.rows if c.outcome is not None and c.outcome.status == Status.DUPLICATE]
     valid = sum(1 for c in checked.rows if c.candidate is not None)
     return ui.page(request, "check.html", title="3. Check", run=run, problems=problems, duplicates=duplicates,
-                   rows=len(checked.rows), valid=valid, bad=sum(1 for c in checked.rows if c.problems), message=message)  # fmt: skip
+                   rows=len(checked.rows), valid=valid, bad=sum(1 for c in checked.rows if c.problems), message=message,
+                   editable=checked.table.format in ("xlsx", "csv") and not ui.runner.busy(run.id))  # fmt: skip
 
 
 async def check_report(request: Request) -> Response:
@@ -171,6 +192,26 @@ async def reupload(request: Request) -> Response:
     except BatchEnrolError as exc:
         return await check_page(request, _say(exc))
     run.save()
+    return _go(f"/runs/{run.id}/check")
+
+
+async def edit_cell(request: Request) -> Response:
+    """A small fix typed in the page, written into the run's copy of the file (the library's edit_cells)."""
+    ui = ui_of(request)
+    run = ui.run_or_404(request)
+    form = await read_form(request)
+    if ui.runner.busy(run.id):
+        return await check_page(request, "This file is being sent: wait until it finishes, then fix the rest.")
+    settings = settings_for(ui, run)
+    try:
+        row, column = int(str(form.get("row"))), int(str(form.get("column")))
+        table = load(run.input, sheet=settings.sheet, mapping=settings.mapping, max_file_bytes=settings.max_file_bytes,
+                     max_rows=settings.max_rows, max_cell_chars=settings.max_cell_chars, max_columns=settings.max_columns)  # fmt: skip
+        edit_cells(table, {(row, column): str(form.get("value") or "").strip()})
+    except ValueError:
+        return await check_page(request, "That cell could not be found. Reload the page and try again.")
+    except BatchEnrolError as exc:
+        return await check_page(request, _say(exc))
     return _go(f"/runs/{run.id}/check")
 
 
@@ -202,8 +243,10 @@ routes = [
     Route("/runs/{run_id}/columns", columns_page),
     Route("/runs/{run_id}/columns", save_columns, methods=["POST"]),
     Route("/runs/{run_id}/mapping.toml", mapping_file),
+    Route("/runs/{run_id}/mapping", use_mapping, methods=["POST"]),
     Route("/runs/{run_id}/check", check_page),
     Route("/runs/{run_id}/check-report.xlsx", check_report),
     Route("/runs/{run_id}/reupload", reupload, methods=["POST"]),
+    Route("/runs/{run_id}/edit", edit_cell, methods=["POST"]),
     Route("/runs/{run_id}/preview", preview_page),
 ]

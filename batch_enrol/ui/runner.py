@@ -116,6 +116,18 @@ class Runner:
             entry[0].stopping = True
             entry[1].stop()
 
+    def stop_all(self, grace: float = 30.0) -> None:
+        """Stop every live run cleanly and wait up to ``grace`` seconds for each to write its output."""
+        with self._lock:
+            entries = list(self._live.values())
+        for live, control, _ in entries:
+            if not live.finished:
+                live.stopping = True
+                control.stop()
+        deadline = time.monotonic() + grace
+        for _, _, thread in entries:
+            thread.join(max(0.0, deadline - time.monotonic()))
+
     def wait(self, run_id: str, timeout: float | None = None) -> None:
         with self._lock:
             entry = self._live.get(run_id)

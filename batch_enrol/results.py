@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 import openpyxl
 
-from .client import CallError, Client
+from .client import CallError, Client, Timeouts
 from .dispatcher import Pacing, policy_from, retry
 from .dispatcher.pacing import sleep_unless
 from .errors import ConfigError, InputFileError, OutputError
@@ -307,8 +307,9 @@ async def read_results_async(
     if not rows:
         return report
     verify: bool | str = str(settings.ca_bundle) if settings.ca_bundle else True
-    client = Client(settings.base_url, settings.token.get(), timeouts=settings.timeouts, transport=transport,
-                    verify=verify, lanes=settings.concurrency)  # fmt: skip
+    timeouts = Timeouts(connect=settings.connect_timeout, read=settings.read_timeout, write=settings.write_timeout)
+    client = Client(settings.base_url, settings.token.get(), timeouts=timeouts, transport=transport, verify=verify,
+                    lanes=settings.concurrency)  # fmt: skip
     async with client:
         found, failed, reader = await fetch(client, settings, rows)
     by_row = {r.row: found[r.profile_interview_id] for r in rows if r.profile_interview_id in found}

@@ -13,11 +13,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+
+from . import planner
 from .errors import BatchEnrolError, Cancelled, ConfigError
 from .files import atomic_path, sha256_of
 from .loader import SUPPORTED
 from .models import ExitCode, Status
-from .pipeline import RunResult, plan, run_async, write_reports
+from .pipeline import RunResult, check_file, journal_path_for, resolve_output, run_async, write_reports
 from .preview import Confirm, Preview
 from .settings import Settings
 from .writer import default_output
@@ -87,6 +90,10 @@ class Registry:
 
 @dataclass(slots=True)
 class BatchResult:
+    """What ``run_many`` did: a ``RunResult`` per input run, inputs ``skipped`` (already
+    processed, same SHA-256), inputs ``failed`` with their error, inputs ``moved`` by
+    ``move_done``, and the worst ``exit_code`` of them all."""
+
     results: list[RunResult] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)
     failed: list[tuple[Path, BatchEnrolError]] = field(default_factory=list)
@@ -121,14 +128,24 @@ def output_for(path: Path, many: bool, out: Path | None, out_dir: Path | None) -
     return folder / default_output(path).name
 
 
+def plan_run(path: Path, settings: Settings, *, out: Path | None = None, journal: Path | None = None) -> Preview:
+    """What ``run`` would send, where, and at what estimated cost (a ``Preview``); sends and writes nothing.
+
+    ``out``/``journal`` as for ``run``: an existing journal's done rows are not counted.
+    Raises ``InputFileError`` or ``ConfigError`` as ``validate`` does.
+    """
+    journal_file = Path(journal) if journal else journal_path_for(resolve_output(Path(path), out))
+    return planner.preview_with_journal(Path(path), settings, check_file(Path(path), settings).rows, journal_file)
+
+
 def plan_many(
     items: Sequence[str | Path], settings: Settings, *, out: Path | None = None, out_dir: Path | None = None,
     journal: Path | None = None,
 ) -> list[Preview]:
-    """``pipeline.plan`` for each input ``run_many`` would run (same outputs, same journals): sends nothing."""
+    """``pipeline.plan_run`` for each input ``run_many`` would run (same outputs, same journals): sends nothing."""
     files, many = expand(items)
     many = many or out_dir is not None
-    return [plan(path, settings, out=output_for(path, many, out, out_dir), journal=None if many else journal) for path in files]
+    return [plan_run(path, settings, out=output_for(path, many, out, out_dir), journal=None if many else journal) for path in files]
 
 
 def run_many(
@@ -143,9 +160,18 @@ def run_many(
     summary_json: Path | None = None,
     junit: Path | None = None,
     move_done: Path | None = None,
+    transport: httpx.AsyncBaseTransport | None = None,
     confirm: Confirm | None = None,
 ) -> BatchResult:
-    """Run each input in turn. One input alone raises its errors; among several, a bad one is reported and skipped."""
+    """Run each input in turn (files, folders or glob patterns); returns a ``BatchResult``.
+
+    One input alone behaves as ``run`` and raises its errors. With several (or ``out_dir``),
+    each gets its own output and journal in ``out_dir`` (default ``enrolled/`` beside it), an
+    input already fully processed there is skipped unless ``force``, a bad one is reported
+    in ``failed`` and skipped, and a refused token or an interruption stops the rest.
+    ``summary_json``/``junit`` cover every input; ``transport`` as in ``run``. Raises
+    ``ConfigError`` when ``out`` or ``journal`` is given with several inputs.
+    """
     files, many = expand(items)
     many = many or out_dir is not None
     if many and out is not None:
@@ -169,7 +195,7 @@ def run_many(
                 continue
             result = asyncio.run(
                 run_async(path, settings, out=target, journal=journal, fresh=fresh, force=force, checksum=checksum or None,
-                          confirm=confirm)  # fmt: skip
+                          transport=transport, confirm=confirm)  # fmt: skip
             )
         except BatchEnrolError as exc:
             if not many or isinstance(exc, Cancelled):

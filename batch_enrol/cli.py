@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import click
+import httpx
 from click.core import ParameterSource
 
 from . import __version__, pipeline
@@ -60,7 +61,7 @@ def friendly(func: Callable[..., int | None]) -> Callable[..., None]:
                 click.echo(redact(traceback.format_exc()), err=True)
             click.echo(f"error: unexpected {type(exc).__name__}: {redact(str(exc))[:300]}", err=True)
             click.echo("hint: run again with --verbose for details, and report it with that output", err=True)
-            sys.exit(int(ExitCode.ROWS_FAILED))
+            sys.exit(int(ExitCode.CRASHED))
         sys.exit(int(code or 0))
 
     return wrapper
@@ -141,6 +142,13 @@ def build_settings(opts: dict[str, Any], *, sandbox: bool | None = None, env: di
     return Settings.load(flags, env=env, config_file=opts.get("config"))
 
 
+def _sandbox_transport() -> httpx.AsyncBaseTransport:
+    """The simulator in-process, for --sandbox: the library never imports it itself."""
+    from .sandbox import Sandbox
+
+    return httpx.ASGITransport(app=Sandbox().app)
+
+
 # --- commands ---------------------------------------------------------------------------------
 
 
@@ -156,7 +164,8 @@ def main() -> None:
 
     The API token is read from JOBMOJITO_TOKEN (or --token-file, or a .env file).
     Exit codes: 0 all done, 1 some rows need attention, 2 bad input or settings,
-    3 the API refused to go on (token, credits, permission), 130 interrupted.
+    3 the API refused to go on (token, credits, permission), 70 an unexpected
+    error in batch-enrol (please report it), 130 interrupted.
     """
 
 
@@ -193,6 +202,9 @@ def run(inputs: tuple[str, ...], **opts: Any) -> int:
     """Enrol every valid row of each INPUT (files, folders or globs) and write the results."""
     _setup_logging(opts["verbose"], opts["quiet"])
     settings = build_settings(opts)
+    transport = None
+    if settings.sandbox:
+        transport = _sandbox_transport()
     batch = run_many(
         inputs,
         settings,
@@ -205,6 +217,7 @@ def run(inputs: tuple[str, ...], **opts: Any) -> int:
         summary_json=opts["summary_json"],
         junit=opts["junit"],
         move_done=opts["move_done"],
+        transport=transport,
     )
     for result in batch.results:
         if not opts["quiet"]:

@@ -89,7 +89,7 @@ class Client:
         """``lanes``: one keep-alive connection each (the dispatcher gives every worker its own).
 
         Separate single-connection clients cost httpx far less CPU per call than one shared
-        pool that many workers contend for (measured: 1.5 ms against 4 ms per call at 16).
+        pool that many workers contend for (figures in benchmarks/README.md).
         A given ``transport`` (tests: MockTransport, ASGITransport) is shared by all lanes.
         """
 

@@ -32,12 +32,6 @@ class OutputError(BatchEnrolError):
     """An output cannot be written where it was asked for."""
 
 
-class ApiRefused(BatchEnrolError):
-    """The API refused to go on (token, credits, permission): the run stopped."""
-
-    exit_code = ExitCode.API_REFUSED
-
-
 class Cancelled(BatchEnrolError):
     """The user did not confirm the run: nothing was sent."""
 

@@ -6,10 +6,8 @@ token or the embed signing key, and the file is created with mode 0600.
 
 The dispatcher's writes are group-committed: every write made in one turn of the event
 loop goes into one transaction, and each writer resumes only once its write is on disk.
-Same guarantee as a commit per write, but one fsync for many rows: at 16 concurrent calls
-and zero latency it took the client's CPU from 1.13 to 0.83 ms per row (0.69 ms with no
-journal at all) and its wall time from 2.8 to 1.8 s per 2,000 rows. A commit in a worker
-thread batched more rows per fsync but cost more CPU in thread hand-offs than it saved.
+Same guarantee as a commit per write, but one fsync for many rows (figures in
+benchmarks/README.md, "Design measurements").
 """
 
 from __future__ import annotations

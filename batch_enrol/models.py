@@ -14,6 +14,7 @@ class ExitCode(enum.IntEnum):
     ROWS_FAILED = 1  #: some rows are invalid, error or not_sent
     USAGE = 2  #: usage, configuration or unreadable input
     API_REFUSED = 3  #: the API refused to go on (401/402/403); the run stopped
+    CRASHED = 70  #: an unexpected error inside batch-enrol (a bug: please report it); EX_SOFTWARE
     INTERRUPTED = 130  #: interrupted (Ctrl-C)
 
 

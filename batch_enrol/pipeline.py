@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from . import planner, reports, writer
+from . import reports, writer
 from .client import Client, Timeouts
 from .columns import ColumnMap, map_columns
 from .control import RunControl
@@ -30,20 +30,28 @@ from .files import sha256_of
 from .journal import Journal
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
-from .preview import Confirm, Preview, log_preview
+from .planner import plan, preview
+from .preview import Confirm, log_preview
 from .progress import Progress
 from .redaction import check_token
 from .reports import RowInfo, Summary
-from .sandbox import DEFAULT_TOKEN, Sandbox
-from .settings import Settings
+from .settings import SANDBOX_TOKEN, Settings
 from .validator import Checked, Problem, check_table
 
 log = logging.getLogger("batch_enrol")
+#: The host name a sandbox run's requests carry (the simulator's transport answers any host).
+SANDBOX_URL = "http://sandbox.local"
 
 
 @dataclass(slots=True)
 class CheckedFile:
-    """A loaded and validated input."""
+    """A loaded and validated input: what ``validate`` returns.
+
+    ``table``: the rows as read (cell text as the user sees it, 1-based sheet row numbers);
+    ``columns``: which column feeds which request field; ``rows``: one ``Checked`` per data
+    row, holding the ``Candidate`` to send or a final ``Outcome`` (invalid or duplicate) and
+    its ``problems``.
+    """
 
     table: Table
     columns: ColumnMap
@@ -105,12 +113,29 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
 
 
 def validate(path: Path, settings: Settings | None = None) -> CheckedFile:
-    """Check every row of a file; send nothing."""
+    """Check every row of the file at ``path`` against the API contract; send nothing.
+
+    ``settings``: sheet, column mapping, whole-file values, CV folder and size limits (only
+    these are used); the defaults when None. Returns a ``CheckedFile`` (``.problems`` lists
+    every problem of every row). Raises ``InputFileError`` when the file cannot be used as a
+    candidate list, ``ConfigError`` for a bad mapping or value.
+    """
     return check_file(path, settings or Settings(sandbox=True))
 
 
 @dataclass(slots=True)
 class RunResult:
+    """What ``run`` did with one input.
+
+    ``exit_code``: the command line's exit code for it; ``output``: the workbook or CSV
+    written (the input's columns plus the result columns); ``outcomes``: sheet row number →
+    ``Outcome``, one for every data row; ``summary``: counts per status and position,
+    duration in seconds, calls and retries; ``checked``: the validated input;
+    ``stop_reason``: why sending stopped early ("" when it did not); ``embed_file``: the
+    embed signing keys file (secret) when rows asked for embedding; ``warnings``: lines
+    also logged (token about to expire, input changed since the journal's run).
+    """
+
     exit_code: ExitCode
     output: Path
     outcomes: dict[int, Outcome]
@@ -177,8 +202,23 @@ def run(
     transport: httpx.AsyncBaseTransport | None = None,
     confirm: Confirm | None = None,
 ) -> RunResult:
-    """Enrol every valid row of one file and write the results. Raises BatchEnrolError for setup problems.
-    ``confirm(preview)`` is asked before the first call (False: ``Cancelled``); by default the preview is logged."""
+    """Enrol every valid row of the file at ``path`` and write the results; returns a ``RunResult``.
+
+    ``settings``: see ``Settings`` (``Settings.load()`` reads JOBMOJITO_* variables and .env
+    like the command line). ``out``: the output file (default ``<stem>.enrolled.<ext>``
+    beside the input); ``journal``: the SQLite journal (default ``<out>.journal.sqlite``);
+    running again with the same output resumes: rows already done are not sent again;
+    ``fresh``: forget the journal; ``force``: replace an output that is not this run's own.
+    ``summary_json``/``junit``: also write those reports. ``transport``: an
+    ``httpx.AsyncBaseTransport`` to send through instead of the network (required with
+    ``Settings(sandbox=True)``: ``httpx.ASGITransport(app=batch_enrol.sandbox.Sandbox().app)``).
+
+    Raises ``ConfigError`` (settings, token), ``InputFileError`` (the file) or ``OutputError``
+    (the output) before anything is sent; problems of single rows never raise, they are
+    outcomes. A refused token or an interruption stops the run: see ``exit_code``.
+    ``confirm(preview)`` sees the ``Preview`` (host, rows, estimates) before the first call; False
+    raises ``Cancelled`` with nothing sent. Without it the preview is logged.
+    """
     result = asyncio.run(
         run_async(path, settings, out=out, journal=journal, fresh=fresh, force=force, transport=transport, confirm=confirm)
     )
@@ -227,7 +267,7 @@ async def run_async(
 
     checked = check_file(path, settings)
     warnings: list[str] = []
-    token = DEFAULT_TOKEN if settings.sandbox else settings.token.get()
+    token = SANDBOX_TOKEN if settings.sandbox else settings.token.get()
     if not token:
         raise ConfigError(
             "no API token: set JOBMOJITO_TOKEN (or use --token-file, or --sandbox to try it locally)",
@@ -247,9 +287,13 @@ async def run_async(
         for message in warnings:
             log.warning(message)
 
-        outcomes, jobs, known_positions = planner.plan_jobs(checked, jrnl.done(), jrnl.attempted())
-        preview = planner.preview(path, settings, checked, jobs, known_positions)
-        if not (confirm or log_preview)(preview):
+        planned = plan(checked.rows, jrnl.done(), jrnl.attempted())
+        outcomes = planned.outcomes
+        jobs = planned.jobs
+        if planned.resumed:
+            log.info("resuming: %d row(s) already done are not sent again", planned.resumed)
+        said = preview(path, settings, planned, checked.rows)
+        if not (confirm or log_preview)(said):
             raise Cancelled("nothing was sent: the run was not confirmed", hint="run again and answer y, or add --yes")
 
         client = _client(settings, token, transport)
@@ -259,7 +303,7 @@ async def run_async(
             policy_from(settings),
             journal=jrnl,
             on_outcome=progress,
-            known_positions=known_positions,
+            known_positions=planned.known_positions,
         )
         if control is not None:
             control.attach(dispatcher, len(jobs))
@@ -289,24 +333,22 @@ async def run_async(
         counts=per_status,
         by_position=per_position,
         settings=_public_settings(settings),
-        preview=preview.as_dict(),
+        preview=said.as_dict(),
     )
     writer.write_output(checked.table, outcomes, out, summary)
     embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
     return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
 
 
-def plan(path: Path, settings: Settings, *, out: Path | None = None, journal: Path | None = None) -> Preview:
-    """What ``run`` would send, where, and at what estimated cost; sends nothing, writes nothing."""
-    journal_file = Path(journal) if journal else journal_path_for(resolve_output(Path(path), out))
-    return planner.preview_with_journal(Path(path), settings, check_file(Path(path), settings), journal_file)
-
-
 def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport | None) -> Client:
     base_url = settings.base_url
-    if settings.sandbox and transport is None:
-        transport = httpx.ASGITransport(app=Sandbox(token=token).app)
-        base_url = "http://sandbox.local"
+    if settings.sandbox:
+        if transport is None:
+            raise ConfigError(
+                "Settings(sandbox=True) needs the simulator's transport",
+                hint="pass transport=httpx.ASGITransport(app=batch_enrol.sandbox.Sandbox().app), as --sandbox does",
+            )
+        base_url = SANDBOX_URL
     verify: bool | str = str(settings.ca_bundle) if settings.ca_bundle else True
     return Client(
         base_url,

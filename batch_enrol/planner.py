@@ -1,11 +1,18 @@
-"""Planning a run against its journal: which rows are final already, which to send, which positions are known."""
+"""Planning a run against its journal: which rows are final already, which to send, which
+positions are known.
+
+A row is sent when it validated and its request (by fingerprint) has no final outcome in the
+journal; a row whose request is done takes that outcome (with its own row number), and the
+position id that outcome carries is known, so the dispatcher does not warm that position up
+again.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Hashable, Mapping, Set
+from collections.abc import Hashable, Iterable, Mapping, Sequence, Set
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .dispatcher import Job
 from .identity import fingerprint, position_key
@@ -13,49 +20,58 @@ from .journal import Journal
 from .models import Outcome
 from .preview import Preview
 from .settings import Settings
-
-if TYPE_CHECKING:
-    from .pipeline import CheckedFile
+from .validator import Checked
 
 
-def plan_jobs(
-    checked: CheckedFile, done: Mapping[str, Outcome], attempted: Set[str] = frozenset()
-) -> tuple[dict[int, Outcome], list[Job], dict[Hashable, str]]:
-    """(final outcomes so far, jobs to send, positions known) of a checked input against its journal.
+@dataclass(slots=True)
+class Plan:
+    """What a run does: ``jobs`` to send, ``outcomes`` final already (by row number)."""
 
-    ``done``: outcomes by fingerprint of rows never to send again; ``attempted``: fingerprints an
-    earlier run may have sent (an ``already-applied`` answer is then our own earlier attempt).
+    jobs: list[Job] = field(default_factory=list)
+    outcomes: dict[int, Outcome] = field(default_factory=dict)  #: invalid, duplicate, and done in an earlier run
+    known_positions: dict[Hashable, str] = field(default_factory=dict)  #: position key → position_def_set_id
+    resumed: int = 0  #: rows whose request was done in an earlier run (not sent again)
+
+
+def plan(rows: Iterable[Checked], done: Mapping[str, Outcome], attempted: Set[str] = frozenset()) -> Plan:
+    """The plan for checked rows, given the journal's final outcomes by fingerprint (``Journal.done()``).
+
+    ``attempted``: fingerprints an earlier run may have enrolled (``Journal.attempted()``); their
+    jobs are marked ``sent_before``, so an ``already-applied`` answer is known as our own enrolment.
     """
-    outcomes: dict[int, Outcome] = {c.row: c.outcome for c in checked.rows if c.outcome is not None}
-    jobs: list[Job] = []
-    known: dict[Hashable, str] = {}
-    for c in checked.rows:
-        if c.candidate is None:
+    result = Plan()
+    for checked in rows:
+        if checked.outcome is not None:
+            result.outcomes[checked.row] = checked.outcome
             continue
-        fp = fingerprint(c.candidate)
-        group = None if c.candidate.position_def_set_id else position_key(c.candidate)
+        candidate = checked.candidate
+        if candidate is None:
+            continue
+        fp = fingerprint(candidate)
+        group = None if candidate.position_def_set_id else position_key(candidate)
         if fp in done:
-            outcomes[c.row] = dataclasses.replace(done[fp], row=c.row)  # same request, this row number
-            if group is not None and outcomes[c.row].position_def_set_id:
-                known.setdefault(group, outcomes[c.row].position_def_set_id)
+            outcome = dataclasses.replace(done[fp], row=checked.row)  # same request, this row number
+            result.outcomes[checked.row] = outcome
+            result.resumed += 1
+            if group is not None and outcome.position_def_set_id:
+                result.known_positions.setdefault(group, outcome.position_def_set_id)
             continue
-        jobs.append(Job(row=c.row, candidate=c.candidate, fingerprint=fp, group=group, sent_before=fp in attempted))
-    return outcomes, jobs, known
+        result.jobs.append(Job(row=checked.row, candidate=candidate, fingerprint=fp, group=group, sent_before=fp in attempted))
+    return result
 
 
-def preview(path: Path, settings: Settings, checked: CheckedFile, jobs: list[Job], known: Mapping[Hashable, str]) -> Preview:
-    """The Preview of a planned run: rows to send, new positions (groups whose position is not known)."""
-    sendable = sum(1 for c in checked.rows if c.candidate is not None)
-    positions = len({j.group for j in jobs if j.group is not None and j.group not in known})
-    return Preview.build(str(path), settings, rows=len(jobs), done=sendable - len(jobs),
-                         not_sendable=len(checked.rows) - sendable, positions=positions)  # fmt: skip
+def preview(path: Path, settings: Settings, planned: Plan, rows: Sequence[Checked]) -> Preview:
+    """What a planned run will do, for the user to see before the first call (see ``preview.Preview``)."""
+    sendable = sum(1 for c in rows if c.candidate is not None)
+    groups = {j.group for j in planned.jobs if j.group is not None and j.group not in planned.known_positions}
+    return Preview.build(str(path), settings, rows=len(planned.jobs), done=planned.resumed,
+                         not_sendable=len(rows) - sendable, positions=len(groups))  # fmt: skip
 
 
-def preview_with_journal(path: Path, settings: Settings, checked: CheckedFile, journal_file: Path) -> Preview:
-    """The Preview of running ``checked`` against the journal at ``journal_file`` (read only if it exists)."""
+def preview_with_journal(path: Path, settings: Settings, rows: Sequence[Checked], journal_file: Path) -> Preview:
+    """The Preview of running ``rows`` against the journal at ``journal_file`` (read only if it exists)."""
     done: dict[str, Outcome] = {}
     if journal_file.exists():
         with Journal(journal_file) as journal:
             done = journal.done()
-    _, jobs, known = plan_jobs(checked, done)
-    return preview(path, settings, checked, jobs, known)
+    return preview(path, settings, plan(rows, done), rows)

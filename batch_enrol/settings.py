@@ -40,6 +40,8 @@ from .schema import FIELDS, PARTS, PRODUCTION_BASE_URL
 ENV_PREFIX = "JOBMOJITO_"
 ENV_TOKEN = "JOBMOJITO_TOKEN"
 ENV_BASE_URL = "JOBMOJITO_BASE_URL"
+#: The token a sandbox run sends (the simulator accepts it; it is no secret).
+SANDBOX_TOKEN = "sandbox-token"
 MB = 1024 * 1024  #: bytes in one ``max_file_mb`` unit
 
 

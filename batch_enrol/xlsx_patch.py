@@ -30,7 +30,7 @@ NS = {
 }
 WORKSHEET_TYPE = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
 WORKSHEET_CONTENT = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
-ZIP_LEVEL = 5  #: measured on 100k rows: level 6 took 6.2 s for 34 MB, 5 took 2.3 s for 38 MB, 1 took 1.2 s for 50 MB
+ZIP_LEVEL = 5  #: the best time/size trade-off measured (benchmarks/README.md, "Design measurements")
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _ROW = re.compile(rb"<(?:\w+:)?row\b[^>]*?(/?)>")
 _ROW_NUMBER = re.compile(rb'\br="(\d+)"')

@@ -10,10 +10,12 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+import httpx
 import openpyxl
 from openpyxl.worksheet.page import PageMargins
 
 from batch_enrol import Settings, run
+from batch_enrol.sandbox import Sandbox
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "docs" / "img" / "output.png"
@@ -23,7 +25,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         source = Path(shutil.copy(ROOT / "sample_data" / "candidates.xlsx", work / "candidates.xlsx"))
-        result = run(source, Settings(sandbox=True, concurrency=8, rate=50, progress="none"))
+        result = run(source, Settings(sandbox=True, concurrency=8, rate=50, progress="none"),
+                     transport=httpx.ASGITransport(app=Sandbox().app))
         workbook = openpyxl.load_workbook(result.output)
         sheet = workbook["Candidates"]
         for letter in ("E", "G", "H", "J", "K", "P", "Q", "S", "T", "U", "V", "W"):  # long or technical columns

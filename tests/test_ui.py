@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import httpx
+import openpyxl
 import pytest
 from starlette.routing import Route
 from starlette.testclient import TestClient
@@ -23,7 +24,7 @@ from batch_enrol.errors import ConfigError
 from batch_enrol.sandbox import DEFAULT_TOKEN, Faults
 from batch_enrol.settings import Secret, Settings
 from batch_enrol.ui import UiConfig, check_bind, create_app
-from tests.conftest import ROOT, SAMPLES, candidate_rows, cli, read_output, write_csv
+from tests.conftest import HEADERS, ROOT, SAMPLES, candidate_rows, cli, read_output, write_csv, write_xlsx
 
 PACKAGE = ROOT / "batch_enrol"
 
@@ -226,3 +227,25 @@ def test_the_quick_start_command_serves_the_app_until_ctrl_c(tmp_path):
         _, stderr = process.communicate(timeout=30)
     assert process.returncode == 0 and "Traceback" not in stderr
     assert stat.S_IMODE(tmp_path.stat().st_mode) == 0o700
+
+
+def test_another_sheet_can_be_chosen_and_is_the_one_checked(tmp_path):
+    path = write_xlsx(tmp_path / "two.xlsx", candidate_rows(2))
+    book = openpyxl.load_workbook(path)
+    week = book.create_sheet("This week")
+    week.append(HEADERS)
+    for row in candidate_rows(5, start=10):
+        week.append(row)
+    book.save(path)
+    browser = client(tmp_path)
+    run_id = uploaded(browser, "two.xlsx", spreadsheet=("two.xlsx", path.read_bytes()))
+    page = browser.get(f"/runs/{run_id}/columns").text
+    assert "Person 0" in page and "Person 10" not in page
+    form = {"csrf_token": csrf_of(page), "sheet": "This week", "shown_sheet": "Candidates"}
+    assert browser.post(f"/runs/{run_id}/columns", data=form).status_code == 200
+    page = browser.get(f"/runs/{run_id}/columns").text
+    assert "Person 10" in page and "Person 0<" not in page
+    headers = re.findall(r'name="header" value="([^"]*)"', page)
+    fields = re.findall(r'<option value="(\w+)" selected', page)
+    form = {"csrf_token": csrf_of(page), "sheet": "This week", "shown_sheet": "This week", "header": headers, "field": fields}
+    assert "5 rows: <strong>5 ready to send</strong>" in browser.post(f"/runs/{run_id}/columns", data=form).text

@@ -29,10 +29,11 @@ from starlette.responses import JSONResponse
 from starlette.types import Receive, Scope, Send
 
 from ..schema import ENDPOINT, Candidate
+from ..settings import SANDBOX_TOKEN
 from . import results
 from .ledger import Enrolment, Ledger, Position, RequestRecord
 
-DEFAULT_TOKEN = "sandbox-token"
+DEFAULT_TOKEN = SANDBOX_TOKEN  #: the token the simulator accepts unless told otherwise
 PUBLIC_URL = "https://sandbox.jobmojito.invalid"
 REJECT_REASONS = (
     "Resume does not show the must-have experience for this position",

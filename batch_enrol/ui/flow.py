@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
@@ -15,8 +17,9 @@ from ..edits import edit_cells
 from ..errors import BatchEnrolError
 from ..identity import position_key
 from ..loader import load
-from ..models import Status
+from ..models import Status, Table
 from ..schema import FIELDS, REQUIRED
+from ..settings import Settings
 from ..writer import write_validation_report
 from .app import Ui, ui_of
 from .runner import run_settings
@@ -40,6 +43,8 @@ FIELD_WORDS = {
     "interview_attempts": "Interview attempts",
     "seniority_level": "Seniority",
 }
+SHOWN = 300  #: problems listed on the Check page; the marked workbook has them all
+
 #: Values that usually hold for the whole file, offered as one form (like --set FIELD=VALUE).
 WHOLE_FILE = (
     "position_name",
@@ -53,6 +58,13 @@ WHOLE_FILE = (
 
 def settings_for(ui: Ui, run: Run):
     return run_settings(ui.config.settings, run, ui.config.token)
+
+
+def _table(run: Run, settings: Settings, mapping: Mapping[str, str] | None = None) -> Table:
+    """The run's input read by the library's loader, within the settings' limits."""
+    return load(run.input, sheet=settings.sheet, mapping=settings.mapping if mapping is None else mapping,
+                max_file_bytes=settings.max_file_bytes, max_rows=settings.max_rows,
+                max_cell_chars=settings.max_cell_chars, max_columns=settings.max_columns)  # fmt: skip
 
 
 def _go(path: str) -> RedirectResponse:
@@ -76,10 +88,10 @@ async def upload(request: Request) -> Response:
     if not isinstance(sheet, UploadFile) or not sheet.filename:
         return await upload_page(request, "Choose a spreadsheet first.", 400)
     try:
-        run = ui.store.create(sheet.filename, await sheet.read())
+        run = await run_in_threadpool(ui.store.create, sheet.filename, await sheet.read())
         for cv in form.getlist("cv_files"):
             if isinstance(cv, UploadFile) and cv.filename:
-                ui.store.add_cv(run, cv.filename, await cv.read())
+                await run_in_threadpool(ui.store.add_cv, run, cv.filename, await cv.read())
     except BatchEnrolError as exc:
         return await upload_page(request, _say(exc), 400)
     return _go(f"/runs/{run.id}/columns")
@@ -94,8 +106,7 @@ async def columns_page(request: Request) -> Response:
     run = ui.run_or_404(request)
     settings = settings_for(ui, run)
     try:
-        table = load(run.input, sheet=settings.sheet, mapping=settings.mapping, max_file_bytes=settings.max_file_bytes,
-                     max_rows=settings.max_rows, max_cell_chars=settings.max_cell_chars, max_columns=settings.max_columns)  # fmt: skip
+        table = await run_in_threadpool(_table, run, settings)
     except BatchEnrolError as exc:
         return ui.page(request, "columns.html", 400, title="2. Columns", run=run, problem=_say(exc))
     columns = [(i, h, match_header(h, settings.mapping) or "") for i, h in enumerate(table.headers) if h.strip()]
@@ -134,7 +145,7 @@ async def use_mapping(request: Request) -> Response:
     saved = write_private(run.folder / "mapping.toml", await upload.read())
     try:
         mapping = load_mapping_file(saved)
-        table = load(run.input, sheet=run.state.sheet, mapping=mapping)
+        table = await run_in_threadpool(_table, run, settings_for(ui, run), mapping)
     except BatchEnrolError as exc:
         return ui.page(request, "error.html", 400, title="Problem", message=_say(exc))
     run.state.columns = {h: match_header(h, mapping) or "" for h in table.headers if h.strip()}
@@ -156,14 +167,15 @@ async def check_page(request: Request, message: str = "") -> Response:
     ui = ui_of(request)
     run = ui.run_or_404(request)
     try:
-        checked = _checked(ui, run)
+        checked = await run_in_threadpool(_checked, ui, run)
     except BatchEnrolError as exc:
         return ui.page(request, "check.html", 400, title="3. Check", run=run, problem=_say(exc))
-    problems = [(p, checked.columns.fields.get(p.field)) for p in checked.problems]  # (problem, column index to edit)
+    problems = [(p, checked.columns.fields.get(p.field)) for p in checked.problems[:SHOWN]]  # (problem, column index to edit)
     duplicates = [c.outcome for c in checked.rows if c.outcome is not None and c.outcome.status == Status.DUPLICATE]
     valid = sum(1 for c in checked.rows if c.candidate is not None)
     return ui.page(request, "check.html", title="3. Check", run=run, problems=problems, duplicates=duplicates,
                    rows=len(checked.rows), valid=valid, bad=sum(1 for c in checked.rows if c.problems), message=message,
+                   more=max(0, len(checked.problems) - SHOWN),
                    editable=checked.table.format in ("xlsx", "csv") and not ui.runner.busy(run.id))  # fmt: skip
 
 
@@ -171,10 +183,10 @@ async def check_report(request: Request) -> Response:
     ui = ui_of(request)
     run = ui.run_or_404(request)
     try:
-        checked = _checked(ui, run)
+        checked = await run_in_threadpool(_checked, ui, run)
     except BatchEnrolError as exc:
         return ui.page(request, "error.html", 400, title="Problem", message=_say(exc))
-    write_validation_report(checked.table, checked.marks(), run.report)
+    await run_in_threadpool(write_validation_report, checked.table, checked.marks(), run.report)
     return FileResponse(run.report, filename=f"{run.input.stem}.check.xlsx")
 
 
@@ -185,10 +197,10 @@ async def reupload(request: Request) -> Response:
     sheet = form.get("spreadsheet")
     try:
         if isinstance(sheet, UploadFile) and sheet.filename:
-            ui.store.replace_input(run, sheet.filename, await sheet.read())
+            await run_in_threadpool(ui.store.replace_input, run, sheet.filename, await sheet.read())
         for cv in form.getlist("cv_files"):
             if isinstance(cv, UploadFile) and cv.filename:
-                ui.store.add_cv(run, cv.filename, await cv.read())
+                await run_in_threadpool(ui.store.add_cv, run, cv.filename, await cv.read())
     except BatchEnrolError as exc:
         return await check_page(request, _say(exc))
     run.save()
@@ -205,9 +217,8 @@ async def edit_cell(request: Request) -> Response:
     settings = settings_for(ui, run)
     try:
         row, column = int(str(form.get("row"))), int(str(form.get("column")))
-        table = load(run.input, sheet=settings.sheet, mapping=settings.mapping, max_file_bytes=settings.max_file_bytes,
-                     max_rows=settings.max_rows, max_cell_chars=settings.max_cell_chars, max_columns=settings.max_columns)  # fmt: skip
-        edit_cells(table, {(row, column): str(form.get("value") or "").strip()})
+        table = await run_in_threadpool(_table, run, settings)
+        await run_in_threadpool(edit_cells, table, {(row, column): str(form.get("value") or "").strip()})
     except ValueError:
         return await check_page(request, "That cell could not be found. Reload the page and try again.")
     except BatchEnrolError as exc:
@@ -220,7 +231,7 @@ async def preview_page(request: Request) -> Response:
     run = ui.run_or_404(request)
     settings = settings_for(ui, run)
     try:
-        checked = pipeline.check_file(run.input, settings)
+        checked = await run_in_threadpool(pipeline.check_file, run.input, settings)
     except BatchEnrolError as exc:
         return ui.page(request, "check.html", 400, title="3. Check", run=run, problem=_say(exc))
     to_send = [c.candidate for c in checked.rows if c.candidate is not None]

@@ -22,7 +22,6 @@ from ..settings import Settings
 from .store import Run
 
 log = logging.getLogger("batch_enrol")
-SANDBOX_URL = "http://sandbox.local"
 
 
 def run_settings(base: Settings, run: Run, token_of: Callable[[], object]) -> Settings:
@@ -34,9 +33,7 @@ def run_settings(base: Settings, run: Run, token_of: Callable[[], object]) -> Se
         "resumes_dir": run.cv_dir if run.cv_dir.is_dir() else base.resumes_dir,
         "progress": "none",
     }
-    if base.sandbox:
-        changes["base_url"] = SANDBOX_URL  # the simulator's transport answers any host; this names it
-    else:
+    if not base.sandbox:
         changes["token"] = token_of()
     return base.replace(**changes)
 

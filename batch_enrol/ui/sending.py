@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response, StreamingResponse
@@ -14,7 +15,7 @@ from ..loader import load
 from ..models import FAILURES
 from ..writer import embed_key_path
 from .app import STATUS_WORDS, ui_of
-from .flow import settings_for
+from .flow import SHOWN, settings_for
 from .security import read_form
 from .store import write_private
 
@@ -86,7 +87,7 @@ async def done_page(request: Request) -> Response:
     summary = run.summary_data()
     attention = []
     if run.output.exists():
-        table = load(run.output, sheet=None)
+        table = await run_in_threadpool(load, run.output)
         at = {h: i for i, h in enumerate(table.headers)}
         if "enrol_status" in at:
             for source in table.rows:
@@ -97,7 +98,8 @@ async def done_page(request: Request) -> Response:
     for status, n in (summary or {}).get("counts", {}).items():
         if n:
             words[STATUS_WORDS.get(status, status)] = words.get(STATUS_WORDS.get(status, status), 0) + n
-    return ui.page(request, "done.html", title="6. Done", run=run, summary=words, attention=attention,
+    more = max(0, len(attention) - SHOWN)
+    return ui.page(request, "done.html", title="6. Done", run=run, summary=words, attention=attention[:SHOWN], more=more,
                    has_output=run.output.exists(), has_keys=embed_key_path(run.output).exists())  # fmt: skip
 
 

@@ -163,15 +163,10 @@ def run_many(
     transport: httpx.AsyncBaseTransport | None = None,
     confirm: Confirm | None = None,
 ) -> BatchResult:
-    """Run each input in turn (files, folders or glob patterns); returns a ``BatchResult``.
-
-    One input alone behaves as ``run`` and raises its errors. With several (or ``out_dir``),
-    each gets its own output and journal in ``out_dir`` (default ``enrolled/`` beside it), an
-    input already fully processed there is skipped unless ``force``, a bad one is reported
-    in ``failed`` and skipped, and a refused token or an interruption stops the rest.
-    ``summary_json``/``junit`` cover every input; ``transport`` as in ``run``. Raises
-    ``ConfigError`` when ``out`` or ``journal`` is given with several inputs.
-    """
+    """Run each input (files, folders, globs) in turn; a ``BatchResult``. One input alone acts as ``run``
+    and raises; among several each gets its output in ``out_dir`` (default ``enrolled/`` beside it), one
+    already processed there is skipped unless ``force``, a bad one lands in ``failed``. Raises ConfigError
+    for ``out``/``journal`` with several inputs; ``transport`` as in ``run``."""
     files, many = expand(items)
     many = many or out_dir is not None
     if many and out is not None:

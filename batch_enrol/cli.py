@@ -16,13 +16,17 @@ import httpx
 from click.core import ParameterSource
 
 from . import __version__, pipeline
-from .batch import plan_many, run_many
-from .errors import BatchEnrolError, OutputError
+from .batch import SEVERITY, expand, plan_many, run_many
+from .csv_input import DELIMITER_NAMES
+from .encodings import display_name
+from .errors import BatchEnrolError, ConfigError, InputFileError, OutputError
+from .loader import SUPPORTED
 from .models import ExitCode
 from .preview import Preview, target_of
 from .redaction import RedactingFilter, redact
 from .reports import console_table
 from .settings import Settings
+from .validator import missing_columns
 from .writer import write_validation_report
 
 log = logging.getLogger("batch_enrol")
@@ -112,6 +116,9 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
         setting_option("max_rows"),
         setting_option("max_cell_chars"),
         setting_option("max_columns"),
+        setting_option("encoding"),
+        setting_option("delimiter"),
+        setting_option("min_resume_chars"),
         setting_option("verbose", "-v", "--verbose"),
         click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors."),
     ]
@@ -302,7 +309,7 @@ def results(outputs: tuple[str, ...], **opts: Any) -> int:
 
 
 @main.command()
-@click.argument("input", type=click.Path(path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
 @click.option(
     "--report",
     type=click.Path(path_type=Path),
@@ -310,32 +317,62 @@ def results(outputs: tuple[str, ...], **opts: Any) -> int:
 )
 @input_options
 @friendly
-def validate(input: Path, report: Path | None, **opts: Any) -> int:
-    """Check every row of INPUT against the API contract; send nothing."""
+def validate(inputs: tuple[str, ...], report: Path | None, **opts: Any) -> int:
+    """Check every row of each INPUT (files, folders or globs) against the API contract; send nothing."""
     _setup_logging(opts["verbose"], opts["quiet"])
     settings = build_settings(opts, sandbox=True)
-    checked = pipeline.validate(input, settings)
-    problems = checked.problems
+    paths, many = expand(inputs)
+    if report is not None and (many or len(paths) != 1):
+        raise ConfigError("--report needs exactly one input file")
+    if not paths:
+        single_dir = len(inputs) == 1 and Path(inputs[0]).is_dir()
+        where = f"{inputs[0]} is a folder with no candidate lists in it" if single_dir else f"no candidate lists match {', '.join(inputs)}"
+        raise InputFileError(where, hint=f"the files must end in one of: {', '.join(SUPPORTED)}")
+    worst = ExitCode.OK
+    for path in paths:
+        if many and not opts["quiet"]:
+            click.echo(f"== {path}")
+        try:
+            code = _validate_one(path, report, settings, quiet=opts["quiet"])
+        except BatchEnrolError as exc:
+            if not many:
+                raise
+            click.echo(f"error: {path.name}: {redact(exc.message)}", err=True)
+            code = exc.exit_code
+        worst = code if SEVERITY.index(code) < SEVERITY.index(worst) else worst
+    return int(worst)
+
+
+def _validate_one(path: Path, report: Path | None, settings: Settings, *, quiet: bool) -> ExitCode:
+    """Print one file's problems (a missing column once, not once per row) and its counts."""
+    checked = pipeline.validate(path, settings)
+    missing = missing_columns(checked.rows, checked.columns)
+    for field, count in missing.items():
+        click.echo(f"no column for {field}: {count} row(s) need it; add a column or --set {field}=…", err=quiet)
+    problems = [p for p in checked.problems if p.field not in missing]
     duplicates = [c.outcome for c in checked.rows if c.outcome is not None and c.outcome.status == "duplicate"]
-    if problems and not opts["quiet"]:
+    if problems and not quiet:
         click.echo(f"{'row':>6}  {'column':<24} {'value':<30} problem")
         for p in problems:
             value = p.value if len(p.value) <= 28 else p.value[:27] + "…"
             click.echo(f"{p.row:>6}  {p.column[:24]:<24} {value!r:<30} {p.message}")
     for outcome in duplicates:
-        if not opts["quiet"]:
+        if not quiet:
             click.echo(f"{outcome.row:>6}  duplicate: {outcome.reason}")
-    rows = len(checked.rows)
-    bad = sum(1 for c in checked.rows if c.problems)
-    if checked.columns.unmapped and not opts["quiet"]:
-        click.echo(f"columns not sent (kept in the output as they are): {', '.join(checked.columns.unmapped)}")
+    rows, bad, table = len(checked.rows), sum(1 for c in checked.rows if c.problems), checked.table
+    if not quiet:
+        if checked.columns.unmapped:
+            click.echo(f"columns not sent (kept in the output as they are): {', '.join(checked.columns.unmapped)}")
+        if table.format == "csv" and table.encoding:
+            delimiter = DELIMITER_NAMES.get(table.delimiter or ",", repr(table.delimiter))
+            click.echo(f"read as {display_name(table.encoding)}{' with a BOM' if table.bom else ''}, {delimiter}-separated")
     click.echo(f"{rows} rows: {rows - bad - len(duplicates)} valid, {bad} invalid, {len(duplicates)} duplicate")
     if report is not None:
-        if report.resolve() == Path(input).resolve():
+        if report.resolve() == Path(path).resolve():
             raise OutputError("the report would overwrite the input", hint="choose another --report path")
         write_validation_report(checked.table, checked.marks(), report)
         click.echo(f"report: {report}")
-    return int(ExitCode.ROWS_FAILED if bad else ExitCode.OK)
+    return ExitCode.ROWS_FAILED if bad else ExitCode.OK
 
 
 @main.command()

@@ -47,6 +47,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }
 
 
+#: Name columns HR systems export instead of one full name: together they make candidate_name.
+NAME_PARTS: dict[str, tuple[str, ...]] = {
+    "first": ("First name", "Given name", "Firstname", "Forename", "First"),
+    "last": ("Last name", "Surname", "Family name", "Lastname", "Last"),
+}
+
+
 def normalise_header(text: str) -> str:
     """Case-insensitive, ignoring spaces, ``_``, ``-`` and a trailing ``*`` (required marker)."""
     return re.sub(r"[\s_\-*]+", "", text).casefold()
@@ -61,6 +68,12 @@ def _builtin_index() -> dict[str, str]:
 
 
 _INDEX = _builtin_index()
+_PART_INDEX = {normalise_header(name): part for part, names in NAME_PARTS.items() for name in names}
+
+
+def name_part(header: str) -> str | None:
+    """``first`` or ``last`` when a header names part of the candidate's name, else None."""
+    return _PART_INDEX.get(normalise_header(header))
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +83,7 @@ class ColumnMap:
     fields: Mapping[str, int]  #: field → column index
     headers: tuple[str, ...]
     unmapped: tuple[str, ...]  #: headers that feed no field (kept in the output untouched)
+    name_parts: tuple[int, ...] = ()  #: first-name and last-name columns, when no full-name column
 
     def header_of(self, field: str) -> str:
         """The user's own column name for a field (the field name if it has no column)."""
@@ -83,13 +97,8 @@ def load_mapping_file(path: Path) -> dict[str, str]:
     An empty field name (``"Notes" = ""``) means the column is not sent, even where its
     header would name a field by itself.
     """
-    try:
-        data = tomllib.loads(path.read_text("utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"mapping file not found: {path}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"mapping file {path} is not valid TOML: {exc}") from None
-    table = data.get("columns", data)
+    data = _read_toml(path)
+    table = data.get("columns", {k: v for k, v in data.items() if k != "values"})
     if not isinstance(table, dict):
         raise ConfigError(
             f"mapping file {path}: columns = {table!r} is not a table",
@@ -104,6 +113,34 @@ def load_mapping_file(path: Path) -> dict[str, str]:
             )
         mapping[normalise_header(header)] = field
     return mapping
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        return tomllib.loads(path.read_text("utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"mapping file not found: {path}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"mapping file {path} is not valid TOML: {exc}") from None
+
+
+def load_value_maps(path: Path) -> dict[str, dict[str, str]]:
+    """A mapping file's ``[values.FIELD]`` tables: ``"Jugoslavija" = "RS"`` → field → {value: value}.
+
+    A cell whose text (ignoring case and outer spaces) is a key is read as its value. Raises
+    ConfigError for an unknown field or a value that is not text."""
+    tables = _read_toml(path).get("values", {})
+    if not isinstance(tables, dict):
+        raise ConfigError(f"mapping file {path}: [values] must hold one table per field, e.g. [values.candidate_country_code]")
+    out: dict[str, dict[str, str]] = {}
+    for field, table in tables.items():
+        if field not in FIELDS or not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+            raise ConfigError(
+                f"mapping file {path}: [values.{field}] must be a request field's table of \"as written\" = \"value\"",
+                hint="e.g. [values.candidate_country_code] with \"Jugoslavija\" = \"RS\"",
+            )
+        out[field] = {str(k).strip().casefold(): v for k, v in table.items()}
+    return out
 
 
 def mapping_toml(columns: Mapping[str, str]) -> str:
@@ -125,7 +162,7 @@ def match_header(header: str, extra: Mapping[str, str] | None = None) -> str | N
 
 def count_known(cells: Iterable[str], extra: Mapping[str, str] | None = None) -> int:
     """How many distinct fields a candidate header row names (for header-row detection)."""
-    return len({f for c in cells if (f := match_header(c, extra))})
+    return len({f for c in cells if (f := match_header(c, extra) or name_part(c))})
 
 
 def map_columns(
@@ -136,10 +173,14 @@ def map_columns(
     """Map a header row to fields; raise when two columns claim one field or a required one is absent."""
     fields: dict[str, int] = {}
     unmapped: list[str] = []
+    parts: dict[str, int] = {}
     for index, header in enumerate(headers):
         field = match_header(header, extra)
         if field is None:
-            if header.strip():
+            part = name_part(header)
+            if part and part not in parts:
+                parts[part] = index
+            elif header.strip():
                 unmapped.append(header)
             continue
         if field in fields:
@@ -149,7 +190,9 @@ def map_columns(
                 hint="rename or remove one of them, or map them explicitly with --mapping",
             )
         fields[field] = index
-    provided = set(fields) | set(defaults)
+    name_parts = (parts["first"], parts["last"]) if "candidate_name" not in fields and len(parts) == 2 else ()
+    unmapped += [headers[i] for i in parts.values() if i not in name_parts]
+    provided = set(fields) | set(defaults) | ({"candidate_name"} if name_parts else set())
     missing = [f for f in REQUIRED if f not in provided]
     if missing:
         unknown = ", ".join(repr(h) for h in unmapped) or "none"
@@ -157,4 +200,4 @@ def map_columns(
             f"required column(s) missing: {', '.join(missing)} (unrecognised headers: {unknown})",
             hint="rename the columns, map them with --mapping FILE, or give a value with --set FIELD=VALUE",
         )
-    return ColumnMap(fields=fields, headers=headers, unmapped=tuple(unmapped))
+    return ColumnMap(fields=fields, headers=headers, unmapped=tuple(unmapped), name_parts=name_parts)

@@ -76,7 +76,7 @@ def find(value: str, folders: list[Path]) -> Path:
     looked = []
     for folder in folders:
         root = Path(os.path.realpath(folder))
-        place = root / value
+        place = _any_case(root / value)
         looked.append(str(place.parent))
         if not os.path.lexists(place):
             continue
@@ -86,6 +86,15 @@ def find(value: str, folders: list[Path]) -> Path:
         _check_regular(value, os.stat(real))
         return real
     raise CvFileError(f"resume file {value!r} not found (looked in {', '.join(looked)})")
+
+
+def _any_case(place: Path) -> Path:
+    """``place``, or the one file beside it whose name differs only in case (``CV.PDF`` for ``cv.pdf``)."""
+    if os.path.lexists(place) or not place.parent.is_dir():
+        return place
+    wanted = place.name.casefold()
+    matches = [p for p in place.parent.iterdir() if p.name.casefold() == wanted]
+    return matches[0] if len(matches) == 1 else place
 
 
 def _check_name(value: str) -> None:

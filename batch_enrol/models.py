@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,15 +86,8 @@ class Table:
     encoding: str | None = None  #: CSV only: the encoding that decoded the file
     delimiter: str | None = None  #: CSV only
     bom: bool = False  #: CSV only: the file started with a byte-order mark
-    first_column: int = 1  #: 1-based column of the first header cell (Excel only)
     sheet_names: tuple[str, ...] = ()  #: every sheet of the workbook (Excel only)
-
-    def values(self, row: SourceRow) -> dict[str, str]:
-        """Cells of one row by their original header (later duplicates of a header are dropped)."""
-        out: dict[str, str] = {}
-        for header, value in zip(self.headers, row.cells, strict=False):  # a short row's missing cells are empty
-            out.setdefault(header, value)
-        return out
+    blank_formulas: frozenset[tuple[int, int]] = frozenset()  #: (row, column), 1-based: formulas with no saved value
 
 
 @dataclass(slots=True)
@@ -114,34 +108,32 @@ class Outcome:
     processed_at: str = ""
 
 
-#: The result columns appended to the user's columns, in this order.
-RESULT_COLUMNS: tuple[str, ...] = (
-    "enrol_status",
-    "enrol_reason",
-    "interview_url",
-    "enrol_error_field",
-    "http_status",
-    "attempts",
-    "position_def_set_id",
-    "interview_def_set_id",
-    "profile_interview_id",
-    "embed_id",
-    "processed_at",
+@dataclass(frozen=True, slots=True)
+class ResultColumn:
+    """One column added to the user's columns: its name and how to get its value from an Outcome."""
+
+    name: str
+    get: Callable[[Outcome], object]
+
+
+#: The result columns appended to the user's columns, in this order: adding one is one line here.
+RESULT_TABLE: tuple[ResultColumn, ...] = (
+    ResultColumn("enrol_status", lambda o: o.status.value),
+    ResultColumn("enrol_reason", lambda o: o.reason),
+    ResultColumn("interview_url", lambda o: o.interview_url),
+    ResultColumn("enrol_error_field", lambda o: o.error_field),
+    ResultColumn("http_status", lambda o: o.http_status if o.http_status is not None else ""),
+    ResultColumn("attempts", lambda o: o.attempts),
+    ResultColumn("position_def_set_id", lambda o: o.position_def_set_id),
+    ResultColumn("interview_def_set_id", lambda o: o.interview_def_set_id),
+    ResultColumn("profile_interview_id", lambda o: o.profile_interview_id),
+    ResultColumn("embed_id", lambda o: o.embed_id),
+    ResultColumn("processed_at", lambda o: o.processed_at),
 )
+#: Their names, in order.
+RESULT_COLUMNS: tuple[str, ...] = tuple(column.name for column in RESULT_TABLE)
 
 
 def result_cells(outcome: Outcome) -> tuple[object, ...]:
     """The values of RESULT_COLUMNS for one outcome, in order."""
-    return (
-        outcome.status.value,
-        outcome.reason,
-        outcome.interview_url,
-        outcome.error_field,
-        outcome.http_status if outcome.http_status is not None else "",
-        outcome.attempts,
-        outcome.position_def_set_id,
-        outcome.interview_def_set_id,
-        outcome.profile_interview_id,
-        outcome.embed_id,
-        outcome.processed_at,
-    )
+    return tuple(column.get(outcome) for column in RESULT_TABLE)

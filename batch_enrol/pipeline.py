@@ -1,15 +1,14 @@
 """The library's front door: ``validate`` a file, or ``run`` it end to end.
 
-load → map columns → validate → journal → dispatch → write → report. The CLI is a thin
-shell over these two functions.
+``run_async`` reads as its steps: load and check (``check_file``, ``preflight``) → plan
+against the journal (``planner``) → dispatch → write → report. The CLI, the web app and
+``frame`` are thin shells over these functions.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
-import json
 import logging
 import signal
 import time
@@ -25,17 +24,18 @@ from .columns import ColumnMap, map_columns
 from .control import RunControl
 from .cv_files import CvLimits
 from .dispatcher import Dispatcher, policy_from
+from .encodings import display_name
 from .errors import Cancelled, ConfigError, InputFileError, OutputError
 from .files import sha256_of
 from .journal import Journal
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
-from .planner import plan, preview
+from .planner import Plan, plan, preview
+from .preflight import prepare_output, run_token
 from .preview import Confirm, log_preview
 from .progress import Progress
-from .redaction import check_token
 from .reports import RowInfo, Summary
-from .settings import SANDBOX_TOKEN, Settings
+from .settings import Settings
 from .validator import Checked, Problem, check_table
 
 log = logging.getLogger("batch_enrol")
@@ -99,6 +99,8 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
         max_rows=settings.max_rows,
         max_cell_chars=settings.max_cell_chars,
         max_columns=settings.max_columns,
+        encoding=settings.encoding,
+        delimiter=settings.delimiter,
     )
     if not table.rows:
         raise InputFileError(
@@ -108,7 +110,10 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
     columns = map_columns(table.headers, settings.mapping, settings.defaults)
     folders = [settings.resumes_dir or path.parent]  # the one folder resume files are read from
     limits = CvLimits(max_bytes=settings.max_resume_bytes, max_chars=settings.max_resume_chars)
-    rows = check_table(table, columns, defaults=settings.defaults, cv_folders=folders, cv_limits=limits)
+    rows = check_table(
+        table, columns, defaults=settings.defaults, cv_folders=folders, cv_limits=limits,
+        value_maps=settings.value_maps, min_resume_chars=settings.min_resume_chars,
+    )  # fmt: skip
     return CheckedFile(table, columns, rows)
 
 
@@ -144,49 +149,6 @@ class RunResult:
     stop_reason: str = ""
     embed_file: Path | None = None
     warnings: list[str] = field(default_factory=list)
-
-
-def jwt_expiry(token: str) -> float | None:
-    """The ``exp`` claim of a JWT (seconds since the epoch), or None when the token is not a JWT."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        padded = parts[1] + "=" * (-len(parts[1]) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(padded))
-        exp = claims.get("exp") if isinstance(claims, dict) else None
-        return float(exp) if isinstance(exp, (int, float)) else None
-    except (ValueError, TypeError):
-        return None
-
-
-def _preflight_token(token: str, rows: int, settings: Settings, warnings: list[str]) -> None:
-    expiry = jwt_expiry(token)
-    if expiry is None:
-        return
-    left = expiry - time.time()
-    if left <= 0:
-        raise ConfigError(
-            "the API token expired " + datetime.fromtimestamp(expiry, UTC).strftime("%Y-%m-%d %H:%M UTC"),
-            hint="get a fresh token and set JOBMOJITO_TOKEN again",
-        )
-    estimate = rows / min(settings.rate, settings.concurrency / 5.0)
-    if estimate > left:
-        warnings.append(
-            f"the token expires in {left / 60:.0f} min, the run may take about {estimate / 60:.0f} min: "
-            "if it stops with exit code 3, renew the token and re-run the same command"
-        )
-
-
-def resolve_output(path: Path, out: Path | None) -> Path:
-    out = Path(out) if out is not None else writer.default_output(path)
-    if out.resolve() == Path(path).resolve():
-        raise OutputError(f"the output {out} is the input itself", hint="choose another --out")
-    return out
-
-
-def journal_path_for(out: Path) -> Path:
-    return out.with_name(out.name + ".journal.sqlite")
 
 
 def run(
@@ -256,76 +218,75 @@ async def run_async(
     """
     started_at, clock = datetime.now(UTC), time.monotonic()
     path = Path(path)
-    out = resolve_output(path, out)
-    journal_file = Path(journal) if journal else journal_path_for(out)
-    own_output = journal_file.exists()  # an output with its journal beside it is this command's own
-    if out.exists() and not force and not own_output:
-        raise OutputError(f"{out} already exists", hint="use --force to replace it, or choose another --out")
-    if fresh:
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(journal_file) + suffix).unlink(missing_ok=True)
-
+    out, journal_file = prepare_output(path, out, journal, fresh=fresh, force=force)
     checked = check_file(path, settings)
     warnings: list[str] = []
-    token = SANDBOX_TOKEN if settings.sandbox else settings.token.get()
-    if not token:
-        raise ConfigError(
-            "no API token: set JOBMOJITO_TOKEN (or use --token-file, or --sandbox to try it locally)",
-            hint="the token is the Supabase access token of your JobMojito account",
-        )
-    check_token(token, "the API token")
-    to_send = [c for c in checked.rows if c.candidate is not None]
-    _preflight_token(token, len(to_send), settings, warnings)
-
+    token = run_token(settings, sum(1 for c in checked.rows if c.candidate is not None), warnings)
     checksum = checksum or sha256_of(path)
     with Journal(journal_file) as jrnl:
-        previous = jrnl.get_meta("input_sha256")
-        if previous and previous != checksum:
-            warnings.append(f"{path.name} changed since the last run of this output; rows already done are kept")
-        jrnl.set_meta("input_sha256", checksum)
-        jrnl.set_meta("input", str(path))
+        warnings += _note_input(jrnl, path, checksum)
         for message in warnings:
             log.warning(message)
-
         planned = plan(checked.rows, jrnl.done(), jrnl.attempted())
-        outcomes = planned.outcomes
-        jobs = planned.jobs
         if planned.resumed:
             log.info("resuming: %d row(s) already done are not sent again", planned.resumed)
         said = preview(path, settings, planned, checked.rows)
         if not (confirm or log_preview)(said):
             raise Cancelled("nothing was sent: the run was not confirmed", hint="run again and answer y, or add --yes")
-
         client = _client(settings, token, transport)
-        progress = Progress(len(jobs), settings.progress)
-        dispatcher = Dispatcher(
-            client,
-            policy_from(settings),
-            journal=jrnl,
-            on_outcome=progress,
-            known_positions=planned.known_positions,
-        )
-        if control is not None:
-            control.attach(dispatcher, len(jobs))
-        checkpoint = asyncio.create_task(_checkpoints(checked.table, outcomes, dispatcher, out, settings))
-        try:
-            async with client, _interrupts(dispatcher):
-                outcomes.update(await dispatcher.run(jobs))
-        finally:
-            checkpoint.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await checkpoint
-            progress.close()
-
+        dispatcher = Dispatcher(client, policy_from(settings), journal=jrnl, known_positions=planned.known_positions)
+        outcomes = await _dispatch(dispatcher, planned, checked.table, out, settings, control)
     exit_code = _exit_code(outcomes, dispatcher, settings.fail_on)
+    summary = _summary(path, checksum, out, checked, outcomes, dispatcher, settings, exit_code, (started_at, clock))
+    summary.preview = said.as_dict()
+    writer.write_output(checked.table, outcomes, out, summary)
+    embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
+    return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
+
+
+def _note_input(jrnl: Journal, path: Path, checksum: str) -> list[str]:
+    """Record which input the journal belongs to; a warning when its content changed since."""
+    previous = jrnl.get_meta("input_sha256")
+    jrnl.set_meta("input_sha256", checksum)
+    jrnl.set_meta("input", str(path))
+    if previous and previous != checksum:
+        return [f"{path.name} changed since the last run of this output; rows already done are kept"]
+    return []
+
+
+async def _dispatch(
+    dispatcher: Dispatcher, planned: Plan, table: Table, out: Path, settings: Settings, control: RunControl | None
+) -> dict[int, Outcome]:
+    """Send the planned jobs with progress, checkpoints and Ctrl-C handling; every row's outcome."""
+    outcomes = planned.outcomes
+    progress = Progress(len(planned.jobs), settings.progress)
+    dispatcher.on_outcome = progress
+    if control is not None:
+        control.attach(dispatcher, len(planned.jobs))
+    checkpoint = asyncio.create_task(_checkpoints(table, outcomes, dispatcher, out, settings))
+    try:
+        async with dispatcher.client, _interrupts(dispatcher):
+            outcomes.update(await dispatcher.run(planned.jobs))
+    finally:
+        checkpoint.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await checkpoint
+        progress.close()
+    return outcomes
+
+
+def _summary(
+    path: Path, checksum: str, out: Path, checked: CheckedFile, outcomes: dict[int, Outcome],
+    dispatcher: Dispatcher, settings: Settings, exit_code: ExitCode, started: tuple[datetime, float],
+) -> Summary:  # fmt: skip
     per_status, per_position = reports.count(outcomes, checked.info())
-    summary = Summary(
+    return Summary(
         input=str(path),
         input_sha256=checksum,
         output=str(out),
-        started_at=started_at.isoformat(timespec="seconds"),
+        started_at=started[0].isoformat(timespec="seconds"),
         ended_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        duration_s=time.monotonic() - clock,
+        duration_s=time.monotonic() - started[1],
         exit_code=int(exit_code),
         stop_reason=dispatcher.stop_reason,
         calls=dispatcher.stats.calls,
@@ -333,11 +294,8 @@ async def run_async(
         counts=per_status,
         by_position=per_position,
         settings=_public_settings(settings),
-        preview=said.as_dict(),
+        input_encoding=display_name(checked.table.encoding) if checked.table.encoding else "",
     )
-    writer.write_output(checked.table, outcomes, out, summary)
-    embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
-    return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
 
 
 def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport | None) -> Client:

@@ -33,7 +33,7 @@ COUNTRY_ALIASES = {
     "america": "US", "united states of america": "US", "holland": "NL", "ivory coast": "CI", "burma": "MM",
     "swaziland": "SZ", "czech rep.": "CZ", "czech rep": "CZ", "czech republic": "CZ", "uae": "AE",
     "u.a.e.": "AE", "emirates": "AE", "turkey": "TR", "russia": "RU", "cape verde": "CV", "macedonia": "MK",
-    "south korea": "KR", "republic of korea": "KR", "north korea": "KP", "vatican": "VA", "east timor": "TL",
+    "česká republika": "CZ", "slovenská republika": "SK", "south korea": "KR", "republic of korea": "KR", "north korea": "KP", "vatican": "VA", "east timor": "TL",
 }  # fmt: skip
 LANGUAGE_ALIASES = {
     "brazilian": "br", "brazilian portuguese": "br", "portuguese (brazil)": "br", "filipino": "fil",

@@ -55,6 +55,7 @@ class Summary:
     by_position: dict[str, dict[str, int]] = field(default_factory=dict)
     settings: dict[str, object] = field(default_factory=dict)
     preview: dict[str, object] = field(default_factory=dict)  #: host and estimates said before sending
+    input_encoding: str = ""  #: CSV only: the encoding the input was read in (e.g. windows-1250)
 
     @property
     def rows(self) -> int:
@@ -64,6 +65,7 @@ class Summary:
         return {
             "input": self.input,
             "input_sha256": self.input_sha256,
+            "input_encoding": self.input_encoding or None,
             "output": self.output,
             "rows": self.rows,
             "counts": self.counts,

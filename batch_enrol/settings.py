@@ -145,6 +145,12 @@ class Settings(BaseModel):
     max_rows: int = Field(1_000_000, ge=1, description="Most data rows accepted.")
     max_cell_chars: int = Field(1_000_000, ge=1, description="Longest cell accepted, in characters.")
     max_columns: int = Field(1_000, ge=1, description="Most columns accepted.")
+    encoding: str | None = Field(None, description="CSV only: the file's encoding, e.g. windows-1250 (default: detected).")
+    delimiter: str | None = Field(None, description="CSV only: the delimiter, e.g. ';' or tab (default: detected).")
+    min_resume_chars: int = Field(15, ge=1, description="Shortest resume text accepted, in characters.")
+    value_maps: dict[str, dict[str, str]] = Field(
+        default_factory=dict, description="Request field → {value as written: value sent}, from a mapping file's [values.FIELD]."
+    )
     checkpoint_every: float = Field(
         30.0, gt=0, description="Seconds between checkpoint writes of the output.", json_schema_extra={"unit": "SECONDS"}
     )
@@ -240,9 +246,10 @@ class Settings(BaseModel):
         if extra.get("token_file") is not None:
             flags["token"] = read_token_file(Path(extra["token_file"]))
         if extra.get("mapping_file") is not None:
-            from .columns import load_mapping_file
+            from .columns import load_mapping_file, load_value_maps
 
             flags["mapping"] = {**values.get("mapping", {}), **load_mapping_file(Path(extra["mapping_file"]))}
+            flags["value_maps"] = load_value_maps(Path(extra["mapping_file"]))
         if extra.get("set"):
             flags["defaults"] = {**values.get("defaults", {}), **parse_assignments(extra["set"])}
         _layer(values, origins, flags, lambda k: f"--{k.replace('_', '-')}")
@@ -267,7 +274,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, str]:
     """``JOBMOJITO_<KEY>`` variables that name a setting → key: value (empty ones are not set)."""
     out = {}
     for name in Settings.model_fields:
-        if name in ("mapping", "defaults"):
+        if name in ("mapping", "defaults", "value_maps"):
             continue
         value = env.get(ENV_PREFIX + name.upper())
         if value is not None and value.strip():

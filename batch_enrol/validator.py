@@ -6,6 +6,7 @@ user's own column name, the value and what is wrong.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -19,9 +20,10 @@ from .fields import ENUMS, KINDS, LONG_TEXT, Bad, normalise
 from .identity import enrolment_key
 from .models import Outcome, SourceRow, Status, Table
 from .places import quote
+from .resume_quality import MIN_RESUME_CHARS, resume_quality
 from .schema import Candidate
 
-__all__ = ["ENUMS", "KINDS", "Checked", "Problem", "Validator", "check_table", "normalise"]
+__all__ = ["ENUMS", "KINDS", "Checked", "Problem", "Validator", "check_table", "missing_columns", "normalise"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +62,8 @@ _PYDANTIC_MESSAGES = {
 }
 
 
+FORMULA_MESSAGE = "a formula with no saved value: open and save the file in Excel or LibreOffice"
+
 #: Fields whose values differ on (nearly) every row: not worth remembering.
 UNIQUE = LONG_TEXT | {"candidate_name", "candidate_email", "candidate_linkedin_url", "candidate_external_id", "custom_scoring"}
 
@@ -96,11 +100,16 @@ class Validator:
         defaults: Mapping[str, str] | None = None,
         cv_folders: Iterable[Path] = (),
         cv_limits: cv_files.CvLimits = cv_files.DEFAULT_LIMITS,
+        value_maps: Mapping[str, Mapping[str, str]] | None = None,
+        min_resume_chars: int = MIN_RESUME_CHARS,
     ) -> None:
         self.columns = columns
         self.cv_limits = cv_limits
         self.defaults = {k: v for k, v in (defaults or {}).items() if v is not None and str(v).strip()}
         self.cv_folders = list(cv_folders)
+        self.value_maps = value_maps or {}
+        self.min_resume_chars = min_resume_chars
+        self.blank_formulas: frozenset[tuple[int, int]] = frozenset()  #: (row, column) 1-based, from the Table
 
     def _source(self, row: SourceRow) -> dict[str, tuple[str, str]]:
         """field → (column label for messages, raw text), row values first, then defaults."""
@@ -109,6 +118,11 @@ class Validator:
             text = row.cells[index] if index < len(row.cells) else ""
             if text.strip():
                 out[name] = (self.columns.headers[index], text)
+        if "candidate_name" not in out and self.columns.name_parts:
+            parts = [row.cells[i].strip() for i in self.columns.name_parts if i < len(row.cells)]
+            if any(parts):
+                label = " + ".join(self.columns.headers[i] for i in self.columns.name_parts)
+                out["candidate_name"] = (label, " ".join(p for p in parts if p))
         for name, text in self.defaults.items():
             if name not in out:
                 out[name] = (f"{name} (default)", str(text))
@@ -117,12 +131,18 @@ class Validator:
     def check(self, row: SourceRow) -> Candidate | list[Problem]:
         values: dict[str, object] = {}
         labels: dict[str, tuple[str, str]] = {}
-        problems: list[Problem] = []
+        problems: list[Problem] = [
+            Problem(row.row, self.columns.headers[index], name, "", FORMULA_MESSAGE)
+            for name, index in self.columns.fields.items()
+            if (row.row, index + 1) in self.blank_formulas
+        ]
         for name, (label, text) in self._source(row).items():
             labels[name] = (label, text)
+            if name in self.value_maps:
+                text = self.value_maps[name].get(text.strip().casefold(), text)
             try:
-                if name == "candidate_resume" and cv_files.looks_like_file(text.strip()):
-                    values[name] = cv_files.read_text(cv_files.find(text.strip(), self.cv_folders), self.cv_limits)
+                if name == "candidate_resume":
+                    values[name] = self._resume(text.strip())
                 elif name in UNIQUE:
                     values[name] = normalise(name, text)
                 else:
@@ -141,6 +161,24 @@ class Validator:
             if not problems:
                 return candidate
         return sorted(problems, key=lambda p: self._order(p.field))
+
+    def _resume(self, text: str) -> str:
+        """The resume's text: read from the file it names, or checked to be a resume at all."""
+        if cv_files.looks_like_file(text):
+            return cv_files.read_text(cv_files.find(text, self.cv_folders), self.cv_limits)
+        resume_quality(text, self.min_resume_chars, self.cv_folders)
+        return text
+
+    def loose_key(self, row: SourceRow) -> tuple[str, ...]:
+        """Email and position as written (case and spaces aside): duplicates among invalid rows too."""
+        source = {name: " ".join(text.split()).casefold() for name, (_, text) in self._source(row).items()}
+        email = source.get("candidate_email", "")
+        if not email:
+            return ()
+        for name in ("position_def_set_id", "position_external_id"):
+            if source.get(name):
+                return (email, name, source[name])
+        return (email, *(source.get(name, "") for name in Candidate.POSITION_FIELDS))
 
     def _order(self, name: str) -> int:
         index = self.columns.fields.get(name)
@@ -179,28 +217,35 @@ def check_table(
     defaults: Mapping[str, str] | None = None,
     cv_folders: Iterable[Path] = (),
     cv_limits: cv_files.CvLimits = cv_files.DEFAULT_LIMITS,
+    value_maps: Mapping[str, Mapping[str, str]] | None = None,
+    min_resume_chars: int = MIN_RESUME_CHARS,
 ) -> list[Checked]:
     """Validate every data row; later rows repeating an email for the same position are duplicates."""
-    validator = Validator(columns, defaults=defaults, cv_folders=cv_folders, cv_limits=cv_limits)
+    validator = Validator(
+        columns, defaults=defaults, cv_folders=cv_folders, cv_limits=cv_limits,
+        value_maps=value_maps, min_resume_chars=min_resume_chars,
+    )  # fmt: skip
+    validator.blank_formulas = table.blank_formulas
     first_seen: dict[tuple[str, ...], int] = {}
+    loose_seen: dict[tuple[str, ...], int] = {}  # over every row, invalid ones too
     checked: list[Checked] = []
     for source in table.rows:
         result = validator.check(source)
+        loose = validator.loose_key(source)
+        earlier = loose_seen.setdefault(loose, source.row) if loose else source.row
         if isinstance(result, list):
-            outcome = Outcome(
-                row=source.row,
-                status=Status.INVALID,
-                reason="; ".join(str(p) for p in result),
-                error_field=result[0].field,
-            )
-            checked.append(Checked(source, outcome=outcome, problems=result))
+            if earlier != source.row:
+                label = columns.header_of("candidate_email")
+                result.append(Problem(source.row, label, "candidate_email", "", f"same email and position as row {earlier}"))
+            checked.append(Checked(source, outcome=_invalid(source.row, result), problems=result))
             continue
         key = enrolment_key(result)
-        if key in first_seen:
+        if key in first_seen or earlier != source.row:
+            first = first_seen.get(key, earlier)
             outcome = Outcome(
                 row=source.row,
                 status=Status.DUPLICATE,
-                reason=f"same email and position as row {first_seen[key]}; not sent again",
+                reason=f"same email and position as row {first}; not sent again",
                 error_field="candidate_email",
             )
             checked.append(Checked(source, outcome=outcome))
@@ -208,3 +253,18 @@ def check_table(
         first_seen[key] = source.row
         checked.append(Checked(source, candidate=result))
     return checked
+
+
+def _invalid(row: int, problems: list[Problem]) -> Outcome:
+    return Outcome(row=row, status=Status.INVALID, reason="; ".join(str(p) for p in problems), error_field=problems[0].field)
+
+
+def missing_columns(rows: Iterable[Checked], columns: ColumnMap) -> dict[str, int]:
+    """Fields that rows need but no column (nor --set) gives: field → how many rows lack it.
+    A person fixes these once, for the whole file."""
+    counts: Counter[str] = Counter()
+    for checked in rows:
+        for problem in checked.problems:
+            if problem.field not in columns.fields and not problem.value and problem.column == problem.field:
+                counts[problem.field] += 1
+    return dict(counts)

@@ -90,21 +90,36 @@ def _outcome(outcomes: Mapping[int, Outcome], row: int) -> Outcome:
 
 def _write_csv(table: Table, outcomes: Mapping[int, Outcome], out: Path) -> None:
     same_kind = table.format == "csv"
-    encoding = (table.encoding if same_kind else None) or "utf-8"
-    if encoding == "utf-8" and (table.bom or not same_kind):
-        encoding = "utf-8-sig"  # Excel needs the BOM to read UTF-8
     delimiter = (table.delimiter if same_kind else None) or ("\t" if out.suffix.lower() == ".tsv" else ",")
+    width = len(table.headers)
+    rows = [[neutralise(c) for c in cells] for cells in table.preamble]
+    rows.append([neutralise(h) for h in table.headers] + list(RESULT_COLUMNS))
+    for source in table.rows:
+        results = [str(v) for v in result_cells(_outcome(outcomes, source.row))]
+        cells = list(source.cells) + [""] * (width - len(source.cells))
+        rows.append([neutralise(c) for c in cells] + [neutralise(v) for v in results])
+    encoding = _csv_encoding(table, rows, out) if same_kind else "utf-8-sig"
     with atomic_path(out) as tmp:
-        with open(tmp, "w", encoding=encoding, errors="replace", newline="") as fh:
-            writer = csv.writer(fh, delimiter=delimiter)
-            width = len(table.headers)
-            for cells in table.preamble:
-                writer.writerow([neutralise(c) for c in cells])
-            writer.writerow([neutralise(h) for h in table.headers] + list(RESULT_COLUMNS))
-            for source in table.rows:
-                results = [str(v) for v in result_cells(_outcome(outcomes, source.row))]
-                cells = list(source.cells) + [""] * (width - len(source.cells))
-                writer.writerow([neutralise(c) for c in cells] + [neutralise(v) for v in results])
+        with open(tmp, "w", encoding=encoding, errors="strict", newline="") as fh:
+            csv.writer(fh, delimiter=delimiter).writerows(rows)
+
+
+def _csv_encoding(table: Table, rows: list[list[str]], out: Path) -> str:
+    """The input's own encoding when every value fits in it; else UTF-8 with a BOM, and a warning."""
+    encoding = table.encoding or "utf-8"
+    if encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
+        return "utf-8-sig" if table.bom else "utf-8"
+    try:
+        for row in rows:
+            for cell in row:
+                cell.encode(encoding)
+    except UnicodeEncodeError as exc:
+        log.warning(
+            f"{out.name} is written as UTF-8 (with a byte-order mark), not {encoding} like its input: "
+            f"{exc.object[exc.start:exc.end]!r} cannot be written in {encoding}"
+        )
+        return "utf-8-sig"
+    return encoding
 
 
 # --- XLSX: a new workbook ----------------------------------------------------------------
@@ -235,6 +250,7 @@ def _summary_rows(summary: Summary) -> list[tuple]:
     rows += [
         ("input file", Path(summary.input).name),
         ("input SHA-256", summary.input_sha256),
+        *((("input encoding", summary.input_encoding),) if summary.input_encoding else ()),
         ("started (UTC)", summary.started_at),
         ("ended (UTC)", summary.ended_at),
         ("duration (s)", round(summary.duration_s, 1)),

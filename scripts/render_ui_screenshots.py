@@ -53,7 +53,7 @@ def render(out_dir: Path) -> list[Path]:
             shot(STEPS[3])
             page.get_by_role("button", name="Send").click()
             page.wait_for_url("**/progress")
-            page.wait_for_function("document.querySelectorAll('#rows tr').length >= 6")
+            page.locator("#rows tr").nth(5).wait_for()
             shot(STEPS[4])
             page.wait_for_url("**/done", timeout=120_000)
             shot(STEPS[5])

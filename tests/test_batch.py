@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.conftest import candidate_rows, cli, read_output, write_csv, write_xlsx
+from tests.helpers import candidate_rows, cli, read_output, write_csv, write_xlsx
 
 
 def inbox(tmp_path):

@@ -14,7 +14,7 @@ import pytest
 from batch_enrol.models import ExitCode
 from batch_enrol.schema import FIELDS
 from batch_enrol.template import build_workbook
-from tests.conftest import DATA, ROOT, SAMPLES, candidate_rows, cli, read_output, write_csv
+from tests.helpers import DATA, ROOT, SAMPLES, candidate_rows, cli, read_output, write_csv
 
 
 def one_line_error(result) -> str:
@@ -160,7 +160,7 @@ def test_sample_data_shows_every_kind_of_mistake():
 
 
 def test_validate_report_highlights_and_explains_bad_cells(tmp_path):
-    from tests.conftest import SAMPLES
+    from tests.helpers import SAMPLES
 
     result = cli("validate", SAMPLES / "candidates.xlsx", "--report", tmp_path / "report.xlsx")
     assert result.returncode == 1
@@ -182,7 +182,7 @@ def test_config_file_defaults_and_columns(tmp_path, serve):
         'position_country_code = "Slovakia"\nmojito_language_code = "English"\ninterview_attempts = 2\n'
         '[columns]\n"Bewerber" = "candidate_name"\n', encoding="utf-8")  # fmt: skip
     source = tmp_path / "list.csv"
-    source.write_text("Bewerber,Email,Country,CV\nAna,ana@example.org,SK,cv\n", encoding="utf-8")
+    source.write_text("Bewerber,Email,Country,CV\nAna,ana@example.org,SK,Five years in support\n", encoding="utf-8")
     result = cli("run", source, "--config", tmp_path / "batch.toml", env=served.env())
     assert result.returncode == 0, result.stderr
     _, enrolments, positions = served.ledger.snapshot()

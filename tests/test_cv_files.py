@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from batch_enrol.cv_files import CvFileError, CvLimits, find, read_text
-from tests.conftest import cli, read_output, write_csv
+from tests.helpers import cli, read_output, write_csv
 
 WORD_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
@@ -116,7 +116,7 @@ def test_a_docx_with_a_dtd_is_refused(tmp_path):
 
 
 def test_docx_text_keeps_paragraphs_tabs_and_tables():
-    from tests.conftest import DATA
+    from tests.helpers import DATA
 
     text = read_text(find("peter.docx", [DATA / "good"]))
     assert "Peter Horvath\n" in text and "forklift licence" in text

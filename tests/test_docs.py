@@ -9,7 +9,7 @@ import yaml
 from click.testing import CliRunner
 
 from batch_enrol.cli import main
-from tests.conftest import ROOT, candidate_rows, write_csv
+from tests.helpers import ROOT, candidate_rows, write_csv
 
 
 def run_commands(node):

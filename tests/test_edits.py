@@ -10,7 +10,7 @@ from batch_enrol.errors import InputFileError
 from batch_enrol.loader import load
 from batch_enrol.pipeline import check_file
 from batch_enrol.settings import Settings
-from tests.conftest import candidate_rows, write_csv, write_xlsx
+from tests.helpers import candidate_rows, write_csv, write_xlsx
 
 
 @pytest.mark.parametrize("make", [write_csv, write_xlsx])

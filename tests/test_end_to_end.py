@@ -1,4 +1,4 @@
-"""The whole path over real loopback HTTP: the CLI as a process, the sandbox as a server."""
+"""The whole path over real loopback HTTP: the command (once as a real process), the sandbox as a server."""
 
 from __future__ import annotations
 
@@ -9,15 +9,15 @@ import openpyxl
 
 from batch_enrol.models import RESULT_COLUMNS
 from batch_enrol.sandbox import Faults
-from tests.conftest import SAMPLES, candidate_rows, cli, read_output, write_csv
+from tests.helpers import SAMPLES, candidate_rows, cli, read_output, write_csv
 
 
 def test_sample_workbook_enrols_every_valid_row_once(tmp_path, serve):
     served = serve()
     source = shutil.copy(SAMPLES / "candidates.xlsx", tmp_path / "candidates.xlsx")
-    result = cli("run", source, "--summary-json", tmp_path / "summary.json", env=served.env())
+    result = cli("run", source, "--summary-json", tmp_path / "summary.json", env=served.env(), process=True)
 
-    assert result.returncode == 1, result.stderr  # the sample has deliberate mistakes
+    assert result.returncode == 1, result.stderr  # the sample has deliberate mistakes (a real process: real exit code)
     assert "Traceback" not in result.stderr
     out = tmp_path / "candidates.enrolled.xlsx"
     rows = read_output(out)

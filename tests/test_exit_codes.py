@@ -6,7 +6,7 @@ from click.testing import CliRunner
 
 from batch_enrol import ExitCode, pipeline
 from batch_enrol.cli import main
-from tests.conftest import candidate_rows, write_csv
+from tests.helpers import candidate_rows, write_csv
 
 
 def test_an_unexpected_crash_has_its_own_exit_code_and_one_line(tmp_path, monkeypatch):
@@ -30,7 +30,7 @@ def test_sandbox_run_from_the_command_line_hands_over_the_simulator(tmp_path, mo
 
 
 def test_every_exit_code_is_in_the_readme():
-    from tests.conftest import ROOT
+    from tests.helpers import ROOT
 
     readme = (ROOT / "README.md").read_text()
     table = readme[readme.index("### Exit codes") :]

@@ -7,8 +7,7 @@ import pandas as pd
 from batch_enrol import Settings, Status
 from batch_enrol.frame import enrol_frame, validate_frame
 from batch_enrol.models import FAILURES
-from tests.conftest import HEADERS, candidate_rows
-from tests.helpers import sandbox_transport
+from tests.helpers import HEADERS, candidate_rows, sandbox_transport
 
 
 def _frame(n: int) -> pd.DataFrame:

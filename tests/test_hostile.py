@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import DATA, cli
+from tests.helpers import DATA, cli
 
 BAD = DATA / "bad"
 EXPECTED = json.loads((BAD / "expected.json").read_text("utf-8"))
@@ -72,7 +72,7 @@ def test_a_folder_named_like_a_file(tmp_path):
 def test_the_token_never_reaches_any_artefact_of_a_failing_verbose_run(tmp_path, serve):
     """A token refused mid-run, a dead row, --verbose, every report: grep everything for the token."""
     from batch_enrol.sandbox import Faults
-    from tests.conftest import candidate_rows, write_csv
+    from tests.helpers import candidate_rows, write_csv
 
     token = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJtZXJjaGFudCJ9.SECRET-signature-123"
     served = serve(Faults(token_expires_after=5, rate_503=0.3, retry_after="0"), token=token)
@@ -92,7 +92,7 @@ def test_the_token_never_reaches_any_artefact_of_a_failing_verbose_run(tmp_path,
 
 
 def test_resumes_and_emails_stay_out_of_the_logs(tmp_path, serve):
-    from tests.conftest import candidate_rows, write_csv
+    from tests.helpers import candidate_rows, write_csv
 
     served = serve()
     source = write_csv(tmp_path / "list.csv", candidate_rows(5))

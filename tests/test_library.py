@@ -9,8 +9,7 @@ import pytest
 
 import batch_enrol
 from batch_enrol import ConfigError, Settings, run
-from tests.conftest import candidate_rows, write_csv
-from tests.helpers import sandbox_transport
+from tests.helpers import candidate_rows, sandbox_transport, write_csv
 
 
 def test_importing_the_library_loads_neither_the_simulator_nor_its_web_stack():

@@ -10,7 +10,7 @@ import pytest
 
 from batch_enrol.errors import InputFileError
 from batch_enrol.loader import cell_text, load
-from tests.conftest import DATA, HEADERS, candidate_rows, write_csv
+from tests.helpers import DATA, HEADERS, candidate_rows, write_csv
 
 GOOD = DATA / "good"
 EXPECTED_NAMES = ["Zoë Müller", "François Dupont", "Ana Peña"]
@@ -101,7 +101,7 @@ def test_ragged_rows_and_trailing_columns_are_kept(tmp_path):
     (b"\x00\x01\x02garbage" * 100, ".xlsx", "not a real .xlsx workbook"),
     (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 600, ".xlsx", "password-protected"),
     (b"just,some\ntext,here\n", ".csv", "no header row found"),
-    (b"PK\x03\x04rest", ".csv", "saved with a text extension"),
+    (b"PK\x03\x04rest", ".csv", "not a text file"),
 ])  # fmt: skip
 def test_file_level_errors_are_one_clear_line(tmp_path, content, suffix, message):
     path = tmp_path / f"input{suffix}"

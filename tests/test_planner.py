@@ -10,7 +10,7 @@ from batch_enrol.journal import Journal
 from batch_enrol.models import Outcome, Status
 from batch_enrol.planner import plan
 from batch_enrol.validator import check_table
-from tests.conftest import candidate_rows, write_csv
+from tests.helpers import candidate_rows, write_csv
 
 
 def _checked(tmp_path, rows):

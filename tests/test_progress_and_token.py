@@ -11,7 +11,8 @@ import pytest
 
 from batch_enrol.errors import ConfigError
 from batch_enrol.models import Outcome, Status
-from batch_enrol.pipeline import _preflight_token, jwt_expiry
+from batch_enrol.preflight import jwt_expiry
+from batch_enrol.preflight import preflight_token as _preflight_token
 from batch_enrol.progress import Progress, choose_mode
 from batch_enrol.settings import Secret, Settings
 

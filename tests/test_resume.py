@@ -19,7 +19,7 @@ from batch_enrol.models import Outcome, Status
 from batch_enrol.pipeline import run
 from batch_enrol.sandbox import DEFAULT_TOKEN, Faults
 from batch_enrol.settings import Secret, Settings
-from tests.conftest import candidate_rows, cli, read_output, write_csv
+from tests.helpers import candidate_rows, cli, read_output, write_csv
 
 
 def start_cli(args, env) -> subprocess.Popen:

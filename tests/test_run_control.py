@@ -12,7 +12,7 @@ from batch_enrol.models import ExitCode, Status
 from batch_enrol.pipeline import run_async
 from batch_enrol.sandbox import Faults
 from batch_enrol.settings import Secret
-from tests.conftest import candidate_rows, write_csv
+from tests.helpers import candidate_rows, write_csv
 
 
 def test_mapping_toml_reads_back_and_can_leave_a_column_out(tmp_path):

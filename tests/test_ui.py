@@ -24,7 +24,7 @@ from batch_enrol.errors import ConfigError
 from batch_enrol.sandbox import DEFAULT_TOKEN, Faults
 from batch_enrol.settings import Secret, Settings
 from batch_enrol.ui import UiConfig, check_bind, create_app
-from tests.conftest import HEADERS, ROOT, SAMPLES, candidate_rows, cli, read_output, write_csv, write_xlsx
+from tests.helpers import HEADERS, ROOT, SAMPLES, candidate_rows, cli, read_output, write_csv, write_xlsx
 
 PACKAGE = ROOT / "batch_enrol"
 
@@ -249,3 +249,12 @@ def test_another_sheet_can_be_chosen_and_is_the_one_checked(tmp_path):
     fields = re.findall(r'<option value="(\w+)" selected', page)
     form = {"csrf_token": csrf_of(page), "sheet": "This week", "shown_sheet": "This week", "header": headers, "field": fields}
     assert "5 rows: <strong>5 ready to send</strong>" in browser.post(f"/runs/{run_id}/columns", data=form).text
+
+
+def test_pages_forbid_framing_foreign_scripts_and_caching(tmp_path):
+    browser = client(tmp_path)
+    page = browser.get("/upload")
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert page.headers["cache-control"] == "no-store" and page.headers["referrer-policy"] == "no-referrer"
+    assert "<script>" not in page.text and " on" + "submit=" not in page.text  # no inline script for the policy to refuse
+    assert "cache-control" not in browser.get("/static/app.css").headers

@@ -11,7 +11,7 @@ from batch_enrol.models import RESULT_COLUMNS
 from batch_enrol.sandbox import DEFAULT_TOKEN, Faults
 from batch_enrol.settings import Settings
 from batch_enrol.ui import UiConfig, serve_in_thread
-from tests.conftest import HEADERS, ROOT, candidate_rows, read_output, write_xlsx
+from tests.helpers import HEADERS, ROOT, candidate_rows, read_output, write_xlsx
 from tests.ui_helpers import chromium, upload
 
 
@@ -49,6 +49,8 @@ def test_upload_map_check_preview_send_download(tmp_path, serve, app_for):
 
     with chromium() as browser:
         page = browser.new_page(accept_downloads=True)
+        errors = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         upload(page, base, sheet)
 
         assert page.evaluate(UNLABELLED) == []  # every control has a label
@@ -81,6 +83,12 @@ def test_upload_map_check_preview_send_download(tmp_path, serve, app_for):
             page.goto(base + path)
             assert page.evaluate(UNLABELLED) == [], path
             pages.append(page.content())
+        page.goto(f"{base}/runs")
+        page.on("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Delete the files of week 48.xlsx").click()
+        page.get_by_role("button", name="Delete the files of week 48.xlsx").wait_for(state="detached")
+        assert not any((tmp_path / "data" / "runs").iterdir())
+        assert errors == []  # no script errors, nothing refused by the content security policy
 
     out = read_output(saved)
     assert len(out) == 9 and list(out[0])[-len(RESULT_COLUMNS) :] == list(RESULT_COLUMNS)
@@ -109,7 +117,7 @@ def test_stop_mid_run_then_resume_from_the_runs_page(tmp_path, serve, app_for):
         page.get_by_role("link", name="Continue with the 40 rows ready").click()
         page.get_by_role("button", name="Send 40 candidates").click()
         page.wait_for_url("**/progress")
-        page.wait_for_function("document.querySelectorAll('#rows tr').length >= 3")
+        page.locator("#rows tr").nth(2).wait_for()  # three rows have landed
         page.get_by_role("button", name="Stop sending").click()
         page.wait_for_url("**/done", timeout=60_000)
         assert "Stopped" in page.locator("main").inner_text()

@@ -9,7 +9,7 @@ from batch_enrol.errors import ConfigError, InputFileError
 from batch_enrol.loader import load
 from batch_enrol.models import SourceRow, Status
 from batch_enrol.validator import Validator, check_table, normalise
-from tests.conftest import DATA, HEADERS
+from tests.helpers import DATA, HEADERS
 
 GOOD = DATA / "good"
 
@@ -85,9 +85,9 @@ def test_duplicates_name_the_first_row(tmp_path):
     path = tmp_path / "dupes.csv"
     path.write_text(
         ",".join(HEADERS) + "\n"
-        "A,a@example.org,SK,cv,Job,Here,SK,en\n"
-        "A again,A@Example.org,SK,cv,Job,here,SK,en\n"  # same email and position, other case
-        "A,a@example.org,SK,cv,Other job,Here,SK,en\n",  # another position: not a duplicate
+        "A,a@example.org,SK,Five years in support,Job,Here,SK,en\n"
+        "A again,A@Example.org,SK,Five years in support,Job,here,SK,en\n"  # same email and position, other case
+        "A,a@example.org,SK,Five years in support,Other job,Here,SK,en\n",  # another position: not a duplicate
         encoding="utf-8",
     )
     rows = checked(path)
@@ -97,7 +97,7 @@ def test_duplicates_name_the_first_row(tmp_path):
 
 def test_defaults_fill_empty_cells_and_rows_win(tmp_path):
     path = tmp_path / "d.csv"
-    path.write_text("Name,Email,Country,CV,Language\nA,a@x.org,SK,cv,\nB,b@x.org,SK,cv,Slovak\n", encoding="utf-8")
+    path.write_text("Name,Email,Country,CV,Language\nA,a@x.org,SK,Five years in support,\nB,b@x.org,SK,Five years in support,Slovak\n", encoding="utf-8")
     table = load(path)
     defaults = {"position_name": "Support", "position_location": "Remote", "position_country_code": "SK",
                 "mojito_language_code": "English"}  # fmt: skip
@@ -108,14 +108,14 @@ def test_defaults_fill_empty_cells_and_rows_win(tmp_path):
 
 def test_missing_position_fields_are_named():
     columns = map_columns(("Name", "Email", "Country", "CV"))
-    result = Validator(columns).check(SourceRow("s", 2, ("A", "a@x.org", "SK", "cv")))
+    result = Validator(columns).check(SourceRow("s", 2, ("A", "a@x.org", "SK", "Five years in support")))
     assert {p.field for p in result} == {"position_name", "position_location", "position_country_code", "mojito_language_code"}
     assert all("required when no position_def_set_id" in p.message for p in result)
 
 
 def test_position_id_makes_position_fields_optional():
     columns = map_columns(("Name", "Email", "Country", "CV", "position_def_set_id"))
-    candidate = Validator(columns).check(SourceRow("s", 2, ("A", "a@x.org", "SK", "cv", "pos-1")))
+    candidate = Validator(columns).check(SourceRow("s", 2, ("A", "a@x.org", "SK", "Five years in support", "pos-1")))
     assert candidate.position_def_set_id == "pos-1"
 
 

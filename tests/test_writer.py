@@ -14,7 +14,7 @@ from openpyxl.styles import Font, PatternFill
 
 from batch_enrol.models import RESULT_COLUMNS
 from batch_enrol.writer import FILLS, neutralise
-from tests.conftest import DATA, HEADERS, candidate_rows, cli, write_csv
+from tests.helpers import DATA, HEADERS, candidate_rows, cli, write_csv
 
 
 def styled_workbook(path):

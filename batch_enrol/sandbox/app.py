@@ -93,6 +93,7 @@ class _Seen:
     email: str = ""
     fault: str = ""
     status: int = 0
+    body: dict | None = None
 
 
 class Sandbox:
@@ -194,7 +195,10 @@ class Sandbox:
             with self.ledger.lock:
                 self.ledger.in_flight -= 1
                 self.ledger.requests.append(
-                    RequestRecord(started, time.monotonic(), seen.email, seen.status, request.headers.get("idempotency-key", ""), seen.fault)
+                    RequestRecord(
+                        started, time.monotonic(), seen.email, seen.status, request.headers.get("idempotency-key", ""), seen.fault,
+                        seen.body,
+                    )  # fmt: skip
                 )
 
     async def _handle(self, request: Request, started: float, seen: _Seen) -> JSONResponse:
@@ -225,7 +229,7 @@ class Sandbox:
         if not isinstance(payload, dict):
             return _error(422, "Body must be a JSON object")
         email = str(payload.get("candidate_email", ""))
-        seen.email = email
+        seen.email, seen.body = email, payload
         try:
             candidate = Candidate.model_validate(payload)
         except ValidationError as exc:

@@ -14,6 +14,7 @@ class RequestRecord:
     status: int  #: HTTP status answered (0 for a dropped connection)
     idempotency_key: str
     fault: str = ""
+    body: dict | None = field(default=None, compare=False)  #: the JSON request body, as received
 
 
 @dataclass(slots=True)

@@ -18,6 +18,13 @@ from ..settings import Secret
 SESSION_COOKIE = "batch_enrol_session"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: On every answer: no scripts, frames or form targets from elsewhere; no referrer; no cache (last: pages only).
+HEADERS = (
+    (b"content-security-policy", b"default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'"),
+    (b"x-content-type-options", b"nosniff"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),
+)
 
 
 class Guard:
@@ -59,10 +66,14 @@ class Guard:
                 raise HTTPException(413, "That upload is too large.")
             return message
 
+        static = scope["path"].startswith("/static/")
+
         async def send_with_cookie(message: Message) -> None:
-            if new and message["type"] == "http.response.start":
-                value = f"{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Strict"
-                message["headers"] = [*message.get("headers", []), (b"set-cookie", value.encode())]
+            if message["type"] == "http.response.start":
+                extra = list(HEADERS if not static else HEADERS[:-1])  # pages hold personal data: never cached
+                if new:
+                    extra.append((b"set-cookie", f"{SESSION_COOKIE}={session}; Path=/; HttpOnly; SameSite=Strict".encode()))
+                message["headers"] = [*message.get("headers", []), *extra]
             await send(message)
 
         await self.app(scope, bounded_receive, send_with_cookie)

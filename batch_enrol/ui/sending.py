@@ -68,7 +68,7 @@ async def events(request: Request) -> Response:
     def ui_words(status: str) -> str:
         return STATUS_WORDS.get(status, status)
 
-    return StreamingResponse(stream(), media_type="text/event-stream", headers={"cache-control": "no-store"})
+    return StreamingResponse(stream(), media_type="text/event-stream")
 
 
 async def stop(request: Request) -> Response:
@@ -127,6 +127,8 @@ async def delete(request: Request) -> Response:
     if ui.runner.busy(run.id):
         raise HTTPException(409, "This run is still sending. Stop it first, then delete its files.")
     ui.store.delete(run)
+    if request.headers.get("hx-request"):  # htmx removes the run's row in place
+        return Response("")
     return _go("/runs")
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from .. import writer
 from ..cv_files import CV_SUFFIXES
 from ..errors import InputFileError
-from ..pipeline import journal_path_for
+from ..preflight import journal_path_for
 
 SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv", ".txt")
 _RUN_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")

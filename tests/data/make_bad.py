@@ -145,8 +145,8 @@ def main() -> None:
                 fh.write(block)
     put("zip_bomb.xlsx", bomb.getvalue(), "too large to read safely")
     put("binary.csv", bytes(rng.getrandbits(8) for _ in range(2048)) + b"\x00" * 10, "not a text file")
-    put("xlsx_named_csv.csv", good, "saved with a text extension")
-    put("utf16_without_bom.csv", (HEADER + ROW).encode("utf-16-le"), "not a text file")
+    put("xlsx_named_csv.csv", good, "is an Excel workbook (.xlsx), not a text file")
+    put("utf16_without_bom.csv", (HEADER + ROW).encode("utf-16-le"), "", 1)  # read as UTF-16; "cv text" is too short
     put("bad_bom.csv", b"\xef\xbb\xbf" + HEADER.encode() + b"\xff\xfe\xfa bad bytes\n", "not valid UTF-8 although it starts")
     # past the first 64 KB, where the NUL sniffing looks: the csv module reads it, the email check refuses it
     put("nul_in_the_middle.csv", (HEADER + "".join(ROW.replace("ana@", f"ana{i}@") for i in range(3000))).encode()
@@ -173,11 +173,13 @@ def main() -> None:
                 f'<table:table-row table:number-rows-repeated="1000000">{ods_cells(["x"], 100_000)}</table:table-row>'  # fmt: skip
     put("repeat_bomb.ods", ods_bytes(bomb_rows), "too large to read safely")
     # hostile but readable: every row gets an outcome, nothing is executed or lost (exit 0 or 1)
-    put("html_in_names.csv", (HEADER + '<script>alert("x")</script>,h@example.org,SK,<b>cv</b>,Support,Bratislava,SK,en\n').encode(), "", 0)
+    put("html_in_names.csv", (HEADER + '<script>alert("x")</script>,h@example.org,SK,<b>cv</b>,Support,Bratislava,SK,en\n').encode(), "", 0,
+        "--min-resume-chars", "1")  # fmt: skip
     put("formula_payloads.csv", (HEADER + "=cmd|' /C calc'!A0,f@example.org,SK,+1+1,Support,Bratislava,SK,en\n"
-                                 "@SUM(1+1),g@example.org,SK,-2+3,Support,Bratislava,SK,en\n").encode(), "", 0)  # fmt: skip
-    put("mixed_encodings.csv", HEADER.encode() + "Zoë,z@example.org,SK,cv,S,B,SK,en\n".encode()
-        + "Zoë,y@example.org,SK,cv,S,B,SK,en\n".encode("cp1252"), "", 0)  # fmt: skip
+                                 "@SUM(1+1),g@example.org,SK,-2+3,Support,Bratislava,SK,en\n").encode(), "", 0,
+        "--min-resume-chars", "1")  # fmt: skip
+    put("mixed_encodings.csv", HEADER.encode() + "Zoë,z@example.org,SK,Five years in support,S,B,SK,en\n".encode()
+        + "Zoë,y@example.org,SK,Five years in support,S,B,SK,en\n".encode("cp1252"), "", 0)  # fmt: skip
     put("unclosed_quote.csv", (HEADER + 'A,a@example.org,SK,"cv never closed,S,B,SK,en\n' + ROW).encode(), "", 1)
     hostile_resumes()
     (HERE / "expected.json").write_text(json.dumps(EXPECTED, indent=2, ensure_ascii=False) + "\n", "utf-8")

@@ -1,0 +1,261 @@
+"""Which encoding a CSV file was saved in: a maintained detector's candidates, checked by the text.
+
+charset-normalizer proposes the encodings spreadsheets save in (``SPREADSHEET``); each
+candidate decodes a sample strictly (never with replacement characters) and is scored by
+how many of its cells read as one language's letters (``LETTERS``, from CLDR through Babel,
+or one script for Chinese, Japanese, Korean, Hebrew, Arabic and Thai). The best candidate
+wins; when none reads convincingly, ``detect`` refuses and names the likely ones, so the
+user can force one with ``--encoding``. ``benchmarks/encodings.py`` measures this against
+the detectors alone on a corpus of short lists.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from functools import cache
+
+from babel import Locale
+
+from .errors import InputFileError
+
+#: What Excel, LibreOffice and Numbers save CSV text in (Python codec names).
+SPREADSHEET = (
+    "utf_8", "utf_16", "utf_32", "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256",
+    "cp1257", "cp1258", "latin_1", "iso8859_2", "iso8859_3", "iso8859_4", "iso8859_5", "iso8859_6",
+    "iso8859_7", "iso8859_8", "iso8859_9", "iso8859_10", "iso8859_13", "iso8859_14", "iso8859_15",
+    "iso8859_16", "koi8_r", "koi8_u", "mac_roman", "shift_jis", "euc_jp", "gb18030", "big5", "euc_kr",
+)  # fmt: skip
+#: When two readings are equally good, the more common encoding wins (Windows first).
+USUAL = ("cp1252", "cp1250", "cp1251", "mac_roman", "iso8859_2", "cp1253", "cp1254", "cp1257", "koi8_r")
+#: Alphabets of these locales are read from their CLDR month, day and language names.
+ALPHABET_LOCALES = (
+    "cs", "sk", "pl", "hu", "hr", "sl", "sr_Latn", "bs", "ro", "de", "fr", "es", "it", "pt", "nl", "ca", "eu",
+    "gl", "da", "sv", "nb", "fi", "is", "et", "lv", "lt", "ga", "mt", "sq", "tr", "az", "vi", "en",
+    "ru", "uk", "be", "bg", "mk", "sr", "el",
+)  # fmt: skip
+#: Letters of an alphabet that its CLDR names happen to use too rarely to be counted.
+EXTRA_LETTERS = {
+    "cs": "ďťú", "sk": "ĺŕôť", "pl": "ć", "hu": "ű", "hr": "đ", "ro": "şţ", "de": "ß", "fr": "àâæçéèêëîïôœùûüÿ",
+    "es": "ü", "it": "àèéìòù", "pt": "à", "lt": "ąęį", "tr": "âî", "mt": "àìòù", "ru": "ёщъ", "el": "ΐΰϋ",
+}  # fmt: skip
+#: Writing systems without case whose letters are checked by script (unicodedata name prefix).
+SCRIPTS = {"ko": ("HANGUL",), "he": ("HEBREW",), "ar": ("ARABIC",), "th": ("THAI",), "kana": ("HIRAGANA", "KATAKANA")}
+#: Han characters in everyday use: the first level of each national standard
+#: (codec, lead-byte range): GB 2312 level 1, Big5 frequent characters, JIS X 0208 level 1.
+HAN_LEVEL_ONE = (("gb2312", 0xB0, 0xD7), ("big5", 0xA4, 0xC6), ("euc_jp", 0xB0, 0xCF))
+SAMPLE_BYTES = 256 * 1024
+CONVINCING = 0.9  #: share of non-ASCII cells that must read as one language's letters
+_CELLS = re.compile(r"[^;,\t|\r\n\"]+")
+
+
+@dataclass(frozen=True, slots=True)
+class Detected:
+    """How to read a file: ``codec`` for ``open()``, the name to show, whether it had a BOM."""
+
+    codec: str
+    name: str
+    bom: bool = False
+
+
+def display_name(codec: str) -> str:
+    """``cp1250`` → ``windows-1250``, ``iso8859_2`` → ``ISO-8859-2``, ``mac_roman`` → ``Mac Roman``."""
+    name = codecs.lookup(codec).name
+    if name.startswith("cp12"):
+        return "windows-" + name[2:]
+    return {"mac-roman": "Mac Roman", "utf-8-sig": "UTF-8", "latin-1": "ISO-8859-1"}.get(name, name.upper())
+
+
+def detect(data: bytes, name: str) -> Detected:
+    """The encoding of CSV bytes (the file's first SAMPLE_BYTES will do). Raises InputFileError
+    when no encoding reads convincingly, naming the likely ones."""
+    for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
+                       (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):  # fmt: skip
+        if data.startswith(bom):
+            return Detected(codec, display_name(codec.replace("-sig", "")), True)
+    if b"\x00" in data[:4096]:
+        wide = _wide_unicode(data)
+        if wide is None:
+            raise InputFileError(f"{name} is not a text file (it contains NUL bytes)", hint="export it as CSV UTF-8")
+        return Detected(wide, wide.upper())
+    if _is_utf8(data):
+        return Detected("utf-8", "UTF-8")
+    return _best_of(_candidates(data), data, name)
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.start >= len(data) - 3 and exc.reason == "unexpected end of data"  # a sample cut mid-character
+    return True
+
+
+def _wide_unicode(data: bytes) -> str | None:
+    """UTF-16 or UTF-32 without a BOM: the one that decodes to printable text with no NUL."""
+    for codec, width in (("utf-32-le", 4), ("utf-32-be", 4), ("utf-16-le", 2), ("utf-16-be", 2)):
+        try:
+            text = data[: len(data) - len(data) % width].decode(codec)
+        except UnicodeDecodeError:
+            continue
+        printable = sum(1 for c in text if c.isprintable() or c in "\r\n\t")
+        if "\x00" not in text and printable >= 0.95 * len(text):
+            return codec
+    return None
+
+
+def _candidates(data: bytes) -> list[str]:
+    from charset_normalizer import from_bytes
+
+    found: list[str] = []
+    for match in from_bytes(data, cp_isolation=list(SPREADSHEET), explain=False):
+        for codec in (match.encoding, *match.could_be_from_charset):
+            if codec not in found:
+                found.append(codec)
+    return found + [c for c in (*USUAL, *SPREADSHEET) if c not in found]
+
+
+@dataclass(frozen=True, slots=True)
+class _Scored:
+    codec: str
+    text: str
+    letters: float  #: share of non-ASCII cells that read as one language
+
+
+def _best_of(candidates: list[str], data: bytes, name: str) -> Detected:
+    scored: list[_Scored] = []
+    for codec in candidates:
+        try:
+            text = _decode_sample(data, codec)
+        except UnicodeDecodeError:
+            continue
+        scored.append(_Scored(codec, text, letters_score(text)))
+    top = max((s.letters for s in scored), default=0.0)
+    tied = [s for s in scored if s.letters == top]
+    best = min(tied, key=lambda s: (languages_needed(s.text), _commonness(s.codec)), default=None)
+    if best is None or best.letters < CONVINCING:
+        likely = sorted({display_name(s.codec) for s in sorted(scored, key=lambda s: -s.letters)[:3]}) or ["windows-1252"]
+        raise InputFileError(
+            f"{name}: cannot tell which encoding it was saved in (perhaps {' or '.join(likely)})",
+            hint="save it as CSV UTF-8, or name the encoding with --encoding NAME (e.g. --encoding windows-1250)",
+        )
+    return Detected(best.codec, display_name(best.codec))
+
+
+def _commonness(codec: str) -> int:
+    return USUAL.index(codec) if codec in USUAL else len(USUAL)
+
+
+def _decode_sample(data: bytes, codec: str) -> str:
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(data) - 4 and len(data) >= SAMPLE_BYTES:
+            return data[: exc.start].decode(codec)  # a sample cut mid-character
+        raise
+
+
+def letters_score(text: str) -> float:
+    """Share (0..1) of the cells holding non-ASCII text whose letters read as one language's."""
+    cells = [c for c in _CELLS.findall(text) if not c.isascii()]
+    if not cells:
+        return 1.0
+    return sum(1 for c in cells if reads_as_one_language(c)) / len(cells)
+
+
+def languages_needed(text: str) -> int:
+    """How many alphabets it takes to spell every non-ASCII cell (greedy): a list in one
+    encoding is usually in one or two languages, a wrong reading scatters over many."""
+    alphabets = _alphabets().values()
+    left = [{c.lower() for c in cell if ord(c) > 127 and c.isalpha()} for cell in _CELLS.findall(text) if not cell.isascii()]
+    left = [letters for letters in left if letters]
+    needed = 0
+    while left:
+        covered = max((sum(1 for letters in left if letters <= alphabet), alphabet) for alphabet in alphabets)
+        if covered[0] == 0:
+            return needed + len(left)  # scripts without an alphabet here: one each
+        left = [letters for letters in left if not letters <= covered[1]]
+        needed += 1
+    return needed
+
+
+def reads_as_one_language(cell: str) -> bool:
+    """Every non-ASCII character is a letter of one alphabet, and no word changes case inside."""
+    odd = {c for c in cell if ord(c) > 127}
+    if any(not c.isalpha() and c not in _ALLOWED_MARKS for c in odd):
+        return False
+    if _case_flip(cell) or _vowelless_word(cell) or _mixed_scripts(cell):
+        return False
+    lower = {c.lower() for c in odd if c.isalpha()}
+    if not lower:
+        return True
+    if any(lower <= letters for letters in _alphabets().values()):
+        return True
+    han = {c for c in lower if unicodedata.name(c, "").startswith("CJK")}
+    rest = lower - han
+    if han:
+        kana = all(unicodedata.name(c, "").startswith(SCRIPTS["kana"]) for c in rest)
+        return any(all(_everyday_han(c, *standard) for c in han) for standard in HAN_LEVEL_ONE) and (kana or not rest)
+    return any(all(unicodedata.name(c, "").startswith(prefixes) for c in lower) for prefixes in SCRIPTS.values())
+
+
+_CYRILLIC_GREEK_WORD = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]{3,}")
+_VOWELS = set("аеёиоуыэюяіїєўaeiouyαεηιουωάέήίόύώϊϋΐΰ")
+
+
+_GREEK_LOWER_WORD = re.compile(r"[\u03ac-\u03ce]{4,}")
+_TONOS = set("άέήίόύώΐΰ")
+
+
+def _vowelless_word(cell: str) -> bool:
+    """A Cyrillic or Greek word of three letters or more with no vowel, or a lower-case Greek
+    word of four or more with no accent (monotonic Greek marks every longer word): how
+    Hebrew or Arabic bytes read as Cyrillic or Greek."""
+    return any(not (set(w.lower()) & _VOWELS) for w in _CYRILLIC_GREEK_WORD.findall(cell)) or any(
+        not (set(w) & _TONOS) for w in _GREEK_LOWER_WORD.findall(cell)
+    )
+
+
+@cache
+def _everyday_han(char: str, codec: str, first: int, last: int) -> bool:
+    try:
+        return first <= char.encode(codec)[0] <= last
+    except UnicodeEncodeError:
+        return False
+
+
+_ALLOWED_MARKS = set("–—‘’‚“”„•…€£«»°·§©®×")
+
+
+def _mixed_scripts(cell: str) -> bool:
+    """A word with Latin letters and letters of another script (``Zoл``, ``Mьller``)."""
+    for word in re.findall(r"[^\W\d_]+", cell):
+        if not word.isascii() and any(c.isascii() for c in word):
+            if any(ord(c) > 127 and not unicodedata.name(c, "LATIN").startswith("LATIN") for c in word):
+                return True
+    return False
+
+
+def _case_flip(cell: str) -> bool:
+    """A non-ASCII capital inside a word, before a lower-case letter (``FranŤois``, ``MŸller``)."""
+    return any(
+        a.isalpha() and b.isupper() and not b.isascii() and c.islower() for a, b, c in zip(cell, cell[1:], cell[2:], strict=False)
+    )
+
+
+@cache
+def _alphabets() -> dict[str, frozenset[str]]:
+    """locale → the non-ASCII letters its own CLDR names use (months, days, languages,
+    countries); a letter seen only once or twice there (a foreign name's) is left out."""
+    out: dict[str, frozenset[str]] = {}
+    for loc in ALPHABET_LOCALES:
+        locale = Locale.parse(loc)
+        words = [*locale.languages.values(), *locale.territories.values()]
+        for kind in ("format", "stand-alone"):
+            words += [*locale.months[kind]["wide"].values(), *locale.days[kind]["wide"].values()]
+        counts = Counter(c.lower() for w in words for c in w if c.isalpha() and ord(c) > 127)
+        out[loc] = frozenset({c for c, n in counts.items() if n >= 3} | set(EXTRA_LETTERS.get(loc, "")))
+    return out

@@ -1,0 +1,123 @@
+"""A number cell as the text its Excel number format displays: ``123`` with ``000000`` → ``000123``.
+
+The digits themselves are laid out by Babel's number-pattern formatter (the same pattern
+language as Excel's for ``0 # , . %``), in the invariant ``en`` style Excel's codes are written
+in. What Excel adds around them is handled here: sections (positive; negative; zero), colours
+and conditions in brackets, currency tags (``[$€-407]``), quoted and escaped literals, and
+literal characters between digits (``00000-0000``, ``000-00-0000``). ``@`` (Text), General,
+dates and times give None: the cell reads as its value does.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from babel.numbers import NumberFormatError, format_decimal
+
+_DATE_TOKENS = re.compile(r"[ymdhsYMDHS]|AM/PM|A/P", re.IGNORECASE)
+_CURRENCY = re.compile(r"\[\$([^\]-]*)(?:-[0-9A-Fa-f]+)?\]")
+_BRACKETS = re.compile(r"\[[^\]]*\]")
+_TOKEN = re.compile(r'"([^"]*)"|\\(.)|_.|\*.|([0#?,.%])|(.)', re.DOTALL)
+
+#: Excel's built-in number formats (ids below 164 are not written into styles.xml).
+BUILTIN = {1: "0", 2: "0.00", 3: "#,##0", 4: "#,##0.00", 9: "0%", 10: "0.00%", 37: "#,##0 ;(#,##0)",
+           38: "#,##0 ;[Red](#,##0)", 39: "#,##0.00;(#,##0.00)", 40: "#,##0.00;[Red](#,##0.00)", 49: "@"}  # fmt: skip
+
+
+def display(value: float, code: str) -> str | None:
+    """The text Excel shows for ``value`` under number format ``code``; None where the
+    plain value is what it shows (General, ``@``, dates, times, fractions, scientific)."""
+    section, negative = _section(code, value)
+    if section is None:
+        return None
+    parts = _parse(section)
+    if parts is None:
+        return None
+    prefix, pattern, suffix, inner = parts
+    number = -value if negative and value < 0 else value
+    if inner:
+        return prefix + _fill(number, pattern) + suffix
+    try:
+        return prefix + format_decimal(number, format=pattern, locale="en_US", group_separator=True) + suffix
+    except (NumberFormatError, ValueError):
+        return None
+
+
+def _section(code: str, value: float) -> tuple[str | None, bool]:
+    sections = _split(code)
+    if value < 0 and len(sections) > 1:
+        return sections[1], True  # the negative section shows its own sign, if any
+    if value == 0 and len(sections) > 2:
+        return sections[2], False
+    section = sections[0]
+    if section.strip().lower() in ("", "general", "@") or "@" in section or "/" in _unquoted(section):
+        return None, False
+    if _DATE_TOKENS.search(_unquoted(_BRACKETS.sub("", section))) or "E+" in section or "e+" in section:
+        return None, False
+    return section, False
+
+
+def _split(code: str) -> list[str]:
+    out, current, quoted = [], "", False
+    for char in code:
+        if char == '"':
+            quoted = not quoted
+        if char == ";" and not quoted:
+            out.append(current)
+            current = ""
+        else:
+            current += char
+    return [*out, current]
+
+
+def _unquoted(section: str) -> str:
+    return re.sub(r'"[^"]*"|\\.', "", section)
+
+
+@cache
+def _parse(section: str) -> tuple[str, str, str, bool] | None:
+    """(literal prefix, digit pattern, literal suffix, literals inside the digits?)."""
+    section = _BRACKETS.sub("", _CURRENCY.sub(lambda m: f'"{m.group(1)}"', section))
+    pieces: list[tuple[str, str]] = []  # ("d", pattern char) or ("l", literal text)
+    for quoted, escaped, digit, other in _TOKEN.findall(section):
+        if digit:
+            pieces.append(("d", "0" if digit == "?" else digit))
+        elif quoted or escaped or other:
+            pieces.append(("l", quoted or escaped or other))
+    digits = [i for i, (kind, _) in enumerate(pieces) if kind == "d"]
+    if not digits:
+        return None
+    first, last = digits[0], digits[-1]
+    prefix = "".join(text for _, text in pieces[:first])
+    suffix = "".join(text for _, text in pieces[last + 1 :])
+    middle = pieces[first : last + 1]
+    inner = any(kind == "l" for kind, _ in middle)
+    pattern = "".join(text for _, text in middle)
+    if not inner and pattern.count(".") > 1:
+        return None
+    return prefix, pattern, suffix, inner
+
+
+def _fill(number: float, pattern: str) -> str:
+    """Digits laid into a template with literals between them (``00000-0000``), right to left."""
+    slots = sum(1 for c in pattern if c in "0#")
+    digits = str(round(abs(number)))
+    zeros = sum(1 for c in pattern if c == "0")
+    digits = digits.rjust(zeros, "0") if len(digits) < zeros else digits
+    out: list[str] = []
+    left = digits
+    placed = 0
+    for char in reversed(pattern):
+        if char in "0#":
+            placed += 1
+            if placed == slots:
+                out.append(left)  # the first slot takes every digit left over
+                left = ""
+            else:
+                out.append(left[-1:] if left else "")
+                left = left[:-1]
+        elif char not in ",.":
+            out.append(char)
+    text = "".join(reversed(out)).lstrip()
+    return ("-" if number < 0 else "") + text

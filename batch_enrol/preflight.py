@@ -1,0 +1,91 @@
+"""Checks made before anything is sent: the output is writable and ours, the token is usable.
+
+Nothing is sent before everything that can be checked has been (the file is checked by the
+validator, the settings by ``Settings``).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import writer
+from .errors import ConfigError, OutputError
+from .redaction import check_token
+from .settings import SANDBOX_TOKEN, Settings
+
+
+def resolve_output(path: Path, out: Path | None) -> Path:
+    """The output file for input ``path``: ``out``, else ``<stem>.enrolled.<ext>`` beside it; never the input."""
+    out = Path(out) if out is not None else writer.default_output(path)
+    if out.resolve() == Path(path).resolve():
+        raise OutputError(f"the output {out} is the input itself", hint="choose another --out")
+    return out
+
+
+def journal_path_for(out: Path) -> Path:
+    """The journal kept beside an output: ``<out>.journal.sqlite``."""
+    return out.with_name(out.name + ".journal.sqlite")
+
+
+def prepare_output(path: Path, out: Path | None, journal: Path | None, *, fresh: bool, force: bool) -> tuple[Path, Path]:
+    """(output, journal) for one run; OutputError when the output exists and is not this command's own
+    (an output with its journal beside it is), unless ``force``. ``fresh`` deletes the journal."""
+    out = resolve_output(path, out)
+    journal_file = Path(journal) if journal else journal_path_for(out)
+    if out.exists() and not force and not journal_file.exists():
+        raise OutputError(f"{out} already exists", hint="use --force to replace it, or choose another --out")
+    if fresh:
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(journal_file) + suffix).unlink(missing_ok=True)
+    return out, journal_file
+
+
+def jwt_expiry(token: str) -> float | None:
+    """The ``exp`` claim of a JWT (seconds since the epoch), or None when the token is not a JWT."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        padded = parts[1] + "=" * (-len(parts[1]) % 4)
+        claims = json.loads(base64.urlsafe_b64decode(padded))
+        exp = claims.get("exp") if isinstance(claims, dict) else None
+        return float(exp) if isinstance(exp, (int, float)) else None
+    except (ValueError, TypeError):
+        return None
+
+
+def preflight_token(token: str, rows: int, settings: Settings, warnings: list[str]) -> None:
+    """ConfigError when a JWT token has expired; a warning when it expires before ``rows`` can be sent."""
+    expiry = jwt_expiry(token)
+    if expiry is None:
+        return
+    left = expiry - time.time()
+    if left <= 0:
+        raise ConfigError(
+            "the API token expired " + datetime.fromtimestamp(expiry, UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            hint="get a fresh token and set JOBMOJITO_TOKEN again",
+        )
+    estimate = rows / min(settings.rate, settings.concurrency / 5.0)
+    if estimate > left:
+        warnings.append(
+            f"the token expires in {left / 60:.0f} min, the run may take about {estimate / 60:.0f} min: "
+            "if it stops with exit code 3, renew the token and re-run the same command"
+        )
+
+
+def run_token(settings: Settings, rows: int, warnings: list[str]) -> str:
+    """The token to send for ``rows`` rows (the simulator's with ``sandbox``); ConfigError when missing,
+    malformed or expired."""
+    token = SANDBOX_TOKEN if settings.sandbox else settings.token.get()
+    if not token:
+        raise ConfigError(
+            "no API token: set JOBMOJITO_TOKEN (or use --token-file, or --sandbox to try it locally)",
+            hint="the token is the Supabase access token of your JobMojito account",
+        )
+    check_token(token, "the API token")
+    preflight_token(token, rows, settings, warnings)
+    return token

@@ -1,0 +1,246 @@
+"""Workbooks (.xlsx, .xlsm, .xls, .ods) → Table, through calamine: guards, sheets, cells as text."""
+
+from __future__ import annotations
+
+import logging
+import re
+import zipfile
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import python_calamine as calamine
+
+from .errors import InputFileError
+from .files import xml_pieces
+from .models import Table
+from .number_formats import display
+from .rows import HEADER_SEARCH_ROWS, Limits, NoHeader, build_table, cell_text, size
+from .xls_check import differs, xlrd_rows
+from .xlsx_scan import SheetScan, scan
+
+log = logging.getLogger("batch_enrol")
+
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and every encrypted xlsx
+MAX_UNZIPPED_BYTES = 2 * 1024**3  #: what a workbook may expand to (a zip bomb expands to far more)
+MAX_SHEET_CELLS = 20_000_000  #: rows × columns of a sheet's extent (the reader allocates all of it)
+_ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*)>")  # no lazy match: 4× faster
+_ODS_REPEATED = re.compile(rb'number-(?:rows|columns)-repeated="(\d+)"')
+
+
+# --- Excel and OpenDocument -----------------------------------------------------------
+
+
+def _open_workbook(path: Path, suffix: str) -> tuple[calamine.CalamineWorkbook, dict[str, SheetScan]]:
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    scans: dict[str, SheetScan] = {}
+    if suffix in {".xlsx", ".xlsm", ".ods"}:
+        if head.startswith(OLE_MAGIC):
+            raise InputFileError(
+                f"{path.name} is password-protected (or an old .xls renamed to {suffix})",
+                hint="remove the password in Excel (File › Info › Protect Workbook) and save again",
+            )
+        if not zipfile.is_zipfile(path):
+            raise InputFileError(
+                f"{path.name} is not a real {suffix} workbook (it is damaged, or another kind of file renamed)",
+                hint="open it in Excel and save it again, or export it as CSV",
+            )
+        scans = _check_zip(path, suffix)
+    try:
+        return calamine.CalamineWorkbook.from_path(str(path)), scans
+    except calamine.PasswordError:
+        raise InputFileError(
+            f"{path.name} is password-protected",
+            hint="remove the password in Excel and save again",
+        ) from None
+    except (calamine.CalamineError, calamine.ZipError, calamine.XmlError, OSError, ValueError) as exc:
+        raise InputFileError(
+            f"{path.name} cannot be read as a {suffix} workbook ({_first_line(exc)})",
+            hint="open it in Excel and save it again, or export it as CSV",
+        ) from None
+
+
+def _check_zip(path: Path, suffix: str) -> dict[str, SheetScan]:
+    """Refuse a workbook that would expand beyond what can be read safely, before the reader
+    (which allocates a sheet's whole extent at once, and aborts the process when it cannot) sees it."""
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InputFileError(f"{path.name} is a damaged {suffix} workbook ({exc})") from None
+    with archive:
+        infos = archive.infolist()
+        expanded = sum(i.file_size for i in infos)
+        if expanded > MAX_UNZIPPED_BYTES:
+            raise InputFileError(
+                f"{path.name} would expand to {size(expanded)}: too large to read safely (a damaged or hostile file?)",
+                hint="open it in Excel, delete unused rows and columns, and save it again",
+            )
+        try:
+            if suffix == ".ods":
+                _check_ods_extent(path, archive)
+                return {}
+            names = {i.filename for i in infos}
+            if "xl/workbook.xml" in names and not any(n.startswith("xl/worksheets/") for n in names):
+                raise InputFileError(f"{path.name} has no worksheets", hint="is it the right file? open it in Excel and add the list")
+            scans = scan(archive)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise InputFileError(f"{path.name} is a damaged workbook ({_first_line(exc)})") from None
+    for found in scans.values():
+        hint = "a stray value far below or right of the data? delete those rows and columns in Excel"
+        _refuse_extent(path, found.rows, max(found.columns, 1), hint)
+    return scans
+
+
+def _refuse_extent(path: Path, rows: int, columns: int, hint: str) -> None:
+    if rows * columns > MAX_SHEET_CELLS:
+        raise InputFileError(
+            f"{path.name}: a sheet reaches row {rows:,} and column {columns:,} ({rows * columns:,} cells): too large to read safely",
+            hint=hint,
+        )
+
+
+def _check_ods_extent(path: Path, archive: zipfile.ZipFile) -> None:
+    """An .ods row or cell can say "repeat me a million times": 800 bytes can ask for 10^11
+    cells. Walk content.xml's table start tags (no parse tree) and size each sheet's extent
+    as the reader will: up to the last row and column that hold something. Empty repeats,
+    which LibreOffice writes to the end of every sheet, cost nothing and are not counted.
+    A row ends where the next row or sheet starts, so only start tags need matching."""
+    rows = columns = 0  # extent of the current sheet
+    row = row_repeat = 0  # where the current row starts, and how many times it repeats
+    column = 0
+    row_has_content = False
+
+    def end_row() -> None:
+        nonlocal rows, row, row_repeat, row_has_content
+        if row_has_content:
+            rows = row + row_repeat
+            _refuse_extent(path, rows, columns, "a value repeated over whole rows or columns? delete those rows and columns and save again")
+        row, row_repeat, row_has_content = row + row_repeat, 0, False
+
+    try:
+        fh = archive.open("content.xml")
+    except KeyError:
+        return  # no content.xml: the reader says what is wrong
+    with fh:
+        for buffer in xml_pieces(fh):
+            for tag, attributes in _ODS_TAG.findall(buffer):
+                found = b"repeated" in attributes and _ODS_REPEATED.search(attributes)
+                repeat = int(found.group(1)) if found else 1
+                if tag == b"table-row":
+                    end_row()
+                    row_repeat, column = repeat, 0
+                elif tag == b"table":
+                    end_row()
+                    rows = columns = row = 0
+                else:  # a cell: content unless it is an empty element with no value
+                    if not attributes.endswith(b"/") or b"value-type" in attributes:
+                        row_has_content = True
+                        columns = max(columns, column + repeat)
+                    column += repeat
+    end_row()
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else type(exc).__name__
+
+
+def _sheet_rows(sheet: calamine.CalamineSheet, found: SheetScan | None) -> Iterator[tuple[int, list[str]]]:
+    """Each row's cells as shown: number formats applied, a vertical merge's value on every row."""
+    offset = sheet.start[1] if sheet.start else 0
+    formats = found.formats if found else {}
+    starts = _merges_by_top_row(sheet)
+    active: list[tuple[int, int, str]] = []  # (column, last row, text) of merges being filled down
+    for number, cells in enumerate(sheet.iter_rows(), start=1):
+        texts = [""] * offset
+        for column, value in enumerate(cells, start=offset + 1):
+            code = formats.get((number, column)) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+            texts.append((display(value, code) if code else None) or cell_text(value))
+        active = [m for m in active if m[1] >= number]
+        for column, _, text in active:
+            if column <= len(texts) and not texts[column - 1]:
+                texts[column - 1] = text
+        for column, bottom in starts.get(number, ()):
+            if column <= len(texts):
+                active.append((column, bottom, texts[column - 1]))
+        yield number, texts
+
+
+def _merges_by_top_row(sheet: calamine.CalamineSheet) -> dict[int, list[tuple[int, int]]]:
+    """1-based top row → [(column, bottom row)] of the merges that span several rows."""
+    try:
+        ranges = sheet.merged_cell_ranges or []
+    except (AttributeError, calamine.CalamineError):
+        return {}
+    out: dict[int, list[tuple[int, int]]] = {}
+    for (top, left), (bottom, _right) in ranges:
+        if bottom > top:
+            out.setdefault(top + 1, []).append((left + 1, bottom + 1))
+    return out
+
+
+def load_workbook(
+    path: Path, suffix: str, wanted: str | None, mapping: Mapping[str, str] | None, limits: Limits
+) -> Table:
+    workbook, scans = _open_workbook(path, suffix)
+    fmt = suffix.lstrip(".").replace("xlsm", "xlsx")
+    try:
+        table = _pick_sheet(path, workbook, wanted, mapping, limits, fmt, scans)
+        if fmt == "xls":
+            table = _cross_checked(path, workbook, table, mapping, limits)
+        found = scans.get(table.sheet)
+        table.blank_formulas = frozenset(found.formulas) if found else frozenset()
+        table.sheet_names = tuple(workbook.sheet_names)
+        return table
+    finally:
+        workbook.close()
+
+
+def _cross_checked(
+    path: Path, workbook: calamine.CalamineWorkbook, table: Table, mapping: Mapping[str, str] | None, limits: Limits
+) -> Table:
+    """An .xls sheet as xlrd reads it, where it reads differently (see ``xls_check``)."""
+    index = list(workbook.sheet_names).index(table.sheet)
+    theirs = xlrd_rows(path, index)
+    if theirs is None:
+        return table
+    name, rows = theirs
+    ours = [cells for _, cells in _sheet_rows(workbook.get_sheet_by_name(table.sheet), None)]
+    if name == table.sheet and not differs(ours, rows):
+        return table
+    log.info("%s: sheet %r read with xlrd (the fast reader differs)", path.name, name)
+    return build_table(path, name, enumerate(rows, start=1), mapping, limits, "xls")
+
+
+def _pick_sheet(
+    path: Path, workbook: calamine.CalamineWorkbook, wanted: str | None, mapping: Mapping[str, str] | None,
+    limits: Limits, fmt: str, scans: dict[str, SheetScan],
+) -> Table:  # fmt: skip
+    try:
+        sheets = [m for m in workbook.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
+        if not sheets:
+            raise InputFileError(f"{path.name} has no worksheets (only charts or macros)", hint="is it the right file?")
+        if wanted is not None:
+            names = [m.name for m in sheets]
+            if wanted not in names:
+                raise InputFileError(
+                    f"{path.name} has no sheet named {wanted!r}",
+                    hint=f"its sheets are: {', '.join(repr(n) for n in names)}",
+                )
+            return build_table(path, wanted, _sheet_rows(workbook.get_sheet_by_name(wanted), scans.get(wanted)), mapping, limits, fmt)
+        visible = [m.name for m in sheets if m.visible == calamine.SheetVisibleEnum.Visible]
+        for name in visible:
+            try:
+                return build_table(path, name, _sheet_rows(workbook.get_sheet_by_name(name), scans.get(name)), mapping, limits, fmt)
+            except NoHeader:
+                continue
+        raise NoHeader
+    except NoHeader:
+        raise InputFileError(
+            f"{path.name}: no header row found in the first {HEADER_SEARCH_ROWS} rows of any visible sheet",
+            hint="the header row must name at least two fields, e.g. 'Name' and 'Email'; or pick a sheet with --sheet",
+        ) from None
+    except (calamine.CalamineError, calamine.XmlError, calamine.ZipError, ValueError) as exc:
+        raise InputFileError(f"{path.name} cannot be read ({_first_line(exc)})") from None
+
+

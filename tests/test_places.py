@@ -1,0 +1,79 @@
+"""Countries and interview languages as people write them, in many languages."""
+
+from __future__ import annotations
+
+import pytest
+
+from batch_enrol.fields import Bad, normalise
+
+#: The local names of every EU country (each in its own language or languages).
+EU_LOCAL = {
+    "Österreich": "AT", "België": "BE", "Belgique": "BE", "Belgien": "BE", "България": "BG", "Hrvatska": "HR",
+    "Κύπρος": "CY", "Kıbrıs": "CY", "Česko": "CZ", "Česká republika": "CZ", "Danmark": "DK", "Eesti": "EE",
+    "Suomi": "FI", "Finland": "FI", "France": "FR", "Deutschland": "DE", "Ελλάδα": "GR", "Magyarország": "HU",
+    "Éire": "IE", "Ireland": "IE", "Italia": "IT", "Latvija": "LV", "Lietuva": "LT", "Lëtzebuerg": "LU",
+    "Luxembourg": "LU", "Malta": "MT", "Nederland": "NL", "Polska": "PL", "Portugal": "PT", "România": "RO",
+    "Slovensko": "SK", "Slovenija": "SI", "España": "ES", "Sverige": "SE",
+}  # fmt: skip
+#: Other countries' names in English, German, French, Spanish, Czech, Slovak, Polish and Hungarian.
+IN_EIGHT_LANGUAGES = {
+    "Germany": "DE", "Switzerland": "CH", "Hungary": "HU",  # English
+    "Frankreich": "FR", "Schweiz": "CH", "Tschechien": "CZ", "Vereinigtes Königreich": "GB", "Türkei": "TR",  # German
+    "Allemagne": "DE", "Suisse": "CH", "Royaume-Uni": "GB", "États-Unis": "US", "Pays-Bas": "NL",  # French
+    "Alemania": "DE", "Suiza": "CH", "Reino Unido": "GB", "Estados Unidos": "US", "Países Bajos": "NL",  # Spanish
+    "Německo": "DE", "Rakousko": "AT", "Spojené státy": "US", "Maďarsko": "HU", "Slovinsko": "SI",  # Czech
+    "Nemecko": "DE", "Rakúsko": "AT", "Maďarsko ": "HU", "Poľsko": "PL", "Spojené kráľovstvo": "GB",  # Slovak
+    "Niemcy": "DE", "Austria": "AT", "Węgry": "HU", "Czechy": "CZ", "Słowacja": "SK", "Wielka Brytania": "GB",  # Polish
+    "Németország": "DE", "Ausztria": "AT", "Szlovákia": "SK", "Csehország": "CZ", "Lengyelország": "PL",  # Hungarian
+}  # fmt: skip
+ALIASES = {
+    "UK": "GB", "U.K.": "GB", "Great Britain": "GB", "U.S.A.": "US", "USA": "US", "Holland": "NL",
+    "Ivory Coast": "CI", "Burma": "MM", "Swaziland": "SZ", "Czech Rep.": "CZ", "UAE": "AE", "Turkey": "TR",
+    "Russia": "RU", "Cape Verde": "CV", "The Netherlands": "NL", "Republic of Korea": "KR", "South Korea": "KR",
+    "  slovakia ": "SK", "SVK": "SK", "sk": "SK", "ESPANA": "ES", "cesko": "CZ",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("value, code", [*EU_LOCAL.items(), *IN_EIGHT_LANGUAGES.items(), *ALIASES.items()])
+def test_countries_as_people_write_them(value, code):
+    assert normalise("candidate_country_code", value) == code
+    assert normalise("position_country_code", value) == code
+
+
+@pytest.mark.parametrize("value, suggestions", [
+    ("Korea", ["South Korea (KR)", "North Korea (KP)"]),
+    ("Congo", ["(CG)", "(CD)"]),
+    ("Slovakai", ["Slovakia (SK)"]),
+])  # fmt: skip
+def test_ambiguous_and_misspelt_countries_stay_invalid_with_suggestions(value, suggestions):
+    with pytest.raises(Bad) as info:
+        normalise("candidate_country_code", value)
+    message = str(info.value)
+    assert "did you mean" in message and all(s in message for s in suggestions) and len(message) <= 200
+
+
+def test_an_unknown_country_says_what_to_write():
+    with pytest.raises(Bad, match="is not a country: use an ISO code"):
+        normalise("candidate_country_code", "Atlantis")
+
+
+LANGUAGES = {
+    "Greek": "el", "Malay": "ms", "English (UK)": "en", "en-US": "en", "de-DE": "de", "en_GB": "en",
+    "zh-Hans": "zh", "zh_Hant_TW": "zh", "pt-BR": "br", "pt_BR": "br", "pt-PT": "pt", "Brazilian Portuguese": "br",
+    "Deutsch": "de", "Français": "fr", "Español": "es", "Čeština": "cs", "Slovenčina": "sk", "Polski": "pl",
+    "Magyar": "hu", "Englisch": "en", "anglais": "en", "inglés": "en", "angličtina": "en",
+    "angielski": "en", "angol": "en", "Niederländisch": "nl", "néerlandais": "nl", "Ελληνικά": "el",
+    "Русский": "ru", "Українська": "uk", "日本語": "ja", "한국어": "ko", "Norwegian Bokmål": "no", "nb-NO": "no",
+    "Filipino": "fil", "Tagalog": "fil", "EN": "en", "br": "br",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("value, code", LANGUAGES.items())
+def test_languages_as_people_write_them(value, code):
+    assert normalise("mojito_language_code", value) == code
+
+
+@pytest.mark.parametrize("value", ["Breton", "Klingon", "Latin"])
+def test_unsupported_languages_are_refused(value):
+    with pytest.raises(Bad, match="is not a supported interview language"):
+        normalise("mojito_language_code", value)

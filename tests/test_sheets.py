@@ -1,0 +1,169 @@
+"""Workbooks and CSV dialects read as their owners see them: formats, merges, formulas, extents."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+
+import openpyxl
+import pytest
+
+from batch_enrol.columns import map_columns
+from batch_enrol.errors import InputFileError
+from batch_enrol.loader import load
+from batch_enrol.number_formats import display
+from batch_enrol.validator import check_table
+from tests.helpers import DATA, HEADERS, candidate_rows, write_csv
+
+RESUME = "Five years of customer support in telecoms."
+
+
+@pytest.mark.parametrize("value, code, shown", [
+    (123, "000000", "000123"), (4567, "000000", "004567"), (123456789, "00000-0000", "12345-6789"),
+    (987654321, "000-00-0000", "987-65-4321"), (1234567, "#,##0", "1,234,567"), (1234.5, "#,##0.00", "1,234.50"),
+    (0.25, "0%", "25%"), (-5, "#,##0 ;(#,##0)", "(5)"), (12, '"ID-"0000', "ID-0012"), (3, "0.0", "3.0"),
+    (5551234567, "(000) 000-0000", "(555) 123-4567"), (7, "[Red]0", "7"),
+])  # fmt: skip
+def test_a_number_reads_as_its_format_shows_it(value, code, shown):
+    assert display(value, code) == shown
+
+
+@pytest.mark.parametrize("code", ["General", "@", "dd/mm/yyyy", "h:mm", "0.00E+00", "# ?/?"])
+def test_formats_that_show_the_plain_value_give_none(code):
+    assert display(45000, code) is None
+
+
+def _workbook(path, rows, *, formats=None, merges=(), formulas=()):
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Candidates"
+    for row in rows:
+        sheet.append(row)
+    for ref, code in (formats or {}).items():
+        sheet[ref].number_format = code
+    for ref in merges:
+        sheet.merge_cells(ref)
+    for ref, formula in formulas:
+        sheet[ref] = formula
+    workbook.save(path)
+    return path
+
+
+def test_number_formats_merges_and_formulas_in_a_workbook(tmp_path):
+    headers = [*HEADERS, "Candidate ID", "Zip"]
+    rows = [headers]
+    for i in range(3):
+        rows.append([f"P {i}", f"p{i}@example.org", "SK", RESUME, "Agent" if i == 0 else None, "Bratislava", "SK", "en", 12 + i, 123456789])
+    path = _workbook(tmp_path / "in.xlsx", rows, formats={"I2": "000000", "I3": "@", "J2": "00000-0000", "I4": "#,##0"},
+                     merges=["E2:E4"], formulas=[("A4", "=CONCAT(\"a\",\"b\")")])  # fmt: skip
+    table = load(path)
+    assert [r.cells[8] for r in table.rows] == ["000012", "13", "14"]
+    assert table.rows[0].cells[9] == "12345-6789" and table.rows[1].cells[9] == "123456789"
+    assert [r.cells[4] for r in table.rows] == ["Agent", "Agent", "Agent"]  # the merge applies to each row
+    assert table.blank_formulas == {(4, 1)}
+    checked = check_table(table, map_columns(table.headers))
+    assert checked[0].candidate.candidate_external_id == "000012"
+    assert checked[2].outcome.reason == "Full name: a formula with no saved value: open and save the file in Excel or LibreOffice"
+
+
+def _far_styled_cell(source, target, cell: str):
+    with zipfile.ZipFile(source) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    sheet = re.sub(r'<dimension ref="[^"]*"/>', '<dimension ref="A1:XFD1048576"/>', sheet)
+    parts["xl/worksheets/sheet1.xml"] = sheet.replace("</sheetData>", f"{cell}</sheetData>").encode()
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return target
+
+
+def test_formatted_empty_cells_far_away_do_not_count_but_values_do(tmp_path):
+    base = _workbook(tmp_path / "base.xlsx", [HEADERS, *candidate_rows(11)])
+    styled = _far_styled_cell(base, tmp_path / "styled.xlsx", '<row r="1048576" s="1"><c r="XFD1048576" s="1"/></row>')
+    assert len(load(styled).rows) == 11
+    bomb = _far_styled_cell(base, tmp_path / "bomb.xlsx", '<row r="1048576"><c r="XFD1048576" t="n"><v>1</v></c></row>')
+    with pytest.raises(InputFileError, match="too large to read safely"):
+        load(bomb)
+
+
+def test_strict_open_xml_reads_like_any_workbook():
+    table = load(DATA / "cases" / "strict_ooxml.xlsx")
+    assert [r.cells[0] for r in table.rows] == ["Olga Berg", "Karol Dub"]
+
+
+@pytest.mark.parametrize("content, suffix, message", [
+    (b"\x09\x04\x06\x00\x00\x00\x10\x00" + b"\x00" * 100, ".xls", "pre-2007 Excel 4"),
+    (None, ".csv", "zip archive that is not a workbook"),
+])  # fmt: skip
+def test_file_level_messages_say_what_the_file_is(tmp_path, content, suffix, message):
+    path = tmp_path / f"input{suffix}"
+    if content is None:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("notes.txt", "hello")
+    else:
+        path.write_bytes(content)
+    with pytest.raises(InputFileError) as info:
+        load(path)
+    assert message in info.value.message and len(info.value.message) <= 200
+
+
+def test_a_workbook_with_no_worksheets(tmp_path):
+    source = _workbook(tmp_path / "base.xlsx", [HEADERS])
+    with zipfile.ZipFile(source) as archive:
+        parts = {n: archive.read(n) for n in archive.namelist() if not n.startswith("xl/worksheets/")}
+    target = tmp_path / "charts_only.xlsx"
+    with zipfile.ZipFile(target, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    with pytest.raises(InputFileError, match="has no worksheets"):
+        load(target)
+
+
+def test_the_delimiter_follows_the_header_excels_sep_line_and_the_flag(tmp_path):
+    rows = [["A", "a@example.org", "SK", "Tools: 'Jira', 'Excel', 'SAP', 'SQL'", "Agent", "Bratislava, Old Town", "SK", "en"]]
+    semicolon = write_csv(tmp_path / "semi.csv", rows, delimiter=";")
+    assert load(semicolon).delimiter == ";" and load(semicolon).rows[0].cells[5] == "Bratislava, Old Town"
+    sep = tmp_path / "sep.csv"
+    sep.write_text("sep=|\n" + "|".join(HEADERS) + "\n" + "|".join(rows[0]) + "\n", encoding="utf-8")
+    table = load(sep)
+    assert table.delimiter == "|" and table.header_row == 2 and table.rows[0].cells[0] == "A"
+    assert load(semicolon, delimiter="semicolon").delimiter == ";"
+    with pytest.raises(InputFileError, match="no header row found"):
+        load(semicolon, delimiter=",")  # forced, though wrong
+
+
+def test_xls_is_cross_checked_against_xlrd(tmp_path):
+    import xlwt
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Uchazeči")
+    for r, row in enumerate([HEADERS, ["Jiří Čermák", "jiri@example.org", "CZ", RESUME, "Agent", "Praha", "CZ", "cs"]]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    path = tmp_path / "legacy.xls"
+    book.save(str(path))
+    from batch_enrol.xls_check import differs, xlrd_rows
+
+    name, rows = xlrd_rows(path, 0)
+    table = load(path)
+    assert name == table.sheet == "Uchazeči"
+    assert table.rows[0].cells[0] == "Jiří Čermák" == rows[1][0]
+    assert not differs([list(HEADERS)], [list(HEADERS), []]) and differs([["a"]], [["b"]])
+    assert load(DATA / "good" / "legacy.xls").rows
+
+
+def test_where_the_readers_differ_xlrds_text_is_used(tmp_path, monkeypatch):
+    import xlwt
+
+    from batch_enrol import sheets
+
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Candidates")
+    for r, row in enumerate([HEADERS, ["Ana", "ana@example.org", "SK", RESUME, "Agent", "Praha", "CZ", "cs"]]):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    path = tmp_path / "legacy.xls"
+    book.save(str(path))
+    reference = sheets.xlrd_rows(path, 0)
+    monkeypatch.setattr(sheets, "xlrd_rows", lambda p, i: (reference[0], [reference[1][0], ["Aňa", *reference[1][1][1:]]]))
+    assert load(path).rows[0].cells[0] == "Aňa"

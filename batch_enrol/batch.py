@@ -20,7 +20,8 @@ from .errors import BatchEnrolError, Cancelled, ConfigError
 from .files import atomic_path, sha256_of
 from .loader import SUPPORTED
 from .models import ExitCode, Status
-from .pipeline import RunResult, check_file, journal_path_for, resolve_output, run_async, write_reports
+from .pipeline import RunResult, check_file, run_async, write_reports
+from .preflight import journal_path_for, resolve_output
 from .preview import Confirm, Preview
 from .settings import Settings
 from .writer import default_output

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import filelock
 import httpx
 
 from . import planner
 from .errors import BatchEnrolError, Cancelled, ConfigError
-from .files import atomic_path, sha256_of
+from .files import atomic_path, check_writable_file, sha256_of
+from .journal import JournalBusy, run_lock
 from .loader import SUPPORTED
 from .models import ExitCode, Status
 from .pipeline import RunResult, check_file, run_async, write_reports
@@ -65,28 +67,42 @@ def expand(items: Sequence[str | Path]) -> tuple[list[Path], bool]:
 
 
 class Registry:
-    """Checksums of inputs already fully processed into one output folder."""
+    """Checksums of inputs already fully processed into one output folder.
+
+    Several runs may share the folder (two CI jobs on one inbox): ``seen`` reads the file
+    afresh each time, and ``add`` reads, merges and atomically replaces it under the
+    registry's OS lock, so no run's entry is lost.
+    """
 
     def __init__(self, folder: Path) -> None:
         self.path = folder / REGISTRY
+        self._lock_path = folder / (REGISTRY + ".lock")
+
+    @property
+    def entries(self) -> dict[str, dict]:
         try:
-            self.entries: dict[str, dict] = json.loads(self.path.read_text("utf-8")) if self.path.exists() else {}
+            data = json.loads(self.path.read_text("utf-8")) if self.path.exists() else {}
         except (OSError, ValueError):
             log.warning("ignoring an unreadable %s", self.path)
-            self.entries = {}
+            return {}
+        return data if isinstance(data, dict) else {}
 
     def seen(self, checksum: str) -> dict | None:
         return self.entries.get(checksum)
 
     def add(self, checksum: str, result: RunResult) -> None:
-        self.entries[checksum] = {
+        entry = {
             "input": Path(result.summary.input).name,
             "output": str(result.output),
             "finished_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "exit_code": int(result.exit_code),
         }
-        with atomic_path(self.path) as tmp:
-            tmp.write_text(json.dumps(self.entries, indent=2, sort_keys=True), "utf-8")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with filelock.FileLock(self._lock_path, is_singleton=True):
+            entries = self.entries
+            entries[checksum] = entry
+            with atomic_path(self.path) as tmp:
+                tmp.write_text(json.dumps(entries, indent=2, sort_keys=True), "utf-8")
 
 
 @dataclass(slots=True)
@@ -121,6 +137,26 @@ def _move(path: Path, folder: Path) -> Path:
     return Path(shutil.move(str(path), str(target)))
 
 
+def _run_one_of_many(path: Path, settings: Settings, folder: Path, target: Path, batch: BatchResult, *,
+                     fresh: bool, force: bool, wait: bool, move_done: Path | None,
+                     transport: httpx.AsyncBaseTransport | None, confirm: Confirm | None) -> RunResult | None:  # fmt: skip
+    """One input of a many-file run, under its journal lock: None when the registry says it is done."""
+    registry = Registry(folder)
+    checksum = sha256_of(path) if path.is_file() else ""
+    if not force and (seen := registry.seen(checksum)):
+        log.info("%s: already processed on %s (same content); skipped (--force runs it again)",
+                 path.name, seen["finished_at"][:10])  # fmt: skip
+        batch.skipped.append(path)
+        return None
+    result = asyncio.run(run_async(path, settings, out=target, fresh=fresh, force=force, wait=wait, checksum=checksum or None,
+                                   transport=transport, confirm=confirm))  # fmt: skip
+    if fully_processed(result):
+        registry.add(checksum, result)
+        if move_done is not None:
+            batch.moved.append(_move(path, Path(move_done)))
+    return result
+
+
 def output_for(path: Path, many: bool, out: Path | None, out_dir: Path | None) -> Path | None:
     """Where one input's output goes: ``out`` for a single input, else in ``out_dir`` (default ``enrolled/``)."""
     if not many:
@@ -143,7 +179,7 @@ def plan_many(
     items: Sequence[str | Path], settings: Settings, *, out: Path | None = None, out_dir: Path | None = None,
     journal: Path | None = None,
 ) -> list[Preview]:
-    """``pipeline.plan_run`` for each input ``run_many`` would run (same outputs, same journals): sends nothing."""
+    """``plan_run`` for each input ``run_many`` would run (same outputs, same journals): sends nothing."""
     files, many = expand(items)
     many = many or out_dir is not None
     return [plan_run(path, settings, out=output_for(path, many, out, out_dir), journal=None if many else journal) for path in files]
@@ -161,13 +197,25 @@ def run_many(
     summary_json: Path | None = None,
     junit: Path | None = None,
     move_done: Path | None = None,
+    wait: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
     confirm: Confirm | None = None,
 ) -> BatchResult:
-    """Run each input (files, folders, globs) in turn; a ``BatchResult``. One input alone acts as ``run``
-    and raises; among several each gets its output in ``out_dir`` (default ``enrolled/`` beside it), one
-    already processed there is skipped unless ``force``, a bad one lands in ``failed``. Raises ConfigError
-    for ``out``/``journal`` with several inputs; ``transport`` as in ``run``."""
+    """Run each input in turn (files, folders or glob patterns); returns a ``BatchResult``.
+
+    One input alone behaves as ``run`` and raises its errors. With several (or ``out_dir``),
+    each gets its own output and journal in ``out_dir`` (default ``enrolled/`` beside it), an
+    input already fully processed there is skipped unless ``force``, a bad one is reported
+    in ``failed`` and skipped, and a refused token or an interruption stops the rest.
+    ``wait``: queue behind another run of the same output; without it a single input raises
+    OutputError, and among several an input another run is processing is skipped.
+    ``summary_json``/``junit`` cover every input (their paths are checked before anything is
+    sent); ``transport`` and ``confirm`` as in ``run``. Raises ``ConfigError`` when ``out`` or ``journal`` is
+    given with several inputs.
+    """
+    for report, what in ((summary_json, "--summary-json"), (junit, "--junit")):
+        if report is not None:
+            check_writable_file(Path(report), what)
     files, many = expand(items)
     many = many or out_dir is not None
     if many and out is not None:
@@ -180,31 +228,32 @@ def run_many(
         return batch
     for path in files:
         folder = Path(out_dir) if out_dir is not None else path.parent / DEFAULT_OUT_DIR
-        target = output_for(path, many, out, out_dir)
-        try:
-            registry = Registry(folder) if many else None
-            checksum = sha256_of(path) if many and path.is_file() else ""
-            if registry is not None and not force and (seen := registry.seen(checksum)):
-                log.info("%s: already processed on %s (same content); skipped (--force runs it again)",
-                         path.name, seen["finished_at"][:10])  # fmt: skip
+        target = (folder / default_output(path).name) if many else out
+        if not many:
+            result = asyncio.run(run_async(path, settings, out=target, journal=journal, fresh=fresh, force=force, wait=wait,
+                                           transport=transport, confirm=confirm))  # fmt: skip
+        else:
+            try:
+                # the input's journal lock is held from the registry check to the registry entry (and the move)
+                with run_lock(journal_path_for(resolve_output(path, target)), wait=wait):
+                    result = _run_one_of_many(path, settings, folder, target, batch, fresh=fresh, force=force, wait=wait,
+                                              move_done=move_done, transport=transport, confirm=confirm)  # fmt: skip
+            except JournalBusy:
+                log.warning("%s: another batch-enrol run is processing it; skipped (--wait queues behind it)", path.name)
                 batch.skipped.append(path)
                 continue
-            result = asyncio.run(
-                run_async(path, settings, out=target, journal=journal, fresh=fresh, force=force, checksum=checksum or None,
-                          transport=transport, confirm=confirm)  # fmt: skip
-            )
-        except BatchEnrolError as exc:
-            if not many or isinstance(exc, Cancelled):
+            except Cancelled:
                 raise
-            log.error("%s: %s", path.name, exc.message)
-            batch.failed.append((path, exc))
-            batch.worsen(exc.exit_code)
-            continue
+            except BatchEnrolError as exc:
+                log.error("%s: %s", path.name, exc.message)
+                batch.failed.append((path, exc))
+                batch.worsen(exc.exit_code)
+                continue
+            if result is None:
+                continue
         batch.results.append(result)
         batch.worsen(result.exit_code)
-        if registry is not None and fully_processed(result):
-            registry.add(checksum, result)
-        if move_done is not None and fully_processed(result):
+        if not many and move_done is not None and fully_processed(result):
             batch.moved.append(_move(path, Path(move_done)))
         if result.exit_code in (ExitCode.API_REFUSED, ExitCode.INTERRUPTED):
             break  # the token was refused or the user asked to stop: the other files would fare no better

@@ -129,7 +129,8 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
 
 #: Options that are not settings (what to read and write, how to talk): kept out of Settings.load.
 NOT_SETTINGS = frozenset(
-    {"config", "quiet", "out", "out_dir", "move_done", "summary_json", "junit", "journal", "fresh", "force", "report", "yes"}
+    {"config", "quiet", "out", "out_dir", "move_done", "summary_json", "junit", "journal", "fresh", "force", "wait", "report",
+     "yes"}
 )
 
 
@@ -199,6 +200,7 @@ def main() -> None:
 @click.option("--journal", type=click.Path(path_type=Path), help="Journal file (default: OUT.journal.sqlite).")
 @click.option("--fresh", is_flag=True, help="Forget the journal and start over.")
 @click.option("--force", is_flag=True, help="Replace an existing output that is not this run's own; rerun processed inputs.")
+@click.option("--wait", is_flag=True, help="If another run is using the same output (its journal), wait for it instead of stopping.")
 @click.option("--token-file", type=click.Path(path_type=Path), help="Read the API token from this file.")
 @setting_option("ca_bundle", type=click.Path(path_type=Path))
 @setting_option("credits_per_candidate")
@@ -224,6 +226,7 @@ def run(inputs: tuple[str, ...], **opts: Any) -> int:
         summary_json=opts["summary_json"],
         junit=opts["junit"],
         move_done=opts["move_done"],
+        wait=opts["wait"],
         transport=transport,
     )
     for result in batch.results:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import email.utils
 import socket
 import time
@@ -15,6 +16,7 @@ from .schema import ENDPOINT, RESULT_LIST, ApiErrorBody, Candidate, EnrolRespons
 
 RETRY_AFTER_CAP = 600.0
 USER_AGENT = "batch-enrol"
+MAX_BODY_BYTES = 2**20  #: the largest answer read (decoded bytes); an enrolment answer is a few hundred
 
 
 class CallError(Exception):
@@ -64,10 +66,15 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 @dataclass(frozen=True, slots=True)
 class Timeouts:
+    """Seconds. ``connect``/``read``/``write`` bound each step (``read``: the longest silence between
+    two pieces of the answer); ``total`` bounds the whole call, so an answer that trickles in a
+    byte a second still ends, as a retryable timeout."""
+
     connect: float = 10.0
     read: float = 180.0  # longer than the platform's 150 s, so its 504 arrives first
     write: float = 30.0
     pool: float | None = None  # concurrency is bounded by the dispatcher, never by the pool
+    total: float = 240.0
 
     def httpx(self) -> httpx.Timeout:
         return httpx.Timeout(connect=self.connect, read=self.read, write=self.write, pool=self.pool)
@@ -104,6 +111,7 @@ class Client:
                 trust_env=True,
             )
 
+        self._total = timeouts.total
         # Parsed once: a relative URL would be parsed and merged again on every call.
         self._url = httpx.URL(base_url.rstrip("/") + ENDPOINT)
         self._results_url = httpx.URL(base_url.rstrip("/") + RESULT_LIST)
@@ -135,9 +143,15 @@ class Client:
         """Send one enrolment. Raises CallError for anything but a well-formed 200."""
         http = self._lanes[lane % len(self._lanes)]
         try:
-            response = await http.post(
-                self._url, json=candidate.body(), headers={"Idempotency-Key": idempotency_key}
-            )
+            async with asyncio.timeout(self._total):
+                request = http.build_request("POST", self._url, json=candidate.body(), headers={"Idempotency-Key": idempotency_key})
+                response = await http.send(request, stream=True)
+                try:
+                    content = await _read_capped(response)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise CallError(f"no complete answer within {self._total:g} s (the call's overall deadline)") from None
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             where = f"{self._url.host}:{self._url.port}" if self._url.port else self._url.host
             raise CallError(f"could not connect to {where} ({type(exc).__name__})", reached_server=False) from None
@@ -147,13 +161,15 @@ class Client:
             raise CallError(f"connection failed ({type(exc).__name__})") from None
         if response.status_code == 200:
             try:
-                answer = EnrolResponse.model_validate_json(response.content)
+                answer = EnrolResponse.model_validate_json(content)
             except ValidationError:
                 raise CallError("the API answered 200 with a body that does not match the contract", status=200) from None
+            if not answer.interview_url.strip():
+                raise CallError(f"the API answered {answer.status} without an interview_url", status=200)
             if answer.reason:
                 answer.reason = redact(answer.reason)
             return answer
-        raise _http_error(response)
+        raise _http_error(response, content)
 
     async def result_list(self, params: dict[str, str | int], *, lane: int = 0) -> ResultPage:
         """One page of ``GET /merchant-result-list``. Raises CallError for anything but a well-formed 200."""
@@ -175,10 +191,27 @@ class Client:
         raise _http_error(response)
 
 
-def _http_error(response: httpx.Response) -> CallError:
+async def _read_capped(response: httpx.Response) -> bytes:
+    """The decoded body, or CallError once it passes MAX_BODY_BYTES (never buffered whole)."""
+    too_big = CallError(
+        f"the API answered {response.status_code} with a body over {MAX_BODY_BYTES // 1024} KB: not read further",
+        status=response.status_code,
+    )
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise too_big
+    body = bytearray()
+    async for piece in response.aiter_bytes():
+        body += piece
+        if len(body) > MAX_BODY_BYTES:
+            raise too_big
+    return bytes(body)
+
+
+def _http_error(response: httpx.Response, content: bytes) -> CallError:
     message, field = response.reason_phrase or "HTTP error", ""
     try:
-        body = ApiErrorBody.model_validate_json(response.content)
+        body = ApiErrorBody.model_validate_json(content)
         message, field = body.error, body.name or ""
     except ValidationError:
         pass

@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+from .errors import OutputError
+
 MAX_TAG_BYTES = 64 * 2**20  #: longest unfinished stretch of XML held over between pieces
 
 
@@ -31,6 +33,24 @@ def atomic_path(target: Path, mode: int | None = None) -> Iterator[Path]:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+def check_writable_file(path: Path, what: str) -> None:
+    """OutputError (exit 2) unless ``path`` can be written as a file: not a folder, its folder writable.
+
+    ``what`` names it in the message ("the output", "--junit"). Checked before anything is
+    sent, so a bad path never costs a run's worth of calls.
+    """
+    path = Path(path).absolute()
+    if path.is_dir():
+        raise OutputError(f"{what} {path} is a folder, not a file", hint="give a file path, e.g. FOLDER/list.enrolled.xlsx")
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if not folder.is_dir():
+        raise OutputError(f"{what} {path} cannot be created: {folder} is a file, not a folder")
+    if (path.exists() and not os.access(path, os.W_OK)) or not os.access(folder, os.W_OK | os.X_OK):
+        raise OutputError(f"{what} {path} cannot be written (permission denied)")
 
 
 def sha256_of(path: Path) -> str:

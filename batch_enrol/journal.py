@@ -4,6 +4,11 @@ One row per request fingerprint: ``in_flight`` is committed before the request l
 the outcome right after it is known (WAL, ``synchronous=FULL``). It never stores the
 token or the embed signing key, and the file is created with mode 0600.
 
+One run at a time: ``run_lock`` holds an exclusive OS lock on ``<journal>.lock`` for a whole
+run, so a second run of the same output is refused (or queues), never sends alongside. A
+journal that is damaged (empty beside an existing output, or rows that do not parse) is
+refused rather than taken as new, which would send every row again.
+
 The dispatcher's writes are group-committed: every write made in one turn of the event
 loop goes into one transaction, and each writer resumes only once its write is on disk.
 Same guarantee as a commit per write, but one fsync for many rows (figures in
@@ -19,8 +24,11 @@ import json
 import logging
 import os
 import sqlite3
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+
+import filelock
 
 from .errors import OutputError
 from .models import Outcome, Status
@@ -50,6 +58,57 @@ RECORD = (
 )
 
 Write = tuple[str, tuple[object, ...]]
+START_OVER = "to start over, re-run with --fresh (rows it recorded as sent may be sent again: check the output first)"
+
+
+class JournalBusy(OutputError):
+    """Another process holds the journal's run lock."""
+
+
+def lock_path_for(journal_file: Path) -> Path:
+    return journal_file.with_name(journal_file.name + ".lock")
+
+
+@contextlib.contextmanager
+def run_lock(journal_file: Path, *, wait: bool = False) -> Iterator[None]:
+    """Hold the exclusive OS lock of ``journal_file`` (on ``<journal>.lock``) for the ``with`` body.
+
+    Another process holding it: OutputError (exit 2) "another batch-enrol run is using …",
+    or with ``wait`` block until it is released. Re-entrant within one thread, so a caller
+    may hold it around a run that takes it again.
+    """
+    journal_file = Path(journal_file)
+    path = lock_path_for(journal_file)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = filelock.FileLock(path, is_singleton=True)
+        try:
+            lock.acquire(timeout=0)
+        except filelock.Timeout:
+            if not wait:
+                raise JournalBusy(
+                    f"another batch-enrol run is using {journal_file}",
+                    hint="let it finish, or add --wait to queue behind it",
+                ) from None
+            log.warning("another batch-enrol run is using %s: waiting for it to finish", journal_file)
+            lock.acquire()
+    except OSError as exc:
+        raise OutputError(f"cannot lock the journal {journal_file}: {exc.strerror or exc}") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def check_not_damaged(journal_file: Path, output: Path) -> None:
+    """OutputError (exit 2) when ``journal_file`` is empty while ``output`` exists.
+
+    SQLite writes a journal's first page when it creates it, so an empty journal beside an
+    output it produced means the journal was truncated or replaced; taking it as new would
+    send every row again.
+    """
+    if journal_file.is_file() and journal_file.stat().st_size == 0 and output.exists():
+        raise OutputError(f"the journal {journal_file} is empty, but its output {output} exists: it was damaged", hint=START_OVER)
 
 
 def _now() -> str:
@@ -81,6 +140,10 @@ class Journal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc) or "malformed" in str(exc):
+                raise OutputError(f"the journal {self.path} is damaged ({exc})", hint=START_OVER) from None
+            raise OutputError(f"cannot open the journal {self.path}: {exc}", hint="use --journal PATH elsewhere, or --fresh") from None
         except (OSError, sqlite3.Error) as exc:
             raise OutputError(f"cannot open the journal {self.path}: {exc}", hint="use --journal PATH elsewhere, or --fresh") from None
         self._batch: list[tuple[Write, asyncio.Future[None]]] = []
@@ -110,10 +173,20 @@ class Journal:
     # --- rows ---------------------------------------------------------------------
     def done(self) -> dict[str, Outcome]:
         """Outcomes already final (an API decision) by fingerprint: these are never sent again."""
-        rows = self._db.execute("SELECT fingerprint, outcome FROM rows WHERE state = 'done'")
+        try:
+            rows = self._db.execute("SELECT fingerprint, outcome FROM rows WHERE state = 'done'").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise OutputError(f"the journal {self.path} is damaged ({exc})", hint=START_OVER) from None
         out = {}
         for fingerprint, text in rows:
-            outcome = outcome_from_json(text)
+            try:
+                outcome = outcome_from_json(text)
+            except (TypeError, ValueError, KeyError) as exc:
+                raise OutputError(
+                    f"the journal {self.path} is damaged: the row recorded for fingerprint {str(fingerprint)[:12]} "
+                    f"does not parse ({type(exc).__name__})",
+                    hint=START_OVER,
+                ) from None
             if outcome.status.is_decision:
                 out[fingerprint] = outcome
         return out

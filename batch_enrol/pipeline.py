@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,18 +23,20 @@ from .columns import ColumnMap, map_columns
 from .control import RunControl
 from .cv_files import CvLimits
 from .dispatcher import Dispatcher, policy_from
+from .embed_keys import EmbedKeyFile, embed_key_path
 from .encodings import display_name
 from .errors import Cancelled, ConfigError, InputFileError, OutputError
-from .files import sha256_of
-from .journal import Journal
+from .files import check_writable_file, sha256_of
+from .journal import Journal, check_not_damaged, run_lock
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
 from .planner import Plan, plan, preview
-from .preflight import prepare_output, run_token
+from .preflight import journal_path_for, prepare_output, resolve_output, run_token
 from .preview import Confirm, log_preview
 from .progress import Progress
 from .reports import RowInfo, Summary
 from .settings import Settings
+from .signals import stop_on_signals
 from .validator import Checked, Problem, check_table
 
 log = logging.getLogger("batch_enrol")
@@ -159,6 +160,7 @@ def run(
     journal: Path | None = None,
     fresh: bool = False,
     force: bool = False,
+    wait: bool = False,
     summary_json: Path | None = None,
     junit: Path | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
@@ -180,9 +182,14 @@ def run(
     outcomes. A refused token or an interruption stops the run: see ``exit_code``.
     ``confirm(preview)`` sees the ``Preview`` (host, rows, estimates) before the first call; False
     raises ``Cancelled`` with nothing sent. Without it the preview is logged.
+    ``wait``: queue behind another run of the same output instead of raising OutputError.
     """
+    for report, what in ((summary_json, "--summary-json"), (junit, "--junit")):
+        if report is not None:
+            check_writable_file(Path(report), what)
     result = asyncio.run(
-        run_async(path, settings, out=out, journal=journal, fresh=fresh, force=force, transport=transport, confirm=confirm)
+        run_async(path, settings, out=out, journal=journal, fresh=fresh, force=force, wait=wait, transport=transport,
+                  confirm=confirm)  # fmt: skip
     )
     write_reports([result], int(result.exit_code), summary_json=summary_json, junit=junit)
     return result
@@ -207,6 +214,7 @@ async def run_async(
     journal: Path | None = None,
     fresh: bool = False,
     force: bool = False,
+    wait: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
     checksum: str | None = None,
     control: RunControl | None = None,
@@ -215,7 +223,33 @@ async def run_async(
     """The body of ``run``: one input, no reports. ``checksum``: the input's SHA-256, if known.
 
     ``control``: a RunControl to watch each outcome and stop the run from another thread.
+    The whole run holds its journal's lock: another run of the same output raises
+    OutputError (exit 2), or with ``wait`` this one waits for it. A damaged journal raises
+    OutputError unless ``fresh``.
     """
+    path = Path(path)
+    out = resolve_output(path, out)
+    journal_file = Path(journal) if journal else journal_path_for(out)
+    with run_lock(journal_file, wait=wait):
+        if not fresh:
+            check_not_damaged(journal_file, out)
+        return await _run_locked(path, settings, out=out, journal=journal_file, fresh=fresh, force=force,
+                                 transport=transport, checksum=checksum, control=control, confirm=confirm)  # fmt: skip
+
+
+async def _run_locked(
+    path: Path,
+    settings: Settings,
+    *,
+    out: Path,
+    journal: Path,
+    fresh: bool,
+    force: bool,
+    transport: httpx.AsyncBaseTransport | None,
+    checksum: str | None,
+    control: RunControl | None,
+    confirm: Confirm | None,
+) -> RunResult:
     started_at, clock = datetime.now(UTC), time.monotonic()
     path = Path(path)
     out, journal_file = prepare_output(path, out, journal, fresh=fresh, force=force)
@@ -235,12 +269,14 @@ async def run_async(
             raise Cancelled("nothing was sent: the run was not confirmed", hint="run again and answer y, or add --yes")
         client = _client(settings, token, transport)
         dispatcher = Dispatcher(client, policy_from(settings), journal=jrnl, known_positions=planned.known_positions)
+        dispatcher.embed_keys = embed_keys = EmbedKeyFile(embed_key_path(out))  # on disk as each arrives
         outcomes = await _dispatch(dispatcher, planned, checked.table, out, settings, control)
     exit_code = _exit_code(outcomes, dispatcher, settings.fail_on)
     summary = _summary(path, checksum, out, checked, outcomes, dispatcher, settings, exit_code, (started_at, clock))
     summary.preview = said.as_dict()
     writer.write_output(checked.table, outcomes, out, summary)
-    embed_file = writer.write_embed_keys(out, dispatcher.embed_keys)
+    embed_keys.flush()
+    embed_file = embed_keys.path if embed_keys.received else None
     return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
 
 
@@ -265,7 +301,7 @@ async def _dispatch(
         control.attach(dispatcher, len(planned.jobs))
     checkpoint = asyncio.create_task(_checkpoints(table, outcomes, dispatcher, out, settings))
     try:
-        async with dispatcher.client, _interrupts(dispatcher):
+        async with dispatcher.client, stop_on_signals(dispatcher):
             outcomes.update(await dispatcher.run(planned.jobs))
     finally:
         checkpoint.cancel()
@@ -311,7 +347,8 @@ def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport 
     return Client(
         base_url,
         token,
-        timeouts=Timeouts(connect=settings.connect_timeout, read=settings.read_timeout, write=settings.write_timeout),
+        timeouts=Timeouts(connect=settings.connect_timeout, read=settings.read_timeout, write=settings.write_timeout,
+                          total=settings.call_deadline),
         transport=transport,
         verify=verify,
         lanes=settings.concurrency,
@@ -358,34 +395,3 @@ async def _checkpoints(table: Table, outcomes: dict[int, Outcome], dispatcher: D
             await asyncio.to_thread(writer.write_output, table, snapshot, out)
         except OutputError as exc:
             log.warning("checkpoint not written: %s", exc.message)
-
-
-@contextlib.asynccontextmanager
-async def _interrupts(dispatcher: Dispatcher):
-    """First Ctrl-C: stop sending and let in-flight calls finish. Second: stop at once."""
-    loop = asyncio.get_running_loop()
-    presses = 0
-
-    def on_interrupt() -> None:
-        nonlocal presses
-        presses += 1
-        if presses == 1:
-            log.warning("interrupted: finishing the calls in flight, then writing the output (Ctrl-C again to quit now)")
-            dispatcher.stop("interrupted by the user", ExitCode.INTERRUPTED)
-            loop.call_later(dispatcher.policy.stop_grace, dispatcher.abort)
-        else:
-            dispatcher.abort()
-
-    installed = True
-    try:
-        loop.add_signal_handler(signal.SIGINT, on_interrupt)
-        loop.add_signal_handler(signal.SIGTERM, on_interrupt)
-    except (NotImplementedError, RuntimeError, ValueError):
-        installed = False
-    try:
-        yield
-    finally:
-        if installed:
-            loop.remove_signal_handler(signal.SIGINT)
-            loop.remove_signal_handler(signal.SIGTERM)
-

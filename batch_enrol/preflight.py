@@ -14,6 +14,7 @@ from pathlib import Path
 
 from . import writer
 from .errors import ConfigError, OutputError
+from .files import check_writable_file
 from .redaction import check_token
 from .settings import SANDBOX_TOKEN, Settings
 
@@ -23,6 +24,7 @@ def resolve_output(path: Path, out: Path | None) -> Path:
     out = Path(out) if out is not None else writer.default_output(path)
     if out.resolve() == Path(path).resolve():
         raise OutputError(f"the output {out} is the input itself", hint="choose another --out")
+    check_writable_file(out, "the output")  # a folder, or one that cannot be written: refused before anything is sent
     return out
 
 

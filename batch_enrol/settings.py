@@ -126,6 +126,12 @@ class Settings(BaseModel):
     write_timeout: float = Field(
         30.0, gt=0, description="Seconds to wait while sending a request.", json_schema_extra={"unit": "SECONDS"}
     )
+    call_deadline: float = Field(
+        240.0,
+        gt=0,
+        description="Seconds a whole call may take, however slowly its answer trickles in (then a retryable timeout).",
+        json_schema_extra={"unit": "SECONDS"},
+    )
     backoff_base: float = Field(
         1.0, gt=0, description="Seconds of the first retry wait (doubling after).", json_schema_extra={"unit": "SECONDS"}
     )

@@ -123,6 +123,9 @@ def test_stop_mid_run_then_resume_from_the_runs_page(tmp_path, serve, app_for):
         assert "Stopped" in page.locator("main").inner_text()
         _, enrolments, _ = served.ledger.snapshot()
         assert 3 <= len(enrolments) < 40
+        page.goto(page.url.replace("/done", "/preview"))  # what a resume sends: only the rest
+        assert page.locator("#done").inner_text() == str(len(enrolments))
+        assert page.locator("#to-send").inner_text() == str(40 - len(enrolments))
 
         page.goto(f"{base}/runs")
         assert "Stopped: can be resumed" in page.locator("table").inner_text()

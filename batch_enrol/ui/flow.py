@@ -15,9 +15,10 @@ from .. import pipeline
 from ..columns import load_mapping_file, mapping_toml, match_header
 from ..edits import edit_cells
 from ..errors import BatchEnrolError
-from ..identity import position_key
+from ..journal import Journal
 from ..loader import load
 from ..models import Status, Table
+from ..planner import Plan, plan
 from ..schema import FIELDS, REQUIRED
 from ..settings import Settings
 from ..writer import write_validation_report
@@ -226,25 +227,37 @@ async def edit_cell(request: Request) -> Response:
     return _go(f"/runs/{run.id}/check")
 
 
+def _plan(run: Run, settings: Settings) -> tuple[pipeline.CheckedFile, Plan]:
+    """The checked file and what a send would do now, against the run's journal (the library's planner)."""
+    checked = pipeline.check_file(run.input, settings)
+    done = {}
+    if run.journal.exists():
+        with Journal(run.journal) as journal:
+            done = journal.done()
+    return checked, plan(checked.rows, done)
+
+
 async def preview_page(request: Request) -> Response:
     ui = ui_of(request)
     run = ui.run_or_404(request)
+    if ui.runner.busy(run.id):
+        return _go(f"/runs/{run.id}/progress")
     settings = settings_for(ui, run)
     try:
-        checked = await run_in_threadpool(pipeline.check_file, run.input, settings)
+        checked, planned = await run_in_threadpool(_plan, run, settings)
     except BatchEnrolError as exc:
         return ui.page(request, "check.html", 400, title="3. Check", run=run, problem=_say(exc))
-    to_send = [c.candidate for c in checked.rows if c.candidate is not None]
-    positions = {c.position_def_set_id or position_key(c) for c in to_send}
-    seconds = len(to_send) / min(settings.rate, settings.concurrency / 5.0)
+    send = len(planned.jobs)
+    positions = {j.group for j in planned.jobs if j.group is not None and j.group not in planned.known_positions}
+    seconds = send / min(settings.rate, settings.concurrency / 5.0)
     host = (
         "the practice server on this computer (nothing reaches JobMojito)"
         if settings.sandbox
         else urlsplit(settings.base_url).hostname
     )
-    return ui.page(request, "preview.html", title="4. Preview", run=run, host=host, rows=len(checked.rows), send=len(to_send),
-                   positions=len(positions), minutes=max(1, round(seconds / 60)), credits=len(to_send) * 0.25,
-                   token_missing=not settings.sandbox and not settings.token, busy=ui.runner.busy(run.id))  # fmt: skip
+    return ui.page(request, "preview.html", title="4. Preview", run=run, host=host, rows=len(checked.rows), send=send,
+                   done=planned.resumed, positions=len(positions), minutes=max(1, round(seconds / 60)), credits=send * 0.25,
+                   token_missing=not settings.sandbox and not settings.token)  # fmt: skip
 
 
 routes = [

@@ -61,6 +61,8 @@ def hostile_resumes() -> None:
     offline = ("--base-url", "http://127.0.0.1:9")  # nothing listens there: nothing may be sent
     put("token_two_lines.csv", (HEADER + ROW).encode(), "is malformed (several lines", 2,
         "--token-file", "{BAD}/support/token_two_lines.txt", *offline, command="run")
+    put("out_is_a_folder.csv", (HEADER + ROW).encode(), "is a folder, not a file", 2,
+        "--out", "{BAD}/support", "--force", "--sandbox", command="run")
     put("token_with_bom.csv", (HEADER + ROW).encode(), "is malformed (a byte-order mark", 2,
         "--token-file", "{BAD}/support/token_with_bom.txt", *offline, command="run")
 

@@ -188,7 +188,7 @@ class Client:
                 return ResultPage.model_validate_json(response.content)
             except ValidationError:
                 raise CallError("the API answered 200 with a result list that does not match the contract", status=200) from None
-        raise _http_error(response)
+        raise _http_error(response, response.content)
 
 
 async def _read_capped(response: httpx.Response) -> bytes:

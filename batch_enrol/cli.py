@@ -190,8 +190,10 @@ def main() -> None:
 @click.option("--move-done", type=click.Path(path_type=Path), help="Move each fully processed input into this folder.")
 @setting_option("base_url")
 @setting_option("sandbox")
-@setting_option("concurrency")
-@setting_option("rate", metavar="PER_SECOND")
+@setting_option("concurrency", metavar="N|auto")
+@setting_option("max_concurrency", metavar="N")
+@setting_option("rate", metavar="PER_SECOND|auto")
+@setting_option("max_rate", metavar="PER_SECOND")
 @setting_option("max_attempts")
 @setting_option("give_up_after")
 @setting_option("fail_on")
@@ -201,7 +203,8 @@ def main() -> None:
 @click.option("--fresh", is_flag=True, help="Forget the journal and start over.")
 @click.option("--force", is_flag=True, help="Replace an existing output that is not this run's own; rerun processed inputs.")
 @click.option("--wait", is_flag=True, help="If another run is using the same output (its journal), wait for it instead of stopping.")
-@click.option("--token-file", type=click.Path(path_type=Path), help="Read the API token from this file.")
+@setting_option("token_file", type=click.Path(path_type=Path))
+@setting_option("token_command", metavar="CMD")
 @setting_option("ca_bundle", type=click.Path(path_type=Path))
 @setting_option("credits_per_candidate")
 @click.option("--yes", "-y", is_flag=True, help="Send without asking (on a terminal the run asks after the preview).")
@@ -427,11 +430,15 @@ def ui(host: str, port: int, sandbox: bool, base_url: str | None, config: Path |
 @click.option("--fault-rate", default=0.0, type=click.FloatRange(0, 1), help="Share of calls that fail (500/503/546/504/drop).")
 @click.option("--throttle-above", type=click.FloatRange(min=0.1), help="Answer 429 above this many requests per second.")
 @click.option("--token-expires-after", type=click.IntRange(min=0), help="Calls before the token 'expires' (401).")
+@click.option("--rate-limit", type=click.FloatRange(min=0.01), help="Requests per second let through (token bucket); 429 beyond.")
+@click.option("--max-in-flight", type=click.IntRange(min=1), help="Requests worked on at once; 503 with Retry-After beyond.")
+@click.option("--capacity", type=click.IntRange(min=1), help="Requests at full speed; beyond, every call slows in proportion.")
+@click.option("--token-calls", type=click.IntRange(min=1), help="Calls each token is good for; GET /__sandbox/token issues a new one.")
 @click.option("--seed", type=int, help="Seed for reproducible faults and ids.")
 @click.option("--complete-interviews", is_flag=True, help="Complete every interview at once, with a score and a decision.")
 @friendly
 def sandbox(host: str, port: int, latency: float, fault_rate: float, throttle_above: float | None,
-            token_expires_after: int | None, seed: int | None, complete_interviews: bool) -> int:  # fmt: skip
+            token_expires_after: int | None, seed: int | None, complete_interviews: bool, **limits: Any) -> int:  # fmt: skip
     """Serve the API simulator locally and print the settings to use with it."""
     import uvicorn
 
@@ -439,7 +446,7 @@ def sandbox(host: str, port: int, latency: float, fault_rate: float, throttle_ab
     from .sandbox.server import config
 
     faults = Faults.mixed(fault_rate, latency=latency, throttle_above=throttle_above,
-                          token_expires_after=token_expires_after, seed=seed)  # fmt: skip
+                          token_expires_after=token_expires_after, seed=seed, **limits)  # fmt: skip
     app = Sandbox(faults, complete_interviews=complete_interviews)
     click.echo("JobMojito sandbox: nothing here reaches JobMojito.")
     click.echo(f"  export JOBMOJITO_BASE_URL=http://{host}:{port}")

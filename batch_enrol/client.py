@@ -129,6 +129,16 @@ class Client:
                 for _ in range(max(1, lanes))
             ]
 
+    def set_token(self, token: str) -> None:
+        """Send ``token`` from the next call on (a renewed token)."""
+        for lane in self._lanes:
+            lane.headers["Authorization"] = f"Bearer {token}"
+
+    @property
+    def url(self) -> str:
+        """The endpoint's full URL (base URL + path)."""
+        return str(self._url)
+
     async def __aenter__(self) -> Client:
         return self
 
@@ -154,7 +164,7 @@ class Client:
             raise CallError(f"no complete answer within {self._total:g} s (the call's overall deadline)") from None
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             where = f"{self._url.host}:{self._url.port}" if self._url.port else self._url.host
-            raise CallError(f"could not connect to {where} ({type(exc).__name__})", reached_server=False) from None
+            raise CallError(f"could not connect to {where} ({_connect_problem(exc)})", reached_server=False) from None
         except httpx.TimeoutException as exc:
             raise CallError(f"no response in time ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
@@ -189,6 +199,24 @@ class Client:
             except ValidationError:
                 raise CallError("the API answered 200 with a result list that does not match the contract", status=200) from None
         raise _http_error(response, response.content)
+
+
+def _connect_problem(exc: BaseException) -> str:
+    """Why no connection was made, in a few fixed words (never the exception's own text)."""
+    causes, seen = [], exc
+    while seen is not None and len(causes) < 8:  # httpx → httpcore → anyio → the socket's own error
+        causes.append(seen)
+        seen = seen.__cause__ or seen.__context__
+    if any(isinstance(c, ConnectionRefusedError) for c in causes):
+        return "connection refused"
+    text = " ".join(str(c) for c in causes).lower()
+    if "ssl" in text or "certificate" in text or "tls" in text:
+        return "TLS handshake failed"
+    if "name or service" in text or "nodename" in text or "getaddrinfo" in text or "name resolution" in text:
+        return "host name not found"
+    if "refused" in text:
+        return "connection refused"
+    return type(exc).__name__
 
 
 async def _read_capped(response: httpx.Response) -> bytes:

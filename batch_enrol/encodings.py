@@ -189,17 +189,17 @@ def reads_as_one_language(cell: str) -> bool:
         return False
     if _case_flip(cell) or _vowelless_word(cell) or _mixed_scripts(cell):
         return False
-    lower = {c.lower() for c in odd if c.isalpha()}
+    lower = {c.lower() for c in odd if c.isalpha()}  # "İ" lowers to two characters: its name is its first's
     if not lower:
         return True
     if any(lower <= letters for letters in _alphabets().values()):
         return True
-    han = {c for c in lower if unicodedata.name(c, "").startswith("CJK")}
+    han = {c for c in lower if unicodedata.name(c[0], "").startswith("CJK")}
     rest = lower - han
     if han:
-        kana = all(unicodedata.name(c, "").startswith(SCRIPTS["kana"]) for c in rest)
+        kana = all(unicodedata.name(c[0], "").startswith(SCRIPTS["kana"]) for c in rest)
         return any(all(_everyday_han(c, *standard) for c in han) for standard in HAN_LEVEL_ONE) and (kana or not rest)
-    return any(all(unicodedata.name(c, "").startswith(prefixes) for c in lower) for prefixes in SCRIPTS.values())
+    return any(all(unicodedata.name(c[0], "").startswith(prefixes) for c in lower) for prefixes in SCRIPTS.values())
 
 
 _CYRILLIC_GREEK_WORD = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]{3,}")

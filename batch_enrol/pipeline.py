@@ -31,7 +31,7 @@ from .journal import Journal, check_not_damaged, run_lock
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
 from .planner import Plan, plan, preview
-from .preflight import journal_path_for, prepare_output, resolve_output, run_token
+from .preflight import journal_path_for, prepare_output, resolve_output, run_token, token_source
 from .preview import Confirm, log_preview
 from .progress import Progress
 from .reports import RowInfo, Summary
@@ -255,7 +255,8 @@ async def _run_locked(
     out, journal_file = prepare_output(path, out, journal, fresh=fresh, force=force)
     checked = check_file(path, settings)
     warnings: list[str] = []
-    token = run_token(settings, sum(1 for c in checked.rows if c.candidate is not None), warnings)
+    tokens = None if settings.sandbox else token_source(settings)
+    token = run_token(settings, sum(1 for c in checked.rows if c.candidate is not None), warnings, tokens)
     checksum = checksum or sha256_of(path)
     with Journal(journal_file) as jrnl:
         warnings += _note_input(jrnl, path, checksum)
@@ -268,7 +269,8 @@ async def _run_locked(
         if not (confirm or log_preview)(said):
             raise Cancelled("nothing was sent: the run was not confirmed", hint="run again and answer y, or add --yes")
         client = _client(settings, token, transport)
-        dispatcher = Dispatcher(client, policy_from(settings), journal=jrnl, known_positions=planned.known_positions)
+        dispatcher = Dispatcher(client, policy_from(settings), journal=jrnl, known_positions=planned.known_positions,
+                                tokens=tokens)  # fmt: skip
         dispatcher.embed_keys = embed_keys = EmbedKeyFile(embed_key_path(out))  # on disk as each arrives
         outcomes = await _dispatch(dispatcher, planned, checked.table, out, settings, control)
     exit_code = _exit_code(outcomes, dispatcher, settings.fail_on)
@@ -351,7 +353,7 @@ def _client(settings: Settings, token: str, transport: httpx.AsyncBaseTransport 
                           total=settings.call_deadline),
         transport=transport,
         verify=verify,
-        lanes=settings.concurrency,
+        lanes=policy_from(settings).workers,
     )
 
 
@@ -365,7 +367,7 @@ FAIL_ON = {
 
 
 def _exit_code(outcomes: dict[int, Outcome], dispatcher: Dispatcher, fail_on: str = "invalid") -> ExitCode:
-    if dispatcher.exit_code in (ExitCode.API_REFUSED, ExitCode.INTERRUPTED):
+    if dispatcher.exit_code in (ExitCode.USAGE, ExitCode.API_REFUSED, ExitCode.INTERRUPTED):
         return dispatcher.exit_code
     failing = FAIL_ON[fail_on]
     if any(o.status in failing for o in outcomes.values()):
@@ -384,14 +386,32 @@ def _public_settings(settings: Settings) -> dict[str, object]:
     }
 
 
+#: A checkpoint waits at least this many times as long as the previous one took to write, so
+#: writing checkpoints takes at most 1/CHECKPOINT_SHARE of a run however large the output is
+#: (a 100k-row output takes seconds to write: without this, checkpoints wrote gigabytes).
+CHECKPOINT_SHARE = 50
+
+
 async def _checkpoints(table: Table, outcomes: dict[int, Outcome], dispatcher: Dispatcher, out: Path, settings: Settings) -> None:
-    """Write the output every ``checkpoint_every`` seconds, so a killed run leaves a usable file."""
+    """Write the output now and then while a run goes on, so a killed run leaves a usable file.
+
+    Every ``checkpoint_every`` seconds, or CHECKPOINT_SHARE × the previous write's duration if
+    that is longer, and only when some row has finished since the last one.
+    """
+    wait, written = settings.checkpoint_every, -1
     while True:
-        await asyncio.sleep(settings.checkpoint_every)
+        await asyncio.sleep(wait)
+        if len(dispatcher.outcomes) == written:
+            continue
+        written = len(dispatcher.outcomes)
         snapshot = {**outcomes, **dispatcher.outcomes}
         for checked_row in table.rows:
             snapshot.setdefault(checked_row.row, Outcome(row=checked_row.row, status=Status.NOT_SENT, reason="not sent yet (run in progress)"))
+        began = time.monotonic()
         try:
             await asyncio.to_thread(writer.write_output, table, snapshot, out)
         except OutputError as exc:
             log.warning("checkpoint not written: %s", exc.message)
+        wait = max(settings.checkpoint_every, CHECKPOINT_SHARE * (time.monotonic() - began))
+
+

@@ -99,8 +99,25 @@ def _countries() -> tuple[dict[str, str], set[str]]:
 
 
 @cache
+def _codes() -> dict[str, str]:
+    """The quick look-up: ISO codes, English names and aliases (most lists use these; the other
+    languages' CLDR names load only when needed)."""
+    codes = {c.alpha_2 for c in pycountry.countries}
+    out = {key(name): code for code, name in Locale("en").territories.items() if code in codes and code not in _NOT_COUNTRIES}
+    out.update({key(k): v for k, v in COUNTRY_ALIASES.items()})
+    for country in pycountry.countries:
+        out[key(country.alpha_2)] = out[key(country.alpha_3)] = country.alpha_2
+    for name in AMBIGUOUS_COUNTRIES:
+        out.pop(name, None)
+    return out
+
+
+@cache
 def country_code(value: str) -> str:
     """A country as written → its ISO 3166-1 alpha-2 code. Raises Bad with suggestions."""
+    quick = _codes().get(key(value))
+    if quick:
+        return quick
     index, ambiguous = _countries()
     code = index.get(key(value))
     if code:
@@ -143,9 +160,9 @@ def _platform(tag: str, options: tuple[str, ...]) -> str | None:
 
 
 @cache
-def _languages(options: tuple[str, ...]) -> tuple[dict[str, str], set[str]]:
+def _languages(options: tuple[str, ...], locales: tuple[str, ...] = LOCALES) -> tuple[dict[str, str], set[str]]:
     pairs = []
-    for loc in LOCALES:
+    for loc in locales:
         for tag, name in Locale.parse(loc).languages.items():
             code = _platform(tag, options)
             if code:
@@ -160,8 +177,11 @@ def _languages(options: tuple[str, ...]) -> tuple[dict[str, str], set[str]]:
 @cache
 def language_code(value: str, options: tuple[str, ...]) -> str:
     """An interview language as written → one of the platform's ``options``. Raises Bad."""
-    index, _ = _languages(options)
     text = value.strip()
+    code = _languages(options, ("en",))[0].get(key(text))  # English names first: one locale to load
+    if code:
+        return code
+    index, _ = _languages(options)
     code = index.get(key(text))
     if code is None and re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})+", text):
         code = _platform(text, options)

@@ -6,17 +6,17 @@ validator, the settings by ``Settings``).
 
 from __future__ import annotations
 
-import base64
-import json
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from . import writer
+from .dispatcher.policy import policy_from
 from .errors import ConfigError, OutputError
 from .files import check_writable_file
 from .redaction import check_token
 from .settings import SANDBOX_TOKEN, Settings
+from .tokens import TokenSource, jwt_expiry
 
 
 def resolve_output(path: Path, out: Path | None) -> Path:
@@ -46,24 +46,10 @@ def prepare_output(path: Path, out: Path | None, journal: Path | None, *, fresh:
     return out, journal_file
 
 
-def jwt_expiry(token: str) -> float | None:
-    """The ``exp`` claim of a JWT (seconds since the epoch), or None when the token is not a JWT."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        return None
-    try:
-        padded = parts[1] + "=" * (-len(parts[1]) % 4)
-        claims = json.loads(base64.urlsafe_b64decode(padded))
-        exp = claims.get("exp") if isinstance(claims, dict) else None
-        return float(exp) if isinstance(exp, (int, float)) else None
-    except (ValueError, TypeError):
-        return None
-
-
 def preflight_token(token: str, rows: int, settings: Settings, warnings: list[str]) -> None:
     """ConfigError when a JWT token has expired; a warning when it expires before ``rows`` can be sent."""
     expiry = jwt_expiry(token)
-    if expiry is None:
+    if expiry is None or settings.token_command:  # a token command renews it before it expires
         return
     left = expiry - time.time()
     if left <= 0:
@@ -71,7 +57,7 @@ def preflight_token(token: str, rows: int, settings: Settings, warnings: list[st
             "the API token expired " + datetime.fromtimestamp(expiry, UTC).strftime("%Y-%m-%d %H:%M UTC"),
             hint="get a fresh token and set JOBMOJITO_TOKEN again",
         )
-    estimate = rows / min(settings.rate, settings.concurrency / 5.0)
+    estimate = rows / policy_from(settings).expected_rate
     if estimate > left:
         warnings.append(
             f"the token expires in {left / 60:.0f} min, the run may take about {estimate / 60:.0f} min: "
@@ -79,13 +65,24 @@ def preflight_token(token: str, rows: int, settings: Settings, warnings: list[st
         )
 
 
-def run_token(settings: Settings, rows: int, warnings: list[str]) -> str:
-    """The token to send for ``rows`` rows (the simulator's with ``sandbox``); ConfigError when missing,
-    malformed or expired."""
-    token = SANDBOX_TOKEN if settings.sandbox else settings.token.get()
+def token_source(settings: Settings) -> TokenSource:
+    """Where the run's token comes from: ``--token-command`` (run now), else the token as given,
+    with ``--token-file`` read again after a 401. ConfigError when the command fails."""
+    if settings.token_command:
+        return TokenSource(command=settings.token_command)
+    return TokenSource(settings.token.get(), file=settings.token_file)
+
+
+def run_token(settings: Settings, rows: int, warnings: list[str], tokens: TokenSource | None = None) -> str:
+    """The token to send for ``rows`` rows (the simulator's with ``sandbox``; else ``tokens``' or the
+    settings'); ConfigError when missing, malformed or expired."""
+    if settings.sandbox:
+        token = SANDBOX_TOKEN
+    else:
+        token = tokens.token if tokens is not None else settings.token.get()
     if not token:
         raise ConfigError(
-            "no API token: set JOBMOJITO_TOKEN (or use --token-file, or --sandbox to try it locally)",
+            "no API token: set JOBMOJITO_TOKEN (or use --token-file or --token-command, or --sandbox to try it locally)",
             hint="the token is the Supabase access token of your JobMojito account",
         )
     check_token(token, "the API token")

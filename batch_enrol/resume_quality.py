@@ -29,6 +29,8 @@ _FILE_NAME = re.compile(r"^[^\n\\/:*?\"<>|]{1,120}\.(?:docx?|pdf|txt|md|rtf|odt|
 
 def resume_quality(text: str, min_chars: int = MIN_RESUME_CHARS, folders: Sequence[Path] = ()) -> None:
     """Raise Bad when ``text`` (a resume cell that names no existing file) is not a resume."""
+    if len(text) >= max(min_chars, 200):
+        return  # long enough to be text, not a placeholder, link or file name
     key = " ".join(text.casefold().replace(".", " ").split()).replace(" / ", "/")
     where = f"in {folders[0].resolve()}" if folders else "beside the input"
     if text.casefold().strip(" .") in PLACEHOLDERS or key in PLACEHOLDERS:

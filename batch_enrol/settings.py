@@ -108,8 +108,22 @@ class Settings(BaseModel):
     token: Annotated[Secret, BeforeValidator(_secret)] = Field(
         default_factory=lambda: Secret(""), description="The API token (the Supabase access token of your account)."
     )
-    concurrency: int = Field(8, ge=1, le=256, description="Calls in flight at once.")
-    rate: float = Field(5.0, ge=0.01, description="Calls started per second at most.")
+    concurrency: Annotated[int, Field(ge=1, le=256)] | Literal["auto"] = Field(
+        "auto",
+        description="Calls in flight at once: auto (found from the API's answers) or a fixed number.",
+        json_schema_extra={"allowed": "auto, or a whole number from 1 to 256"},
+    )
+    max_concurrency: int = Field(64, ge=1, le=256, description="The most calls in flight --concurrency auto may reach.")
+    rate: Annotated[float, Field(ge=0.01)] | Literal["auto"] = Field(
+        "auto",
+        description="Calls started per second: auto (found from the API's answers) or at most this many.",
+        json_schema_extra={"allowed": "auto, or a number of calls per second, at least 0.01"},
+    )
+    max_rate: float = Field(100.0, ge=0.01, description="The most calls per second --rate auto may reach.")
+    token_command: str | None = Field(
+        None, description="Command that prints a fresh API token (run at the start, near its expiry and after a 401)."
+    )
+    token_file: Path | None = Field(None, description="File holding the API token (read again after a 401).")
     max_attempts: int = Field(5, ge=1, le=50, description="Attempts per row for retryable failures.")
     give_up_after: float = Field(
         30.0, gt=0, description="Minutes without a successful call before stopping.", json_schema_extra={"unit": "MINUTES"}
@@ -248,9 +262,9 @@ class Settings(BaseModel):
         _layer(values, origins, _from_env(read_dotenv(dotenv_path)), lambda k: f"{ENV_PREFIX}{k.upper()} in {dotenv_path.name}")
         _layer(values, origins, _from_env(os.environ if env is None else env), lambda k: f"{ENV_PREFIX}{k.upper()}")
         flags = {k: v for k, v in (flags or {}).items() if v is not None}
-        extra = {k: flags.pop(k) for k in ("token_file", "mapping_file", "set") if k in flags}
-        if extra.get("token_file") is not None:
-            flags["token"] = read_token_file(Path(extra["token_file"]))
+        extra = {k: flags.pop(k) for k in ("mapping_file", "set") if k in flags}
+        if flags.get("token_file") is not None:
+            flags["token"] = read_token_file(Path(flags["token_file"]))
         if extra.get("mapping_file") is not None:
             from .columns import load_mapping_file, load_value_maps
 
@@ -292,6 +306,8 @@ def allowed(name: str) -> str:
     """What a setting accepts, in words (for messages and help): type, range, unit."""
     info = Settings.model_fields[name]
     annotation = info.annotation
+    if isinstance(info.json_schema_extra, dict) and "allowed" in info.json_schema_extra:
+        return str(info.json_schema_extra["allowed"])
     if getattr(annotation, "__origin__", None) is Literal:
         return "one of: " + ", ".join(annotation.__args__)
     words = {int: "a whole number", float: "a number", bool: "true or false", dict: "a table"}

@@ -110,6 +110,8 @@ class Validator:
         self.value_maps = value_maps or {}
         self.min_resume_chars = min_resume_chars
         self.blank_formulas: frozenset[tuple[int, int]] = frozenset()  #: (row, column) 1-based, from the Table
+        loose = ("candidate_email", "position_def_set_id", "position_external_id", *Candidate.POSITION_FIELDS)
+        self._loose_sources = [(columns.fields.get(n), str(self.defaults.get(n, "")).strip()) for n in loose]
 
     def _source(self, row: SourceRow) -> dict[str, tuple[str, str]]:
         """field → (column label for messages, raw text), row values first, then defaults."""
@@ -170,15 +172,20 @@ class Validator:
         return text
 
     def loose_key(self, row: SourceRow) -> tuple[str, ...]:
-        """Email and position as written (case and spaces aside): duplicates among invalid rows too."""
-        source = {name: " ".join(text.split()).casefold() for name, (_, text) in self._source(row).items()}
-        email = source.get("candidate_email", "")
+        """Email and position as written (case and outer spaces aside): duplicates among invalid rows too."""
+        cells = row.cells
+        width = len(cells)
+        texts = [
+            ((cells[i] if i is not None and i < width else "").strip() or default).casefold() for i, default in self._loose_sources
+        ]
+        email, def_id, external = texts[:3]
         if not email:
             return ()
-        for name in ("position_def_set_id", "position_external_id"):
-            if source.get(name):
-                return (email, name, source[name])
-        return (email, *(source.get(name, "") for name in Candidate.POSITION_FIELDS))
+        if def_id:
+            return (email, "id", def_id)
+        if external:
+            return (email, "external", external)
+        return (email, *texts[3:])
 
     def _order(self, name: str) -> int:
         index = self.columns.fields.get(name)

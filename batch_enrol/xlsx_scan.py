@@ -18,7 +18,7 @@ from xml.etree import ElementTree as ET
 from .files import xml_pieces
 from .number_formats import BUILTIN, display
 
-_CELL = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(/?)>")
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]{1,3})(\d+)"[^>]*?(/?)>')
 _REF = re.compile(rb'\br="([A-Z]{1,3})(\d+)"')
 _STYLE = re.compile(rb'\bs="(\d+)"')
 _FORMULA_ONLY = re.compile(
@@ -50,24 +50,25 @@ def scan(archive: zipfile.ZipFile) -> dict[str, SheetScan]:
 
 def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, styles: dict[int, str]) -> SheetScan:
     result = SheetScan()
+    widest = b""  # the furthest column's letters (compared as (length, letters): no arithmetic per cell)
     with archive.open(info) as fh:
         for buffer in xml_pieces(fh):
-            for match in _CELL.finditer(buffer):
-                if match.group(2):
+            for match in _CELL_REF.finditer(buffer):
+                if match.group(3):
                     continue  # <c .../>: no content
-                attributes = match.group(1)
-                ref = _REF.search(attributes)
-                if ref is None:
-                    continue
-                row, column = int(ref.group(2)), column_number(ref.group(1))
-                result.rows, result.columns = max(result.rows, row), max(result.columns, column)
-                if styles and (style := _STYLE.search(attributes)) and int(style.group(1)) in styles:
-                    result.formats[(row, column)] = styles[int(style.group(1))]
+                letters, row = match.group(1), int(match.group(2))
+                if row > result.rows:
+                    result.rows = row
+                if len(letters) > len(widest) or (len(letters) == len(widest) and letters > widest):
+                    widest = letters
+                if styles and (style := _STYLE.search(match.group(0))) and int(style.group(1)) in styles:
+                    result.formats[(row, column_number(letters))] = styles[int(style.group(1))]
             if b"<f" in buffer or b":f" in buffer:
                 for match in _FORMULA_ONLY.finditer(buffer):
                     ref = _REF.search(match.group(1))
                     if ref is not None:
                         result.formulas.add((int(ref.group(2)), column_number(ref.group(1))))
+    result.columns = column_number(widest)
     return result
 
 

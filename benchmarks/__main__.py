@@ -3,7 +3,9 @@
 1. throughput against the ceiling min(rate, concurrency / latency), at several concurrency levels;
 2. peers on the same work: a sequential httpx loop and Newman (Postman's runner), at 200 ms a call;
 3. scale: load, validate and write 1k, 10k and 100k rows (CSV and XLSX), time and peak RSS;
-4. client overhead: CPU seconds per 1,000 rows at zero server latency.
+4. client overhead: CPU seconds per 1,000 rows at zero server latency;
+5. server capacity: the default (adaptive) limits against four servers of unknown capacity,
+   side by side with the best fixed setting of a sweep and an aggressive one (``capacity.py``).
 
 The sandbox runs in its own process, on loopback, with a fixed latency. Results go to
 ``benchmarks/results/`` (JSON, with the machine's description), and the table and chart to
@@ -39,7 +41,7 @@ from batch_enrol.sandbox import DEFAULT_TOKEN
 from batch_enrol.schema import ENDPOINT
 from batch_enrol.settings import Settings
 
-from . import data
+from . import capacity, data
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
@@ -347,10 +349,16 @@ def main(argv: list[str] | None = None) -> int:
     results["scale"] = scale([100, 300] if smoke else [1_000, 10_000, 100_000])
     print("client overhead:", flush=True)
     results["overhead"] = overhead(100 if smoke else 2000)
+    print("server capacity: defaults against the best fixed setting (see benchmarks/capacity.py):", flush=True)
+    results["capacity"] = capacity.capacity(smoke=smoke)
     print()
     print(table(results))
+    print()
+    print(capacity.table(results["capacity"]))
     if not smoke:
         print(f"\nrecorded: {record(results)}")
+        capacity.record(results["capacity"], results["recorded_at"],
+                        f"{results['machine']['cpu'] or 'unknown CPU'}, {results['machine']['cores']} cores")  # fmt: skip
     return 0
 
 

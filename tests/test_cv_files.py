@@ -147,3 +147,14 @@ def test_resumes_dir_replaces_the_input_folder(tmp_path):
                                                ["B", "b@example.org", "SK", "b.txt", "Job", "Ba", "SK", "en"]])  # fmt: skip
     result = cli("validate", source, "--resumes-dir", tmp_path / "cvs")
     assert result.returncode == 1 and "'b.txt' not found" in result.stdout and "a.txt" not in result.stdout
+
+
+def test_pdf_text_is_bounded_by_both_limits():
+    from tests.conftest import DATA
+
+    pdf = find("jana.pdf", [DATA / "good"])
+    assert "Five years of customer support" in read_text(pdf)
+    with pytest.raises(CvFileError, match="expands beyond"):
+        read_text(pdf, CvLimits(max_bytes=20))  # the decoded page content, counted page by page
+    with pytest.raises(CvFileError, match="more than 10 characters"):
+        read_text(pdf, CvLimits(max_chars=10))

@@ -234,7 +234,7 @@ def test_give_up_when_nothing_succeeds_for_too_long():
         raise httpx.ConnectError("refused")
 
     policy = Policy(concurrency=2, rate=1000, max_attempts=1000, give_up_after=0.3, backoff_base=0.01, backoff_cap=0.02,
-                    breaker_cooldown=0.05)  # fmt: skip
+                    breaker_cooldown=0.05, wrong_address_after=10**6)  # fmt: skip
     d = run_mock(handler, make_jobs(40), policy)
     assert d.exit_code == ExitCode.ROWS_FAILED and "no successful call" in d.stop_reason
     statuses = collections.Counter(o.status for o in d.outcomes.values())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import socket
+import time
 
 import openpyxl
 
@@ -102,12 +104,30 @@ def test_sandbox_flag_runs_in_process(tmp_path):
     assert all(r["interview_url"] for r in read_output(tmp_path / "file.enrolled.csv"))
 
 
-def test_dead_server_gives_clear_errors_not_a_traceback(tmp_path):
-    source = write_csv(tmp_path / "file.csv", candidate_rows(2))
-    env = {"JOBMOJITO_BASE_URL": "http://127.0.0.1:9", "JOBMOJITO_TOKEN": "t", "PATH": "/usr/bin:/bin"}
-    result = cli("run", source, "--max-attempts", "2", env=env)
-    assert result.returncode == 1
+def test_a_closed_port_stops_the_run_at_once_with_exit_2_naming_the_url(tmp_path):
+    source = write_csv(tmp_path / "file.csv", candidate_rows(40))
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {"JOBMOJITO_BASE_URL": f"http://127.0.0.1:{port}", "JOBMOJITO_TOKEN": "t", "PATH": "/usr/bin:/bin"}
+    began = time.monotonic()
+    result = cli("run", source, env=env)
+    assert time.monotonic() - began < 60
+    assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
+    assert f"every call to http://127.0.0.1:{port}/job-interview-create-for-candidate-with-token failed" in result.stderr
+    assert "connection refused" in result.stderr and "--base-url" in result.stderr  # what happened, what to check
     rows = read_output(tmp_path / "file.enrolled.csv")
-    assert [r["enrol_status"] for r in rows] == ["error", "error"]
-    assert all("could not connect to 127.0.0.1:9 (ConnectError)" in r["enrol_reason"] for r in rows)  # says where
+    assert {r["enrol_status"] for r in rows} == {"not_sent"}
+
+
+def test_a_wrong_base_path_stops_the_run_with_exit_2_before_the_file_is_sent(tmp_path, serve):
+    served = serve()
+    source = write_csv(tmp_path / "file.csv", candidate_rows(60))
+    env = served.env()
+    env["JOBMOJITO_BASE_URL"] += "/v1"
+    result = cli("run", source, env=env)
+    assert result.returncode == 2, result.stderr
+    assert "failed the same way (404: No such function" in result.stderr and "path" in result.stderr
+    requests, enrolments, _ = served.ledger.snapshot()
+    assert len(requests) <= 8 and not enrolments  # a few calls, not the whole file

@@ -6,7 +6,7 @@ import asyncio
 import time
 
 from batch_enrol.client import CallError
-from batch_enrol.dispatcher import Breaker, Pacer, Pacing, Policy, RunStats, Throttle
+from batch_enrol.dispatcher import Breaker, ConcurrencyLimit, Pacer, Pacing, Policy, RateControl, RunStats
 
 
 def paced_starts(rate: float, calls: int, *also) -> tuple[float, list[float]]:
@@ -45,29 +45,104 @@ def test_calls_that_wake_late_do_not_crowd_the_next_second():
     assert starts[-1] - starts[0] <= 2.6  # and no more time lost than that takes
 
 
-def test_a_429_halves_the_rate_once_per_burst_and_successes_raise_it_back():
-    policy = Policy(rate=40, throttle_cut=0.5, throttle_cut_interval=1.0, throttle_raise=1.25, throttle_raise_interval=2.0)
-    pacer = Pacer(40)
-    throttle = Throttle(pacer, policy)
-    throttle.throttled(100.0)
-    throttle.throttled(100.5)  # the same burst
-    assert pacer.rate == 20
-    throttle.succeeded(101.0)  # too soon after the cut
-    assert pacer.rate == 20
-    throttle.succeeded(102.0)
-    assert pacer.rate == 25
-    for t in range(104, 120, 2):
-        throttle.succeeded(float(t))
-    assert pacer.rate == 40  # never above --rate
+def measured(rates: RateControl, per_second: float, seconds: float, start: float = 0.0) -> float:
+    """Feed ``rates`` calls started at ``per_second`` for ``seconds``; return the time reached."""
+    n = int(per_second * seconds)
+    for i in range(n):
+        rates.started(start + i / per_second)
+    return start + n / per_second
 
 
-def test_throttling_never_goes_below_the_floor():
-    policy = Policy(rate=64, throttle_floor_divisor=64)
-    pacer = Pacer(64)
-    throttle = Throttle(pacer, policy)
-    for t in range(20):
-        throttle.throttled(float(t))
-    assert pacer.rate == 1.0
+def test_auto_rate_is_unlimited_until_throttled_then_cut_to_beta_times_the_measured_rate():
+    rates = RateControl(Policy(rate=None, rate_backoff=0.7))
+    now = measured(rates, 30, 10)
+    assert rates.rate is None
+    assert rates.throttled(now - 0.1, now)
+    assert 0.7 * 28 <= rates.rate <= 0.7 * 31.5
+
+
+def test_a_throttled_call_started_before_the_last_cut_does_not_cut_again():
+    rates = RateControl(Policy(rate=None))
+    now = measured(rates, 20, 10)
+    assert rates.throttled(now - 0.5, now)
+    cut = rates.rate
+    assert not rates.throttled(now - 0.2, now + 0.1)  # in flight when the rate was cut
+    assert rates.rate == cut
+    assert rates.throttled(now + 0.3, now + 0.4)  # started after: a new congestion event
+
+
+def test_the_rate_grows_back_along_the_cubic_curve_to_where_it_was_cut_then_beyond():
+    rates = RateControl(Policy(rate=None, rate_backoff=0.7, rate_cubic_scale=0.4))
+    now = measured(rates, 20, 10)
+    rates.throttled(now, now)
+    w_max = rates.rate / 0.7
+    k = (w_max * 0.3 / 0.4) ** (1 / 3)
+    measured(rates, 20, k + 2, now)
+    rates.succeeded(now + k / 2)
+    assert w_max * 0.9 < rates.rate < w_max  # concave: most of the way back in half the time
+    rates.succeeded(now + k)
+    assert abs(rates.rate - w_max) < 0.5
+    rates.succeeded(now + k + 2)
+    assert rates.rate > w_max + 2  # then probing beyond
+
+
+def test_there_is_no_fixed_floor_and_an_explicit_rate_is_a_ceiling():
+    rates = RateControl(Policy(rate=64))
+    assert rates.rate == 64
+    for second in range(20):
+        rates.throttled(float(second), float(second))
+    assert rates.rate < 64 / 64  # the old floor was --rate / 64
+    rates.succeeded(1e6)
+    assert rates.rate == 64  # never above the number given
+
+
+def test_concurrency_starts_gently_and_doubles_per_round_trip_until_overload():
+    limit = ConcurrencyLimit(Policy(concurrency=None, concurrency_start=4, max_concurrency=64))
+    assert limit.limit == 4
+    limit.busy = 4
+    for _ in range(4):
+        limit.succeeded(0.2)
+    assert limit.limit == 8  # slow start: +1 per success
+    limit.overloaded(call_started=1.0, now=1.2)
+    assert abs(limit.limit - 7.2) < 1e-9  # × 0.9
+    limit.overloaded(call_started=1.1, now=1.3)  # in flight at the cut: the same congestion event
+    assert abs(limit.limit - 7.2) < 1e-9
+    limit.busy = 7
+    for _ in range(7):
+        limit.succeeded(0.2)
+    assert 8.0 < limit.limit < 8.3  # then +1 per round trip
+
+
+def test_concurrency_backs_off_when_latency_climbs_with_it():
+    limit = ConcurrencyLimit(Policy(concurrency=None, concurrency_start=20, latency_window=16, latency_tolerance=2.0))
+    limit.busy = 20
+    for _ in range(20):
+        limit.succeeded(0.2)
+    grown = limit.limit
+    for _ in range(int(grown) + 1):
+        limit.succeeded(0.5)  # the server is queueing
+    assert limit.limit < grown
+
+
+def test_an_explicit_concurrency_is_fixed():
+    limit = ConcurrencyLimit(Policy(concurrency=8))
+    limit.overloaded(0.0, 0.0)
+    limit.busy = 8
+    limit.succeeded(0.1)
+    assert limit.limit == 8
+
+
+def test_slots_wait_at_the_limit_and_reuse_the_lowest_lane():
+    async def go():
+        limit = ConcurrencyLimit(Policy(concurrency=2))
+        a, b = await limit.acquire(), await limit.acquire()
+        third = asyncio.create_task(limit.acquire())
+        await asyncio.sleep(0.01)
+        assert not third.done()
+        limit.release(a)
+        return a, b, await third
+
+    assert asyncio.run(go()) == (0, 1, 0)
 
 
 def test_the_breaker_pauses_after_failures_in_a_row_with_a_doubling_cool_down(caplog):

@@ -26,7 +26,7 @@ SCALARS = [
 def test_defaults_hold_without_any_source(tmp_path):
     settings = Settings.load(env={}, dotenv=tmp_path / "none.env")
     assert settings == Settings()
-    assert settings.concurrency == 8 and settings.give_up_after == 30 and settings.max_file_bytes == 512 * 1024 * 1024
+    assert settings.concurrency == "auto" and settings.rate == "auto" and settings.give_up_after == 30 and settings.max_file_bytes == 512 * 1024 * 1024
 
 
 def test_flags_beat_environment_beat_dotenv_beat_config(tmp_path):
@@ -92,7 +92,8 @@ def test_direct_construction_raises_config_error():
 
 
 def test_allowed_words_give_type_range_and_unit():
-    assert allowed("concurrency") == "a whole number, at least 1, at most 256"
+    assert allowed("max_concurrency") == "a whole number, at least 1, at most 256"
+    assert allowed("concurrency") == "auto, or a whole number from 1 to 256"
     assert allowed("give_up_after") == "a number, above 0 (minutes)"
     assert allowed("fail_on") == "one of: reject, invalid, error, never"
 

@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable, Hashable, Iterable
 
 from ..client import CallError, Client
 from ..errors import OutputError
 from ..journal import Journal
 from ..models import ExitCode, Outcome
+from ..tokens import TokenSource
 from . import outcomes, retry
+from .address import AddressCheck
+from .auth import Auth
 from .pacing import Pacing, sleep_unless
 from .policy import DEFAULT_POLICY, Policy
 from .stats import RunStats
@@ -41,7 +45,9 @@ class Dispatcher:
         journal: Journal | None = None,
         on_outcome: Callable[[Outcome], None] | None = None,
         known_positions: dict[Hashable, str] | None = None,
+        tokens: TokenSource | None = None,
     ) -> None:
+        """``tokens``: where a renewed token comes from (``--token-command``, ``--token-file``)."""
         self.client = client
         self.policy = policy
         self.journal = journal
@@ -49,6 +55,8 @@ class Dispatcher:
         self.warmup = Warmup(known_positions)
         self.pacing = Pacing(policy)
         self.stats = RunStats()
+        self.address = AddressCheck(client.url, policy.wrong_address_after)
+        self.auth = Auth(client, tokens)
         self.outcomes: dict[int, Outcome] = {}
         self.embed_keys: dict[str, str] = {}  #: embed id → signing key (never journalled)
         self.exit_code = ExitCode.OK
@@ -61,9 +69,9 @@ class Dispatcher:
         return self._stop.is_set()
 
     @property
-    def current_rate(self) -> float:
-        """Calls per second the pacer allows now."""
-        return self.pacing.pacer.rate
+    def current_rate(self) -> float | None:
+        """Calls per second allowed now (None: not limited)."""
+        return self.pacing.rate
 
     def stop(self, reason: str, exit_code: ExitCode = ExitCode.ROWS_FAILED) -> None:
         """Stop sending new rows; calls in flight finish. The first reason given wins."""
@@ -86,12 +94,12 @@ class Dispatcher:
             for ready in self.warmup.schedule(job):
                 queue.put_nowait(ready)
         remaining = len(jobs)
-        workers_n = min(self.policy.concurrency, max(remaining, 1))
+        workers_n = min(self.policy.workers, max(remaining, 1))
 
-        async def worker(lane: int) -> None:
+        async def worker() -> None:
             nonlocal remaining
             while (job := await queue.get()) is not None:
-                outcome = await self._send(job, lane)
+                outcome = await self._send(job)
                 await self._finish(job, outcome)
                 for ready in self.warmup.release(job, outcome, stopping=self.stopping):
                     queue.put_nowait(ready)
@@ -102,7 +110,7 @@ class Dispatcher:
 
         if remaining == 0:
             return self.outcomes
-        self._tasks = [asyncio.create_task(worker(lane)) for lane in range(workers_n)]
+        self._tasks = [asyncio.create_task(worker()) for _ in range(workers_n)]
         try:
             for result in await asyncio.gather(*self._tasks, return_exceptions=True):
                 if isinstance(result, Exception):
@@ -116,38 +124,55 @@ class Dispatcher:
                     self._record(job, self._not_sent(job, 0))
         return self.outcomes
 
-    async def _send(self, job: Job, lane: int) -> Outcome:
+    async def _send(self, job: Job) -> Outcome:
         """One row, through every attempt the retry rule allows."""
         if self.stopping or not await self._journal(self.journal and self.journal.commit_in_flight(job.fingerprint, job.row)):
             return self._not_sent(job, 0)
-        attempts = errors_500 = 0
+        attempts = counted = errors_500 = 0
         reached = job.sent_before  # may an earlier attempt have enrolled the candidate?
-        while await self.pacing.gate(self._stop):
-            attempts += 1
-            try:
-                with self.stats.call():
-                    response = await self.client.enrol(job.candidate, idempotency_key=job.fingerprint, lane=lane)
-            except CallError as exc:
-                errors_500 += exc.status == 500
-                reached = reached or outcomes.may_have_enrolled(exc)
-                if reason := self.pacing.failed(exc):
-                    self.stop(reason)
-                decision = retry.decide(exc, attempt=attempts, errors_500=errors_500, policy=self.policy)
-                if isinstance(decision, retry.StopRun):
-                    self.stop(decision.reason, decision.exit_code)
-                    return self._not_sent(job, attempts, f"not sent: {exc.status} {exc.message}")
-                if self.stopping and retry.retryable(exc):
-                    return self._not_sent(job, attempts, f"not sent: stopped while retrying ({exc})")
-                if isinstance(decision, retry.GiveUp):
-                    return outcomes.failed(job.row, exc, decision.reason, attempts)
-                self.stats.retries += 1
-                await sleep_unless(self._stop, decision.after)
-                continue
-            self.pacing.succeeded()
-            if response.embed_signing_key:
-                self.embed_keys[response.embed_id or f"row {job.row}"] = response.embed_signing_key
-            return outcomes.decided(job.row, response, attempts, own_repeat=reached)
-        return self._not_sent(job, attempts)
+        since = time.monotonic()  #: progress elsewhere is counted from here: the previous attempt's start
+        while True:
+            async with self.pacing.slot(self._stop) as lane:
+                if lane is None:
+                    return self._not_sent(job, attempts)
+                attempts += 1
+                used = await self.auth.before_call()
+                started = time.monotonic()
+                try:
+                    with self.stats.call():
+                        response = await self.client.enrol(job.candidate, idempotency_key=job.fingerprint, lane=lane)
+                except CallError as exc:
+                    error = exc
+                else:
+                    self.pacing.succeeded(started)
+                    self.address.succeeded()
+                    self.auth.worked()
+                    if response.embed_signing_key:
+                        self.embed_keys[response.embed_id or f"row {job.row}"] = response.embed_signing_key
+                    return outcomes.decided(job.row, response, attempts, own_repeat=reached)
+            if error.status == 401 and self.auth.renewable and not self.stopping:
+                if (stop := await self.auth.refused(error, used)) is None:
+                    continue  # the row was not enrolled: again, with the new token, not counted
+                self.stop(stop.reason, stop.exit_code)
+                return self._not_sent(job, attempts, f"not sent: {error}")
+            errors_500 += error.status == 500
+            reached = reached or outcomes.may_have_enrolled(error)
+            counted += retry.counts(error, progress=self.pacing.breaker.last_success > since)
+            since = started
+            if reason := self.pacing.failed(error, started):
+                self.stop(reason)
+            decision = self.address.failed(error) or retry.decide(
+                error, attempt=max(counted, 1), errors_500=errors_500, policy=self.policy
+            )
+            if isinstance(decision, retry.StopRun):
+                self.stop(decision.reason, decision.exit_code)
+                return self._not_sent(job, attempts, f"not sent: {error}")
+            if self.stopping and retry.retryable(error):
+                return self._not_sent(job, attempts, f"not sent: stopped while retrying ({error})")
+            if isinstance(decision, retry.GiveUp):
+                return outcomes.failed(job.row, error, decision.reason, attempts)
+            self.stats.retries += 1
+            await sleep_unless(self._stop, decision.after)
 
     async def _finish(self, job: Job, outcome: Outcome) -> None:
         self._record(job, outcome)

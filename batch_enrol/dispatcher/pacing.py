@@ -1,4 +1,4 @@
-"""Pacing: the rate limiter, its adaptation to throttling, and the circuit breaker. All times in seconds.
+"""Pacing: the rate limiter, the adaptive limits and the circuit breaker together. All times in seconds.
 
 Every number comes from one ``Policy``. ``Pacing.gate`` is what a call waits on before it starts.
 """
@@ -6,12 +6,17 @@ Every number comes from one ``Policy``. ``Pacing.gate`` is what a call waits on 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import deque
+from collections.abc import AsyncIterator
 
 from ..client import CallError
+from .limits import ConcurrencyLimit, RateControl
 from .policy import Policy
+
+OVERLOAD = frozenset({502, 503, 504, 546})  #: answers that say the server has too much in flight
 
 log = logging.getLogger("batch_enrol")
 
@@ -27,11 +32,12 @@ async def sleep_unless(stop: asyncio.Event, seconds: float) -> None:
 class Pacer:
     """At most one call started every 1/``rate`` seconds, on an absolute schedule: ``async with pacer:``.
 
-    ``rate`` is in calls per second (> 0). A leaky bucket of capacity one (aiolimiter's
-    ``AsyncLimiter(1, 1/rate)``) holds the same limit, but it times each start from the
-    previous *actual* start, so every late wake-up of the event loop is lost for good: it
-    reached 94 % of the rate in the benchmark. Here each caller reserves the next slot
-    before it sleeps, so lateness never accumulates.
+    ``rate`` is in calls per second (> 0). Callers queue in order; one timer lets the first
+    through at each slot. A leaky bucket (aiolimiter's ``AsyncLimiter(1, 1/rate)``) holds the
+    same limit, but it times each start from the previous *actual* start, so every late wake-up
+    of the event loop is lost for good (94 % of the rate in the benchmark); here the next slot
+    is one interval after the previous *slot*, so lateness never accumulates. A change of rate
+    (``set_rate``) moves the next slot at once, whoever is waiting.
 
     A schedule alone would let calls that woke late crowd into the next second with those
     that woke on time (the benchmark once saw 42 starts in a second at a rate of 40), so the
@@ -39,12 +45,14 @@ class Pacer:
     would hold more than rate + 1 starts.
     """
 
-    __slots__ = ("interval", "_next", "_starts")
+    __slots__ = ("interval", "_next", "_starts", "_waiters", "_timer")
 
     def __init__(self, rate: float) -> None:
         self.interval = 1.0 / rate
         self._next = 0.0
         self._starts: deque[float] = deque(maxlen=int(rate) + 1)
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._timer: asyncio.TimerHandle | None = None
 
     @property
     def rate(self) -> float:
@@ -52,58 +60,59 @@ class Pacer:
         return 1.0 / self.interval
 
     def set_rate(self, rate: float) -> None:
-        """Change the limit (calls per second, > 0) for every later start."""
+        """Change the limit (calls per second, > 0), from the next slot on."""
         self.interval = 1.0 / rate
         self._starts = deque(self._starts, maxlen=int(rate) + 1)
+        self._next = (self._starts[-1] if self._starts else time.monotonic()) + self.interval
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+            self._arm()
 
     async def wait(self) -> None:
         """Return when the next call may start."""
         now = time.monotonic()
-        slot = max(self._next, now)
-        self._next = slot + self.interval
-        if slot > now:
-            await asyncio.sleep(slot - now)
+        if not self._waiters and now >= self._due():
+            self._next = max(self._next, now) + self.interval
+            self._starts.append(now)
+            return
+        waiter = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        self._arm()
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter in self._waiters:
+                self._waiters.remove(waiter)
+            raise
+
+    def _due(self) -> float:
         starts = self._starts
-        while len(starts) == starts.maxlen and (late := starts[0] + 1.0 - time.monotonic()) >= 0:
-            await asyncio.sleep(late + 0.001)
-        starts.append(time.monotonic())
+        if len(starts) == starts.maxlen:
+            return max(self._next, starts[0] + 1.001)
+        return self._next
+
+    def _arm(self) -> None:
+        if self._timer is None and self._waiters:
+            loop = asyncio.get_running_loop()
+            self._timer = loop.call_at(loop.time() + max(0.0, self._due() - time.monotonic()), self._fire)
+
+    def _fire(self) -> None:
+        self._timer = None
+        while self._waiters and self._waiters[0].done():
+            self._waiters.popleft()
+        now = time.monotonic()
+        if self._waiters and now >= self._due():
+            self._waiters.popleft().set_result(None)
+            self._next = max(self._next, now - 1.0) + self.interval
+            self._starts.append(now)
+        self._arm()
 
     async def __aenter__(self) -> None:
         await self.wait()
 
     async def __aexit__(self, *exc: object) -> None:
         return None
-
-
-class Throttle:
-    """Lowers a Pacer's rate on 429 and raises it back on success (multiplicative both ways).
-
-    A 429 cuts the rate by ``policy.throttle_cut`` (one cut per ``throttle_cut_interval``, so a
-    burst of 429s counts once), never below ``policy.rate / throttle_floor_divisor``; a success
-    at least ``throttle_raise_interval`` after the last change multiplies it by ``throttle_raise``,
-    up to ``policy.rate``.
-    """
-
-    __slots__ = ("pacer", "policy", "_changed")
-
-    def __init__(self, pacer: Pacer, policy: Policy) -> None:
-        self.pacer = pacer
-        self.policy = policy
-        self._changed = float("-inf")
-
-    def throttled(self, now: float) -> None:
-        if now - self._changed >= self.policy.throttle_cut_interval:
-            floor = self.policy.rate / self.policy.throttle_floor_divisor
-            self._set(max(self.pacer.rate * self.policy.throttle_cut, floor), now)
-
-    def succeeded(self, now: float) -> None:
-        rate = self.pacer.rate
-        if rate < self.policy.rate and now - self._changed >= self.policy.throttle_raise_interval:
-            self._set(min(self.policy.rate, rate * self.policy.throttle_raise), now)
-
-    def _set(self, rate: float, now: float) -> None:
-        self.pacer.set_rate(rate)
-        self._changed = now
 
 
 class Breaker:
@@ -115,14 +124,14 @@ class Breaker:
     call has succeeded for ``policy.give_up_after``.
     """
 
-    __slots__ = ("policy", "paused_until", "_in_a_row", "_cooldown", "_last_success")
+    __slots__ = ("policy", "paused_until", "_in_a_row", "_cooldown", "last_success")
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
         self.paused_until = 0.0
         self._in_a_row = 0
         self._cooldown = policy.breaker_cooldown
-        self._last_success = time.monotonic()
+        self.last_success = time.monotonic()  #: monotonic s of the last success (or of the start)
 
     def failed(self, error: CallError, now: float) -> str | None:
         """Note a failure; a reason to stop the run, or None."""
@@ -134,25 +143,47 @@ class Breaker:
                 self.paused_until = max(self.paused_until, now + self._cooldown)
                 self._cooldown = min(self._cooldown * 2, self.policy.breaker_max_cooldown)
                 self._in_a_row = 0
-        if now - self._last_success > self.policy.give_up_after:
+        if now - self.last_success > self.policy.give_up_after:
             return f"no successful call for {self.policy.give_up_after / 60:g} minutes; the API seems down"
         return None
 
     def succeeded(self, now: float) -> None:
-        self._last_success = now
+        self.last_success = now
         self._in_a_row = 0
         self._cooldown = self.policy.breaker_cooldown
 
 
 class Pacing:
-    """The rate limiter, the throttle and the breaker together, as a call's one gate."""
+    """The limits, the pacer and the breaker together: what a call passes before it starts.
 
-    __slots__ = ("pacer", "throttle", "breaker")
+    ``async with pacing.slot(stop) as lane:`` waits for a slot in flight, then for a start
+    slot outside any breaker pause; ``lane`` is None if ``stop`` was set meanwhile.
+    """
+
+    __slots__ = ("limit", "rates", "pacer", "breaker")
 
     def __init__(self, policy: Policy) -> None:
-        self.pacer = Pacer(policy.rate)
-        self.throttle = Throttle(self.pacer, policy)
+        self.limit = ConcurrencyLimit(policy)
+        self.rates = RateControl(policy)
+        self.pacer = Pacer(self.rates.rate or policy.max_rate)
         self.breaker = Breaker(policy)
+
+    @property
+    def rate(self) -> float | None:
+        """Calls per second allowed now (None: not limited)."""
+        return self.rates.rate
+
+    @contextlib.asynccontextmanager
+    async def slot(self, stop: asyncio.Event) -> AsyncIterator[int | None]:
+        lane = await self.limit.acquire()
+        calling = False
+        try:
+            calling = await self.gate(stop)
+            self.limit.busy += calling
+            yield lane if calling else None
+        finally:
+            self.limit.busy -= calling
+            self.limit.release(lane)
 
     async def gate(self, stop: asyncio.Event) -> bool:
         """Wait for a start slot outside any pause: True to go ahead, False if ``stop`` was set meanwhile."""
@@ -161,21 +192,35 @@ class Pacing:
             if pause > 0:
                 await sleep_unless(stop, pause)
                 continue
-            await self.pacer.wait()
+            if self.rates.rate is not None:
+                await self.pacer.wait()
             if stop.is_set():
                 return False
-            if time.monotonic() >= self.breaker.paused_until:
+            now = time.monotonic()
+            if now >= self.breaker.paused_until:
+                self.rates.started(now)
                 return True
         return False
 
-    def failed(self, error: CallError) -> str | None:
-        """Note a failed call; a reason to stop the run, or None."""
+    def failed(self, error: CallError, started: float) -> str | None:
+        """Note a failed call that started at ``started`` (monotonic s); a reason to stop the run, or None."""
         now = time.monotonic()
         if error.status == 429:
-            self.throttle.throttled(now)
+            if self.rates.throttled(started, now):
+                self._pace()
+        elif error.status in OVERLOAD or (error.status is None and error.reached_server):
+            self.limit.overloaded(started, now)
         return self.breaker.failed(error, now)
 
-    def succeeded(self) -> None:
+    def succeeded(self, started: float) -> None:
+        """Note a call that started at ``started`` and succeeded now."""
         now = time.monotonic()
         self.breaker.succeeded(now)
-        self.throttle.succeeded(now)
+        self.limit.succeeded(now - started)
+        self.rates.succeeded(now)
+        self._pace()
+
+    def _pace(self) -> None:
+        rate = self.rates.rate
+        if rate is not None and abs(rate - self.pacer.rate) > 0.01 * self.pacer.rate:
+            self.pacer.set_rate(rate)

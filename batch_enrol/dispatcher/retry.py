@@ -7,6 +7,10 @@
 | 500                                                | ``Retry`` at most ``max_500_retries`` times, then ``GiveUp`` |
 | 400, 404, 409, 413, 422 and any other status       | ``GiveUp`` with the API's message: not retried            |
 
+``attempt`` counts the attempts that ``counts``: a throttling answer (429, or 503 with
+``Retry-After``) does not use one up while other rows succeed meanwhile (``progress``), so
+throttling never costs a row while the run is moving; with no progress anywhere it counts.
+
 The wait of a ``Retry``: the answer's ``Retry-After`` (capped at ``retry_after_cap``), else
 full jitter ``uniform(0, min(backoff_cap, backoff_base × 2^(attempt-1)))``; a 429 without
 ``Retry-After`` waits at least ``min_throttle_wait``.
@@ -54,6 +58,20 @@ Decision = Retry | GiveUp | StopRun
 def retryable(error: CallError) -> bool:
     """Whether another attempt may succeed: transport errors, the transient statuses and 500."""
     return error.status is None or error.status in TRANSIENT or error.status == 500
+
+
+def is_throttle(error: CallError) -> bool:
+    """The server asks to slow down: a 429, or a 503 with ``Retry-After``."""
+    return error.status == 429 or (error.status == 503 and error.retry_after is not None)
+
+
+def counts(error: CallError, *, progress: bool) -> bool:
+    """Whether a failed attempt uses up one of the row's ``max_attempts``.
+
+    ``progress``: some other call succeeded since the row's previous attempt started (for its
+    first attempt: since the row was taken up), so the run is moving.
+    """
+    return not (progress and is_throttle(error))
 
 
 def decide(

@@ -25,12 +25,13 @@ from datetime import UTC, datetime
 import httpx
 from pydantic import ValidationError
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import Receive, Scope, Send
 
 from ..schema import ENDPOINT, Candidate
 from ..settings import SANDBOX_TOKEN
 from . import results
+from .faults import Faults, Limits
 from .ledger import Enrolment, Ledger, Position, RequestRecord
 
 DEFAULT_TOKEN = SANDBOX_TOKEN  #: the token the simulator accepts unless told otherwise
@@ -41,36 +42,6 @@ REJECT_REASONS = (
 )
 
 
-@dataclass(kw_only=True)
-class Faults:
-    """What can go wrong, and how often (rates are probabilities per request)."""
-
-    latency: float = 0.0  #: seconds per call (the AI pre-screening)
-    latency_jitter: float = 0.0  #: ± seconds, uniform
-    rate_500: float = 0.0
-    rate_503: float = 0.0
-    rate_546: float = 0.0
-    rate_504_after: float = 0.0  #: enrol, then answer 504 (the gateway gave up)
-    rate_drop_after: float = 0.0  #: enrol, then drop the connection mid-response
-    throttle_above: float | None = None  #: requests per second before 429s
-    retry_after: str = "1"  #: the Retry-After header sent with 429 and 503
-    token_expires_after: int | None = None  #: calls the primary token is good for
-    credits: int | None = None  #: enrolments before 402
-    position_race: bool = True  #: concurrent creates of one new position each create one
-    drop_first_after: bool = False  #: each candidate's first request: enrol, then drop the connection
-    seed: int | None = None
-
-    @property
-    def fault_rate(self) -> float:
-        return self.rate_500 + self.rate_503 + self.rate_546 + self.rate_504_after + self.rate_drop_after
-
-    @classmethod
-    def mixed(cls, total: float, **kw: object) -> Faults:
-        """``total`` spread evenly over the five fault kinds."""
-        share = total / 5
-        return cls(
-            rate_500=share, rate_503=share, rate_546=share, rate_504_after=share, rate_drop_after=share, **kw
-        )  # type: ignore[arg-type]
 
 
 class _Dropped(httpx.ReadError):
@@ -117,6 +88,8 @@ class Sandbox:
         self._calls_with_primary = 0
         self._enrolled = 0
         self._recent: deque[float] = deque()
+        self._limits = Limits(self.faults)
+        self._token_uses: dict[str, int] = {token: 0}
         self._position_index: dict[tuple, str] = {}
         self._embed_keys: dict[str, tuple[str, str]] = {}
 
@@ -130,6 +103,8 @@ class Sandbox:
             response = JSONResponse({"completed": self.complete_interviews()})
         elif scope["path"].rstrip("/") == results.RESULT_LIST:
             response = self._result_list(Request(scope, receive)) if scope["method"] == "GET" else _error(405, "Method not allowed")
+        elif scope["path"] == "/__sandbox/token" and scope["method"] == "GET":
+            response = PlainTextResponse(self.issue_token())
         elif scope["path"].rstrip("/") != ENDPOINT:
             response = _error(404, f"No such function: {scope['path']}")
         elif scope["method"] != "POST":
@@ -142,6 +117,12 @@ class Sandbox:
                 await send({"type": "http.response.body", "body": b'{"status": "ai_', "more_body": True})
                 raise
         await response(scope, receive, send)
+
+    def issue_token(self) -> str:
+        """A new token the API accepts (for ``token_calls`` calls): what a token command would fetch."""
+        token = f"{self.token}.{secrets.token_urlsafe(12)}"
+        self._token_uses[token] = 0
+        return token
 
     def stats(self) -> dict[str, object]:
         """What a benchmark in another process needs to check the limits held (no personal data)."""
@@ -160,6 +141,9 @@ class Sandbox:
             "max_in_flight": self.ledger.max_in_flight,
             "max_started_in_1s": busiest,
             "faults": sum(1 for r in requests if r.fault),
+            "throttled": sum(1 for r in requests if r.status in (429, 503)),
+            "first_started": starts[0] if starts else None,
+            "last_ended": max((r.ended for r in requests), default=None),
         }
 
     def complete_interviews(self, emails: Iterable[str] | None = None, *, coach_status: str = "completed") -> int:
@@ -211,8 +195,16 @@ class Sandbox:
             if faults.token_expires_after is not None and self._calls_with_primary > faults.token_expires_after:
                 seen.fault = "token_expired"
                 return _error(401, "JWT expired")
-        elif token not in self.extra_tokens:
+        elif token not in self.extra_tokens and token not in self._token_uses:
             return _error(401, "Invalid or missing access token")
+        if token in self._token_uses:
+            self._token_uses[token] += 1
+            if faults.token_calls is not None and self._token_uses[token] > faults.token_calls:
+                seen.fault = "token_expired"
+                return _error(401, "JWT expired")
+        if refusal := self._limits.refuse(started, self.ledger.in_flight):
+            seen.fault = str(refusal[0])
+            return _error(*refusal, headers={"Retry-After": faults.retry_after})
 
         if faults.throttle_above is not None:
             self._recent.append(started)
@@ -272,6 +264,7 @@ class Sandbox:
     async def _latency(self) -> None:
         faults = self.faults
         delay = faults.latency + (self._rng.uniform(-1, 1) * faults.latency_jitter if faults.latency_jitter else 0)
+        delay *= self._limits.latency_factor(self.ledger.in_flight)
         if delay > 0:
             await asyncio.sleep(delay)
 

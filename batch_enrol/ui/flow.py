@@ -249,7 +249,7 @@ async def preview_page(request: Request) -> Response:
         return ui.page(request, "check.html", 400, title="3. Check", run=run, problem=_say(exc))
     send = len(planned.jobs)
     positions = {j.group for j in planned.jobs if j.group is not None and j.group not in planned.known_positions}
-    seconds = send / min(settings.rate, settings.concurrency / 5.0)
+    seconds = send / pipeline.policy_from(settings).expected_rate
     host = (
         "the practice server on this computer (nothing reaches JobMojito)"
         if settings.sandbox

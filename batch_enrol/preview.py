@@ -4,8 +4,8 @@ A ``Preview`` is built once the rows are checked and the journal read (so only w
 really be sent counts). ``run`` hands it to its ``confirm`` callback before sending; the
 ``plan`` command prints it and sends nothing. Figures are estimates:
 
-- duration (s) = rows / min(rate, concurrency / CALL_SECONDS): the pacing limit, or the
-  concurrency over a typical call (pre-screening takes seconds; ``CALL_SECONDS``);
+- duration (s) = rows / the dispatcher policy's ``expected_rate``: min(rate, concurrency / 5 s),
+  the pacing limit or the concurrency over a typical call (their maxima when ``auto``);
 - credits = rows × ``credits_per_candidate`` (JobMojito published 0.25 per pre-screened
   candidate in mid-2025; prices change, so it is a setting).
 """
@@ -17,10 +17,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from urllib.parse import urlsplit
 
+from .dispatcher import policy_from
 from .schema import PRODUCTION_BASE_URL
 from .settings import Settings, is_loopback
 
-CALL_SECONDS = 5.0  #: a typical enrolment call (AI pre-screening), seconds: the duration estimate's basis
 PRODUCTION_HOST = urlsplit(PRODUCTION_BASE_URL).hostname or ""
 log = logging.getLogger("batch_enrol")
 
@@ -57,7 +57,7 @@ class Preview:
     @classmethod
     def build(cls, input: str, settings: Settings, *, rows: int, done: int, not_sendable: int, positions: int) -> Preview:
         host, target = target_of(settings)
-        pace = min(settings.rate, settings.concurrency / CALL_SECONDS)
+        pace = policy_from(settings).expected_rate  # the limits at ~5 s a call ("auto": their maximum)
         return cls(
             input=input, host=host, target=target, rows=rows, done=done, not_sendable=not_sendable,
             positions=positions, seconds=rows / pace if rows else 0.0,

@@ -19,6 +19,7 @@ import asyncio
 import csv
 import logging
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,7 +133,7 @@ class _Reader:
         self.client = client
         self.policy = policy_from(settings)
         self.pacing = Pacing(self.policy)
-        self.lanes = asyncio.Semaphore(self.policy.concurrency)
+        self.lanes = asyncio.Semaphore(self.policy.workers)
         self.stopped = asyncio.Event()
         self.calls = 0
         self.stop_reason = ""
@@ -145,12 +146,13 @@ class _Reader:
             while await self.pacing.gate(self.stopped):
                 attempts += 1
                 self.calls += 1
+                started = time.monotonic()
                 try:
                     page = await self.client.result_list(params)
                 except CallError as exc:
                     errors_500 += exc.status == 500
                     decision = retry.decide(exc, attempt=attempts, errors_500=errors_500, policy=self.policy)
-                    reason = self.pacing.failed(exc)
+                    reason = self.pacing.failed(exc, started)
                     if isinstance(decision, retry.StopRun) or reason:
                         self._stop(reason or decision.reason, getattr(decision, "exit_code", ExitCode.ROWS_FAILED))
                     elif isinstance(decision, retry.Retry):
@@ -161,7 +163,7 @@ class _Reader:
                         log.warning("could not read results (%s): %s", query, exc)
                         self.exit_code = max(self.exit_code, ExitCode.ROWS_FAILED)
                     return None
-                self.pacing.succeeded()
+                self.pacing.succeeded(started)
                 return page
         return None
 
@@ -309,7 +311,7 @@ async def read_results_async(
     verify: bool | str = str(settings.ca_bundle) if settings.ca_bundle else True
     timeouts = Timeouts(connect=settings.connect_timeout, read=settings.read_timeout, write=settings.write_timeout)
     client = Client(settings.base_url, settings.token.get(), timeouts=timeouts, transport=transport, verify=verify,
-                    lanes=settings.concurrency)  # fmt: skip
+                    lanes=policy_from(settings).workers)  # fmt: skip
     async with client:
         found, failed, reader = await fetch(client, settings, rows)
     by_row = {r.row: found[r.profile_interview_id] for r in rows if r.profile_interview_id in found}

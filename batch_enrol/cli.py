@@ -16,13 +16,12 @@ import httpx
 from click.core import ParameterSource
 
 from . import __version__, pipeline
-from .batch import SEVERITY, expand, plan_many, run_many
+from .batch import SEVERITY, expand, run_many
 from .csv_input import DELIMITER_NAMES
 from .encodings import display_name
 from .errors import BatchEnrolError, ConfigError, InputFileError, OutputError
 from .loader import SUPPORTED
 from .models import ExitCode
-from .preview import Preview, target_of
 from .redaction import RedactingFilter, redact
 from .reports import console_table
 from .settings import Settings
@@ -218,7 +217,7 @@ def run(inputs: tuple[str, ...], **opts: Any) -> int:
     batch = run_many(
         inputs,
         settings,
-        confirm=_confirmer(opts["yes"]),
+        confirm=week_commands.confirmer(opts["yes"]),
         out=opts["out"],
         out_dir=opts["out_dir"],
         journal=opts["journal"],
@@ -249,68 +248,6 @@ def run(inputs: tuple[str, ...], **opts: Any) -> int:
     elif batch.exit_code == ExitCode.ROWS_FAILED and not opts["quiet"]:
         click.echo("some rows need attention: see enrol_status and enrol_reason in the output", err=True)
     return int(batch.exit_code)
-
-
-def _confirmer(yes: bool) -> Callable[[Preview], bool]:
-    """Print the preview (stderr, host first); on a terminal ask before sending unless ``yes``."""
-    def confirm(preview: Preview) -> bool:
-        click.echo("\n".join(preview.lines()), err=True)
-        return yes or not sys.stdin.isatty() or click.confirm("send now?", default=False, err=True)
-
-    return confirm
-
-
-@main.command()
-@click.argument("inputs", nargs=-1, required=True, metavar="INPUT...")
-@click.option("--out", type=click.Path(path_type=Path), help="The output run would write (its journal tells what is done).")
-@click.option("--out-dir", type=click.Path(path_type=Path), help="Folder of the outputs of several inputs (as for run).")
-@click.option("--journal", type=click.Path(path_type=Path), help="Journal file (default: OUT.journal.sqlite).")
-@setting_option("base_url")
-@setting_option("sandbox")
-@setting_option("concurrency")
-@setting_option("rate", metavar="PER_SECOND")
-@setting_option("credits_per_candidate")
-@input_options
-@friendly
-def plan(inputs: tuple[str, ...], **opts: Any) -> int:
-    """Say where each INPUT would be sent, how many rows and positions, and the estimated time and credits; send nothing."""
-    _setup_logging(opts["verbose"], opts["quiet"])
-    settings = build_settings(opts)
-    previews = plan_many(inputs, settings, out=opts["out"], out_dir=opts["out_dir"], journal=opts["journal"])
-    click.echo("\n".join(line for preview in previews for line in preview.lines()))
-    if len(previews) > 1:
-        click.echo(f"total: {sum(p.rows for p in previews)} rows to send, {sum(p.credits for p in previews):g} credits (estimate)")
-    click.echo("nothing was sent (plan only)")
-    return 0
-
-
-@main.command()
-@click.argument("outputs", nargs=-1, required=True, metavar="OUTPUT...")
-@setting_option("base_url")
-@setting_option("concurrency")
-@setting_option("rate", metavar="PER_SECOND")
-@setting_option("max_attempts")
-@click.option("--token-file", type=click.Path(path_type=Path), help="Read the API token from this file.")
-@setting_option("ca_bundle", type=click.Path(path_type=Path))
-@setting_option("sheet")
-@setting_option("verbose", "-v", "--verbose")
-@click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors.")
-@friendly
-def results(outputs: tuple[str, ...], **opts: Any) -> int:
-    """Read each enrolled row's interview result into OUTPUT (an output of run), in place."""
-    from .results import read_many
-
-    _setup_logging(opts["verbose"], opts["quiet"])
-    settings = build_settings(opts)
-    host, target = target_of(settings)
-    click.echo(f"host: {host} ({target})", err=True)
-    reports = read_many([Path(o) for o in outputs], settings, host=host)
-    for report in reports:
-        if not opts["quiet"]:
-            click.echo(report.line())
-        for warning in report.warnings():
-            click.echo(warning, err=True)
-    return int(max(r.exit_code for r in reports))  # 3 (token refused) outranks 1 (rows not read)
 
 
 @main.command()
@@ -456,7 +393,7 @@ def sandbox(host: str, port: int, latency: float, fault_rate: float, throttle_ab
     return 0
 
 
-from . import export_command  # noqa: E402, F401  (registers `batch-enrol export` on main)
+from . import export_command, week_commands  # noqa: E402, F401  (register `export`, `plan`, `results` on main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

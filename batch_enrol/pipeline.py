@@ -28,14 +28,14 @@ from .cv_files import CvLimits
 from .dispatcher import Dispatcher, policy_from
 from .embed_keys import EmbedKeyFile, embed_key_path
 from .encodings import display_name
-from .errors import Cancelled, ConfigError, InputFileError
+from .errors import ConfigError, InputFileError
 from .files import check_writable_file, sha256_of
 from .journal import Journal, check_not_damaged, run_lock
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
-from .planner import Plan, plan, preview
+from .planner import Plan, confirmed, plan
 from .preflight import journal_path_for, prepare_output, run_token, token_source
-from .preview import Confirm, log_preview
+from .preview import Confirm
 from .progress import Progress
 from .report_sheets import OWN_COLUMNS
 from .reports import RowInfo, Summary
@@ -187,8 +187,7 @@ def run(
     Raises ``ConfigError`` (settings, token), ``InputFileError`` (the file) or ``OutputError``
     (the output) before anything is sent; problems of single rows never raise, they are
     outcomes. A refused token or an interruption stops the run: see ``exit_code``.
-    ``confirm(preview)`` sees the ``Preview`` (host, rows, estimates) before the first call; False
-    raises ``Cancelled`` with nothing sent. Without it the preview is logged.
+    ``confirm(preview)`` sees the ``Preview`` before the first call (False: ``Cancelled``, nothing sent).
     ``wait``: queue behind another run of the same output instead of raising OutputError.
     """
     for report, what in ((summary_json, "--summary-json"), (junit, "--junit")):
@@ -279,9 +278,7 @@ async def _run_locked(
         planned.outcomes.update(prior)
         if planned.resumed or prior:
             log.info("resuming: %d row(s) already done are not sent again", planned.resumed + len(prior))
-        said = preview(path, settings, planned, checked.rows)
-        if not (confirm or log_preview)(said):
-            raise Cancelled("nothing was sent: the run was not confirmed", hint="run again and answer y, or add --yes")
+        said = confirmed(path, settings, planned, checked.rows, confirm)
         client = _client(settings, token, transport)
         dispatcher = Dispatcher(client, policy_from(settings), journal=jrnl, known_positions=planned.known_positions,
                                 tokens=tokens)  # fmt: skip

@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .dispatcher import Job
+from .errors import Cancelled
 from .identity import fingerprint, position_key
 from .journal import Journal
 from .models import Outcome
-from .preview import Preview
+from .preview import Confirm, Preview, log_preview
 from .settings import Settings
 from .validator import Checked
 
@@ -66,6 +67,14 @@ def preview(path: Path, settings: Settings, planned: Plan, rows: Sequence[Checke
     groups = {j.group for j in planned.jobs if j.group is not None and j.group not in planned.known_positions}
     return Preview.build(str(path), settings, rows=len(planned.jobs), done=planned.resumed,
                          not_sendable=len(rows) - sendable, positions=len(groups))  # fmt: skip
+
+
+def confirmed(path: Path, settings: Settings, planned: Plan, rows: Sequence[Checked], confirm: Confirm | None) -> Preview:
+    """The run's Preview once ``confirm`` accepted it (default: logged, accepted); else ``Cancelled``."""
+    said = preview(path, settings, planned, rows)
+    if not (confirm or log_preview)(said):
+        raise Cancelled("nothing was sent: the run was not confirmed", hint="run again and answer y, or add --yes")
+    return said
 
 
 def preview_with_journal(path: Path, settings: Settings, rows: Sequence[Checked], journal_file: Path) -> Preview:

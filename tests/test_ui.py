@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -258,3 +259,27 @@ def test_pages_forbid_framing_foreign_scripts_and_caching(tmp_path):
     assert page.headers["cache-control"] == "no-store" and page.headers["referrer-policy"] == "no-referrer"
     assert "<script>" not in page.text and " on" + "submit=" not in page.text  # no inline script for the policy to refuse
     assert "cache-control" not in browser.get("/static/app.css").headers
+
+
+def test_the_same_list_sent_from_two_tabs_enrols_each_candidate_once(tmp_path, serve, monkeypatch):
+    served = serve(Faults(latency=0.05, position_race=False))
+    monkeypatch.setenv("JOBMOJITO_TOKEN", DEFAULT_TOKEN)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(base_url=served.url, concurrency=2, rate=20, progress="none")
+    app = create_app(UiConfig(settings=settings, data_dir=tmp_path / "data"))
+    data = write_csv(tmp_path / "m.csv", candidate_rows(20)).read_bytes()
+    with TestClient(app, base_url="http://127.0.0.1") as first, TestClient(app, base_url="http://127.0.0.1") as second:
+        tabs = [uploaded(tab, "many.csv", spreadsheet=("many.csv", data)) for tab in (first, second)]
+        tokens = [csrf_of(tab.get(f"/runs/{run_id}/preview").text) for tab, run_id in zip((first, second), tabs, strict=True)]
+        for tab, run_id, token in zip((first, second), tabs, tokens, strict=True):
+            tab.post(f"/runs/{run_id}/send", data={"csrf_token": token}, follow_redirects=False)
+        for run_id in tabs:
+            app.state.ui.runner.wait(run_id, 60)
+        again = uploaded(second, "many.csv", spreadsheet=("many.csv", data))  # the next day: nothing left to send
+        second.post(f"/runs/{again}/send", data={"csrf_token": csrf_of(second.get(f"/runs/{again}/preview").text)})
+        app.state.ui.runner.wait(again, 60)
+    requests, enrolments, _ = served.ledger.snapshot()
+    sent = Counter(r.email for r in requests if 200 <= r.status < 300)
+    assert len(sent) == 20 and set(sent.values()) == {1}, sent  # every candidate enrolled, none twice
+    assert len(enrolments) == 20 and all(e.count == 1 for e in enrolments.values())
+    assert len(app.state.ui.store.all()) == 1

@@ -95,6 +95,8 @@ async def upload(request: Request) -> Response:
                 await run_in_threadpool(ui.store.add_cv, run, cv.filename, await cv.read())
     except BatchEnrolError as exc:
         return await upload_page(request, _say(exc), 400)
+    if ui.runner.busy(run.id):  # the very same list is being sent: show that run rather than start another
+        return _go(f"/runs/{run.id}/progress")
     return _go(f"/runs/{run.id}/columns")
 
 

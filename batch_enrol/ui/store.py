@@ -5,11 +5,13 @@ Folders are 0700 and files 0600: only the user running the app can read them.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import secrets
 import shutil
+import threading
 import zipfile
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -52,6 +54,7 @@ class RunState:
     id: str
     created: str
     input_name: str
+    content_sha256: str = ""  #: SHA-256 of the spreadsheet's bytes: the same list always gets the same run and journal
     sheet: str | None = None
     columns: dict[str, str] = field(default_factory=dict)  #: header → field ("" = not sent)
     defaults: dict[str, str] = field(default_factory=dict)  #: field → value for the whole file
@@ -113,18 +116,34 @@ class Store:
         self.root = private_dir(Path(root))
         self.runs = private_dir(self.root / "runs")
         self.max_unzipped_bytes = max_unzipped_bytes
+        self._creating = threading.Lock()
 
     def create(self, filename: str, data: bytes) -> Run:
+        """The run for this spreadsheet: a new one, or the existing run of a file with the very same bytes.
+
+        Sharing the run shares its journal, so a list uploaded twice (two tabs, or again next day) is
+        sent by one run at a time and rows already enrolled are never sent again.
+        Raises InputFileError for a file that is not a spreadsheet.
+        """
         name = safe_name(filename)
         if not name.lower().endswith(SHEET_SUFFIXES):
             raise InputFileError(f"{name} is not a spreadsheet", hint="upload an .xlsx, .xls, .ods or .csv file")
-        now = datetime.now(UTC)
-        run_id = now.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
-        folder = private_dir(self.runs / run_id)
-        run = Run(folder, RunState(id=run_id, created=now.isoformat(timespec="seconds"), input_name=name))
-        self.replace_input(run, filename, data)
-        run.save()
-        return run
+        digest = hashlib.sha256(data).hexdigest()
+        with self._creating:
+            same = self.find_content(digest)
+            if same is not None:
+                return same
+            now = datetime.now(UTC)
+            run_id = now.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+            folder = private_dir(self.runs / run_id)
+            run = Run(folder, RunState(id=run_id, created=now.isoformat(timespec="seconds"), input_name=name))
+            self.replace_input(run, filename, data)
+            run.save()
+            return run
+
+    def find_content(self, digest: str) -> Run | None:
+        """The newest run whose spreadsheet has this SHA-256, if any."""
+        return next((r for r in self.all() if r.state.content_sha256 == digest), None)
 
     def replace_input(self, run: Run, filename: str, data: bytes) -> None:
         """Put a new copy of the spreadsheet in place (the journal stays: rows already done are not sent again)."""
@@ -136,6 +155,7 @@ class Store:
             old.unlink()
         write_private(folder / name, data)
         run.state.input_name = name
+        run.state.content_sha256 = hashlib.sha256(data).hexdigest()
 
     def add_cv(self, run: Run, filename: str, data: bytes) -> int:
         """Store an uploaded CV file, or the CV files inside a zip; return how many were kept."""

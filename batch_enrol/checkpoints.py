@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from . import writer
 from .dispatcher import Dispatcher
 from .errors import OutputError
+from .living import Target
 from .models import Outcome, Status, Table
 from .settings import Settings
 
@@ -22,8 +24,10 @@ log = logging.getLogger("batch_enrol")
 CHECKPOINT_SHARE = 50
 
 
-async def checkpoints(table: Table, outcomes: dict[int, Outcome], dispatcher: Dispatcher, out: Path, settings: Settings) -> None:
-    """Write the output now and then while a run goes on, so a killed run leaves a usable file.
+async def checkpoints(table: Table, outcomes: dict[int, Outcome], dispatcher: Dispatcher, out: Path, settings: Settings,
+                      *, target: Target | None = None) -> None:  # fmt: skip
+    """Write the output now and then while a run goes on, so a killed run leaves a usable file
+    (into ``target``, the living output, when given: see ``writer.write_output``).
 
     Every ``checkpoint_every`` seconds, or CHECKPOINT_SHARE × the previous write's duration if
     that is longer, and only when some row has finished since the last one.
@@ -39,7 +43,7 @@ async def checkpoints(table: Table, outcomes: dict[int, Outcome], dispatcher: Di
             snapshot.setdefault(checked_row.row, Outcome(row=checked_row.row, status=Status.NOT_SENT, reason="not sent yet (run in progress)"))
         began = time.monotonic()
         try:
-            await asyncio.to_thread(writer.write_output, table, snapshot, out)
+            await asyncio.to_thread(functools.partial(writer.write_output, table, snapshot, out, target=target))
         except OutputError as exc:
             log.warning("checkpoint not written: %s", exc.message)
         wait = max(settings.checkpoint_every, CHECKPOINT_SHARE * (time.monotonic() - began))

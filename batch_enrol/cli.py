@@ -239,7 +239,8 @@ def run(inputs: tuple[str, ...], **opts: Any) -> int:
     if not batch.results and not batch.failed and not opts["quiet"]:
         click.echo("nothing new to process" + (f" ({len(batch.skipped)} already done)" if batch.skipped else ""))
     for path, error in batch.failed:
-        click.echo(f"error: {path.name}: {error.message}", err=True)
+        said = error.message if error.message.startswith(path.name) else f"{path.name}: {error.message}"
+        click.echo(f"error: {said}", err=True)
     if batch.exit_code == ExitCode.API_REFUSED:
         click.echo("hint: renew the token (JOBMOJITO_TOKEN) and re-run the same command; done rows are not sent again", err=True)
     elif batch.exit_code == ExitCode.ROWS_FAILED and not opts["quiet"]:
@@ -387,6 +388,8 @@ def sandbox(host: str, port: int, latency: float, fault_rate: float, throttle_ab
     uvicorn.Server(config(app, host, port, quiet=False)).run()
     return 0
 
+
+from . import export_command  # noqa: E402, F401  (registers `batch-enrol export` on main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

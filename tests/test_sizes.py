@@ -15,7 +15,6 @@ KNOWN: set[str] = {
     "batch_enrol/batch.py: function run_many",  # 71 lines: the run lock and registry for dropped files
     "batch_enrol/sandbox/app.py: class Sandbox",  # 246 lines: the simulator's handlers and ledger
     "batch_enrol/sandbox/app.py: function _handle",  # 72 lines
-    "batch_enrol/xlsx_patch.py: function patch",  # 69 lines
 }
 
 

@@ -283,3 +283,29 @@ def test_the_same_list_sent_from_two_tabs_enrols_each_candidate_once(tmp_path, s
     assert len(sent) == 20 and set(sent.values()) == {1}, sent  # every candidate enrolled, none twice
     assert len(enrolments) == 20 and all(e.count == 1 for e in enrolments.values())
     assert len(app.state.ui.store.all()) == 1
+
+
+def zipped(**members: str) -> bytes:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, text in members.items():
+            zf.writestr(name, text)
+    return archive.getvalue()
+
+
+def test_the_cv_size_limit_covers_all_cv_files_of_an_upload_and_a_refusal_leaves_nothing(tmp_path):
+    browser = client(tmp_path, max_unzipped_bytes=1000)
+    token = csrf_of(browser.get("/upload").text)
+    sheet = ("spreadsheet", ("candidates.xlsx", (SAMPLES / "candidates.xlsx").read_bytes()))
+    each_fits = [sheet, ("cv_files", ("a.zip", zipped(**{"a.txt": "x" * 600}))), ("cv_files", ("b.zip", zipped(**{"b.txt": "x" * 600})))]
+    refused = browser.post("/upload", data={"csrf_token": token}, files=each_fits)
+    assert refused.status_code == 400 and "too large together" in refused.text
+    plain = [sheet, ("cv_files", ("a.txt", b"x" * 600)), ("cv_files", ("b.txt", b"x" * 600))]
+    assert browser.post("/upload", data={"csrf_token": token}, files=plain).status_code == 400
+    broken = [("spreadsheet", ("broken.xlsx", b"PK\x03\x04 not really a workbook"))]
+    refused = browser.post("/upload", data={"csrf_token": token}, files=broken)
+    assert refused.status_code == 400 and "not a real .xlsx" in refused.text
+    assert not list((tmp_path / "data" / "runs").iterdir())  # no orphan run, no stray files
+    assert "broken.xlsx" not in browser.get("/upload").text
+    fits = [sheet, ("cv_files", ("a.zip", zipped(**{"a.txt": "x" * 400}))), ("cv_files", ("b.txt", b"x" * 400))]
+    assert browser.post("/upload", data={"csrf_token": token}, files=fits, follow_redirects=False).status_code == 303

@@ -88,11 +88,10 @@ async def upload(request: Request) -> Response:
     sheet = form.get("spreadsheet")
     if not isinstance(sheet, UploadFile) or not sheet.filename:
         return await upload_page(request, "Choose a spreadsheet first.", 400)
+    cvs = [(cv.filename, await cv.read()) for cv in form.getlist("cv_files") if isinstance(cv, UploadFile) and cv.filename]
     try:
-        run = await run_in_threadpool(ui.store.create, sheet.filename, await sheet.read())
-        for cv in form.getlist("cv_files"):
-            if isinstance(cv, UploadFile) and cv.filename:
-                await run_in_threadpool(ui.store.add_cv, run, cv.filename, await cv.read())
+        run = await run_in_threadpool(ui.store.create, sheet.filename, await sheet.read(), cvs,
+                                      lambda run: _table(run, settings_for(ui, run)))  # fmt: skip
     except BatchEnrolError as exc:
         return await upload_page(request, _say(exc), 400)
     if ui.runner.busy(run.id):  # the very same list is being sent: show that run rather than start another
@@ -201,9 +200,8 @@ async def reupload(request: Request) -> Response:
     try:
         if isinstance(sheet, UploadFile) and sheet.filename:
             await run_in_threadpool(ui.store.replace_input, run, sheet.filename, await sheet.read())
-        for cv in form.getlist("cv_files"):
-            if isinstance(cv, UploadFile) and cv.filename:
-                await run_in_threadpool(ui.store.add_cv, run, cv.filename, await cv.read())
+        cvs = [(cv.filename, await cv.read()) for cv in form.getlist("cv_files") if isinstance(cv, UploadFile) and cv.filename]
+        await run_in_threadpool(ui.store.add_cvs, run, cvs)
     except BatchEnrolError as exc:
         return await check_page(request, _say(exc))
     run.save()

@@ -309,3 +309,22 @@ def test_the_cv_size_limit_covers_all_cv_files_of_an_upload_and_a_refusal_leaves
     assert "broken.xlsx" not in browser.get("/upload").text
     fits = [sheet, ("cv_files", ("a.zip", zipped(**{"a.txt": "x" * 400}))), ("cv_files", ("b.txt", b"x" * 400))]
     assert browser.post("/upload", data={"csrf_token": token}, files=fits, follow_redirects=False).status_code == 303
+
+
+def test_progress_counts_only_rows_sent_at_the_live_rate_with_one_line_per_label():
+    from batch_enrol.models import Outcome, Status
+    from batch_enrol.ui.runner import Live
+    from batch_enrol.ui.sending import totals_in_words
+
+    live = Live("run", total=6)
+    live.started -= 3600  # an hour in: an hour-long average would say 0 per second and days left
+    for row, status in enumerate([Status.AI_ACCEPT, Status.RECRUITER_ACCEPT], start=2):
+        live.add(Outcome(row, status))
+    snapshot = live.snapshot()
+    assert snapshot["done"] == 2 and snapshot["rate"] == 0.2 and snapshot["eta_s"] == 20  # 4 rows at 2 per 10 s
+    live.stopping = True
+    for row in range(4, 8):
+        live.add(Outcome(row, Status.NOT_SENT, "stopped before it was sent"))
+    snapshot = live.snapshot()
+    assert snapshot["done"] == 2 and snapshot["eta_s"] is None  # after Stop: 2 of 6 sent, not 6 of 6
+    assert totals_in_words(snapshot["counts"]) == {"Enrolled": 2, "Not sent yet": 4}

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,12 +16,13 @@ from .. import reports
 from ..columns import normalise_header
 from ..control import RunControl
 from ..errors import BatchEnrolError
-from ..models import ExitCode, Outcome
+from ..models import ExitCode, Outcome, Status
 from ..pipeline import run_async
 from ..settings import Settings
 from .store import Run
 
 log = logging.getLogger("batch_enrol")
+RATE_WINDOW = 10.0  #: seconds over which the progress page measures the live rate
 
 
 def run_settings(base: Settings, run: Run, token_of: Callable[[], object]) -> Settings:
@@ -47,6 +48,8 @@ class Live:
     total: int | None = None
     counts: Counter[str] = field(default_factory=Counter)
     rows: list[tuple[int, str, str]] = field(default_factory=list)  #: (sheet row, status, reason) in the order they landed
+    landed: deque[float] = field(default_factory=deque)  #: time.monotonic() of each row sent in the last RATE_WINDOW seconds
+    sent: int = 0  #: rows that got an answer (rows left unsent by a stop are counted apart, as "not_sent")
     finished: bool = False
     stopping: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -55,16 +58,23 @@ class Live:
         with self.lock:
             self.counts[outcome.status.value] += 1
             self.rows.append((outcome.row, outcome.status.value, outcome.reason))
+            if outcome.status != Status.NOT_SENT:
+                self.sent += 1
+                self.landed.append(time.monotonic())
 
     def snapshot(self, since: int = 0) -> dict[str, object]:
-        """Counts by status, rows per second, seconds left, and the rows landed after the first ``since``."""
+        """Rows sent, counts by status, the live rate (rows per second over the last RATE_WINDOW seconds),
+        seconds left at that rate (None while unknown or once stopping), and the rows landed after the first ``since``."""
         with self.lock:
-            done = len(self.rows)
-            elapsed = max(time.monotonic() - self.started, 1e-6)
-            rate = done / elapsed
-            left = None if not rate or self.total is None else max(self.total - done, 0) / rate
+            now = time.monotonic()
+            while self.landed and self.landed[0] < now - RATE_WINDOW:
+                self.landed.popleft()
+            window = min(max(now - self.started, 1e-6), RATE_WINDOW)
+            rate = len(self.landed) / window
+            unknown = not rate or self.total is None or self.stopping
+            left = None if unknown else max(self.total - self.sent, 0) / rate
             return {
-                "done": done,
+                "done": self.sent,
                 "total": self.total,
                 "counts": dict(self.counts),
                 "rate": round(rate, 2),

@@ -328,3 +328,18 @@ def test_progress_counts_only_rows_sent_at_the_live_rate_with_one_line_per_label
     snapshot = live.snapshot()
     assert snapshot["done"] == 2 and snapshot["eta_s"] is None  # after Stop: 2 of 6 sent, not 6 of 6
     assert totals_in_words(snapshot["counts"]) == {"Enrolled": 2, "Not sent yet": 4}
+
+
+def test_a_refused_token_is_explained_in_plain_words_with_the_way_to_a_new_one(tmp_path, serve, monkeypatch):
+    served = serve(Faults(token_expires_after=3, position_race=False))
+    monkeypatch.setenv("JOBMOJITO_TOKEN", DEFAULT_TOKEN)
+    monkeypatch.chdir(tmp_path)
+    app = create_app(UiConfig(settings=Settings(base_url=served.url, concurrency=1, progress="none"), data_dir=tmp_path / "data"))
+    with TestClient(app, base_url="http://127.0.0.1") as browser:
+        run_id = uploaded(browser, "many.csv", spreadsheet=("many.csv", write_csv(tmp_path / "m.csv", candidate_rows(10)).read_bytes()))
+        browser.post(f"/runs/{run_id}/send", data={"csrf_token": csrf_of(browser.get(f"/runs/{run_id}/preview").text)})
+        app.state.ui.runner.wait(run_id, 60)
+        page = browser.get(f"/runs/{run_id}/done").text
+    message = re.search(r'<p class="problem" role="status">(.*?)</p>', page, re.S).group(1)
+    assert "did not accept the access token" in message and "401" not in message and "JWT" not in message
+    assert 'id="new-token" href="/settings"' in page  # the way to enter a new token, then resume

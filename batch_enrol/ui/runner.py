@@ -39,6 +39,16 @@ def run_settings(base: Settings, run: Run, token_of: Callable[[], object]) -> Se
     return base.replace(**changes)
 
 
+def refusal_in_words(reason: str) -> str:
+    """Why JobMojito stopped the run, in plain words and without HTTP codes (the dispatcher's ``stop_reason`` in)."""
+    if "credits" in reason:
+        return "JobMojito stopped the sending: the account has no credits left. Add credits, then resume this run."
+    if "token" in reason:
+        return ("JobMojito did not accept the access token, so sending stopped. Enter a new token in Settings, "
+                "then resume this run: candidates already enrolled are not sent again.")  # fmt: skip
+    return "JobMojito refused to go on, so sending stopped. You can resume this run later."
+
+
 @dataclass
 class Live:
     """What a run in progress has done so far (read by the progress page every half second)."""
@@ -111,7 +121,7 @@ class Runner:
             control = RunControl(on_outcome=live.add)
             thread = threading.Thread(target=self._body, args=(run, settings, live, control), name=f"run-{run.id}", daemon=True)
             self._live[run.id] = (live, control, thread)
-        run.state.status, run.state.message, run.state.exit_code = "sending", "", None
+        run.state.status, run.state.message, run.state.exit_code, run.state.needs_token = "sending", "", None, False
         run.save()
         thread.start()
         return live
@@ -154,10 +164,8 @@ class Runner:
             if result.exit_code == ExitCode.INTERRUPTED:
                 run.state.status, run.state.message = "stopped", "Stopped before every row was sent. You can resume it."
             elif result.exit_code == ExitCode.API_REFUSED:
-                run.state.status, run.state.message = (
-                    "stopped",
-                    f"JobMojito refused to go on: {result.stop_reason}. Renew the token, then resume.",
-                )
+                run.state.status, run.state.message = "stopped", refusal_in_words(result.stop_reason)
+                run.state.needs_token = "token" in result.stop_reason
             else:
                 run.state.status, run.state.message = "finished", result.stop_reason
         except BatchEnrolError as exc:

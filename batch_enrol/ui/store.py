@@ -62,6 +62,7 @@ class RunState:
     status: str = "new"  #: new, sending, stopped, finished, failed
     message: str = ""
     exit_code: int | None = None
+    needs_token: bool = False  #: JobMojito did not accept the access token: a new one is needed before resuming
 
 
 class Run:

@@ -343,3 +343,14 @@ def test_a_refused_token_is_explained_in_plain_words_with_the_way_to_a_new_one(t
     message = re.search(r'<p class="problem" role="status">(.*?)</p>', page, re.S).group(1)
     assert "did not accept the access token" in message and "401" not in message and "JWT" not in message
     assert 'id="new-token" href="/settings"' in page  # the way to enter a new token, then resume
+
+
+def test_a_too_large_upload_gets_the_normal_page_with_the_limit_and_a_way_back(tmp_path):
+    browser = client(tmp_path, max_upload_bytes=2 * 2**20)
+    token = csrf_of(browser.get("/upload").text)
+    page = browser.post("/upload", data={"csrf_token": token}, files={"spreadsheet": ("c.csv", b"x" * 3 * 2**20)},
+                        headers={"referer": "http://127.0.0.1/upload"})  # fmt: skip
+    assert page.status_code == 413 and page.headers["content-type"].startswith("text/html")
+    assert '<nav aria-label="Main">' in page.text and "at most 2 MB" in page.text
+    assert '<a href="/upload">Go back</a>' in page.text and "javascript:" not in page.text
+    assert not list((tmp_path / "data" / "runs").iterdir())

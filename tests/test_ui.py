@@ -354,3 +354,26 @@ def test_a_too_large_upload_gets_the_normal_page_with_the_limit_and_a_way_back(t
     assert '<nav aria-label="Main">' in page.text and "at most 2 MB" in page.text
     assert '<a href="/upload">Go back</a>' in page.text and "javascript:" not in page.text
     assert not list((tmp_path / "data" / "runs").iterdir())
+
+
+def test_values_for_the_whole_file_are_saved_with_the_column_choices_and_used_again(tmp_path):
+    browser = client(tmp_path)
+    first = uploaded(browser)
+    page = browser.get(f"/runs/{first}/columns").text
+    headers = re.findall(r'name="header" value="([^"]*)"', page)
+    chosen = [re.search(rf'value="{re.escape(h)}">.*?<option value="(\w*)" selected', page, re.S) for h in headers]
+    form = {"csrf_token": csrf_of(page), "sheet": "Candidates", "shown_sheet": "Candidates", "header": headers,
+            "field": [m.group(1) if m else "" for m in chosen], "set_mojito_language_code": "en"}  # fmt: skip
+    assert browser.post(f"/runs/{first}/columns", data=form, follow_redirects=False).status_code == 303
+    saved = browser.get(f"/runs/{first}/mapping.toml").text
+    assert "[defaults]" in saved and 'mojito_language_code = "en"' in saved
+    path = tmp_path / "mapping.toml"
+    path.write_text(saved)
+    assert Settings.load(flags={"mapping_file": path}, env={}).defaults["mojito_language_code"] == "en"  # what --mapping reads
+
+    other = write_xlsx(tmp_path / "other.xlsx", [["Ann", "ann@example.org", "SK", "ten years", "Job", "Bratislava", "SK", ""]])
+    second = uploaded(browser, "other.xlsx", spreadsheet=("other.xlsx", other.read_bytes()))
+    token = csrf_of(browser.get(f"/runs/{second}/columns").text)
+    browser.post(f"/runs/{second}/mapping", data={"csrf_token": token}, files={"mapping": ("mapping.toml", saved.encode())})
+    assert browser.app.state.ui.store.get(second).state.defaults["mojito_language_code"] == "en"
+    assert 'value="en"' in browser.get(f"/runs/{second}/columns").text

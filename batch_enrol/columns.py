@@ -98,7 +98,7 @@ def load_mapping_file(path: Path) -> dict[str, str]:
     header would name a field by itself.
     """
     data = _read_toml(path)
-    table = data.get("columns", {k: v for k, v in data.items() if k != "values"})
+    table = data.get("columns", {k: v for k, v in data.items() if k not in ("values", "defaults")})
     if not isinstance(table, dict):
         raise ConfigError(
             f"mapping file {path}: columns = {table!r} is not a table",
@@ -143,10 +143,26 @@ def load_value_maps(path: Path) -> dict[str, dict[str, str]]:
     return out
 
 
-def mapping_toml(columns: Mapping[str, str]) -> str:
-    """A mapping file's text (the format ``load_mapping_file`` reads): header → field, "" = not sent."""
+def load_mapping_defaults(path: Path) -> dict[str, str]:
+    """A mapping file's ``[defaults]`` table: request field → value for rows that leave it empty (as ``--set``).
+
+    Raises ConfigError for an unknown field or a value that is not text."""
+    table = _read_toml(path).get("defaults", {})
+    if not isinstance(table, dict) or not all(f in FIELDS and isinstance(v, str) for f, v in table.items()):
+        raise ConfigError(f"mapping file {path}: [defaults] must hold request fields with text values",
+                          hint='e.g. [defaults] then mojito_language_code = "en"')  # fmt: skip
+    return {f: v.strip() for f, v in table.items() if v.strip()}
+
+
+def mapping_toml(columns: Mapping[str, str], defaults: Mapping[str, str] | None = None) -> str:
+    """A mapping file's text (the format ``load_mapping_file`` and ``load_mapping_defaults`` read):
+    header → field ("" = not sent), then the values for the whole file that are set."""
     lines = ['# batch-enrol column mapping: "your header" = "request field" ("" = not sent)', "[columns]"]
     lines += [f"{json.dumps(header, ensure_ascii=False)} = {json.dumps(field)}" for header, field in columns.items()]
+    chosen = {f: v.strip() for f, v in (defaults or {}).items() if v.strip()}
+    if chosen:
+        lines += ["", "# values for the whole file (as --set FIELD=VALUE)", "[defaults]"]
+        lines += [f"{field} = {json.dumps(value, ensure_ascii=False)}" for field, value in chosen.items()]
     return "\n".join(lines) + "\n"
 
 

@@ -247,12 +247,14 @@ class Settings(BaseModel):
         if flags.get("token_file") is not None:
             flags["token"] = read_token_file(Path(flags["token_file"]))
         if extra.get("mapping_file") is not None:
-            from .columns import load_mapping_file, load_value_maps
+            from .columns import load_mapping_defaults, load_mapping_file, load_value_maps
 
             flags["mapping"] = {**values.get("mapping", {}), **load_mapping_file(Path(extra["mapping_file"]))}
             flags["value_maps"] = load_value_maps(Path(extra["mapping_file"]))
+            if found := load_mapping_defaults(Path(extra["mapping_file"])):
+                flags["defaults"] = {**values.get("defaults", {}), **found}
         if extra.get("set"):
-            flags["defaults"] = {**values.get("defaults", {}), **parse_assignments(extra["set"])}
+            flags["defaults"] = {**values.get("defaults", {}), **flags.get("defaults", {}), **parse_assignments(extra["set"])}
         _layer(values, origins, flags, lambda k: f"--{k.replace('_', '-')}")
         if isinstance(values.get("token"), str):
             values["token"] = check_token(values["token"].strip(), origins["token"])

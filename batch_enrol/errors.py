@@ -50,3 +50,9 @@ class CrashedError(BatchEnrolError):
     """An unexpected error inside batch-enrol while processing one input (a bug)."""
 
     exit_code = ExitCode.CRASHED
+
+
+class Cancelled(BatchEnrolError):
+    """The user did not confirm the run: nothing was sent."""
+
+    exit_code = ExitCode.INTERRUPTED

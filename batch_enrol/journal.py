@@ -191,6 +191,17 @@ class Journal:
                 out[fingerprint] = outcome
         return out
 
+    def attempted(self) -> set[str]:
+        """Fingerprints an earlier run may have enrolled: left in flight, or ended without an answer or with a 5xx."""
+        rows = self._db.execute("SELECT fingerprint, state, outcome FROM rows")
+        out = set()
+        for fingerprint, state, text in rows:
+            outcome = outcome_from_json(text) if text else None
+            if state == "in_flight" or outcome is None or (outcome.attempts and not outcome.status.is_decision
+                                   and (outcome.http_status is None or outcome.http_status >= 500)):  # fmt: skip
+                out.add(fingerprint)
+        return out
+
     def in_flight(self) -> set[str]:
         rows = self._db.execute("SELECT fingerprint FROM rows WHERE state = 'in_flight'")
         return {r[0] for r in rows}

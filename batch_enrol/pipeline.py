@@ -33,8 +33,9 @@ from .files import check_writable_file, sha256_of
 from .journal import Journal, check_not_damaged, run_lock
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
-from .planner import Plan, plan
+from .planner import Plan, confirmed, plan
 from .preflight import journal_path_for, prepare_output, run_token, token_source
+from .preview import Confirm
 from .progress import Progress
 from .report_sheets import OWN_COLUMNS
 from .reports import RowInfo, Summary
@@ -170,6 +171,7 @@ def run(
     summary_json: Path | None = None,
     junit: Path | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    confirm: Confirm | None = None,
 ) -> RunResult:
     """Enrol every valid row of the file at ``path`` and write the results; returns a ``RunResult``.
 
@@ -185,13 +187,15 @@ def run(
     Raises ``ConfigError`` (settings, token), ``InputFileError`` (the file) or ``OutputError``
     (the output) before anything is sent; problems of single rows never raise, they are
     outcomes. A refused token or an interruption stops the run: see ``exit_code``.
+    ``confirm(preview)`` sees the ``Preview`` before the first call (False: ``Cancelled``, nothing sent).
     ``wait``: queue behind another run of the same output instead of raising OutputError.
     """
     for report, what in ((summary_json, "--summary-json"), (junit, "--junit")):
         if report is not None:
             check_writable_file(Path(report), what)
     result = asyncio.run(
-        run_async(path, settings, out=out, journal=journal, fresh=fresh, force=force, wait=wait, transport=transport)
+        run_async(path, settings, out=out, journal=journal, fresh=fresh, force=force, wait=wait, transport=transport,
+                  confirm=confirm)  # fmt: skip
     )
     write_reports([result], int(result.exit_code), summary_json=summary_json, junit=junit)
     return result
@@ -221,6 +225,7 @@ async def run_async(
     transport: httpx.AsyncBaseTransport | None = None,
     checksum: str | None = None,
     control: RunControl | None = None,
+    confirm: Confirm | None = None,
 ) -> RunResult:
     """The body of ``run``: one input, no reports. ``checksum``: the input's SHA-256, if known.
 
@@ -236,7 +241,7 @@ async def run_async(
         if not fresh:
             check_not_damaged(journal_file, out)
         return await _run_locked(path, settings, out=out, journal=journal_file, fresh=fresh, force=force,
-                                 transport=transport, checksum=checksum, control=control)  # fmt: skip
+                                 transport=transport, checksum=checksum, control=control, confirm=confirm)  # fmt: skip
 
 
 async def _run_locked(
@@ -250,6 +255,7 @@ async def _run_locked(
     transport: httpx.AsyncBaseTransport | None,
     checksum: str | None,
     control: RunControl | None,
+    confirm: Confirm | None,
 ) -> RunResult:
     started_at, clock = datetime.now(UTC), time.monotonic()
     path = Path(path)
@@ -268,10 +274,11 @@ async def _run_locked(
             log.warning(message)
         prior = {c.row: dataclasses.replace(done, row=c.row) for c in checked.rows  # the output says it is done
                  if c.candidate is not None and (done := target.done(c.row)) is not None}  # fmt: skip
-        planned = plan([c for c in checked.rows if c.row not in prior], jrnl.done())
+        planned = plan([c for c in checked.rows if c.row not in prior], jrnl.done(), jrnl.attempted())
         planned.outcomes.update(prior)
         if planned.resumed or prior:
             log.info("resuming: %d row(s) already done are not sent again", planned.resumed + len(prior))
+        said = confirmed(path, settings, planned, checked.rows, confirm)
         client = _client(settings, token, transport)
         dispatcher = Dispatcher(client, policy_from(settings), journal=jrnl, known_positions=planned.known_positions,
                                 tokens=tokens)  # fmt: skip
@@ -279,6 +286,7 @@ async def _run_locked(
         outcomes = await _dispatch(dispatcher, planned, checked.table, target, settings, control)
     exit_code = _exit_code(outcomes, dispatcher, settings.fail_on)
     summary = _summary(path, checksum, out, checked, outcomes, dispatcher, settings, exit_code, (started_at, clock), target)
+    summary.preview = said.as_dict()
     writer.write_output(checked.table, outcomes, out, summary, target=target)
     embed_keys.flush()
     embed_file = embed_keys.path if embed_keys.received else None

@@ -54,6 +54,7 @@ class Summary:
     counts: dict[str, int] = field(default_factory=dict)
     by_position: dict[str, dict[str, int]] = field(default_factory=dict)
     settings: dict[str, object] = field(default_factory=dict)
+    preview: dict[str, object] = field(default_factory=dict)  #: host and estimates said before sending
     input_encoding: str = ""  #: CSV only: the encoding the input was read in (e.g. windows-1250)
 
     @property
@@ -77,6 +78,7 @@ class Summary:
             "exit_code": self.exit_code,
             "stop_reason": self.stop_reason,
             "settings": self.settings,
+            "preview": self.preview,
         }
 
 

@@ -24,6 +24,7 @@ from .errors import InputFileError, OutputError
 from .files import atomic_path
 from .living import Target
 from .models import RESULT_COLUMNS, Outcome, Status, Table
+from .redaction import redacted
 from .reports import Summary
 from .workbook_writers import FILLS, data_sheet, tone, values, write_openpyxl, write_patched, write_rebuilt
 from .xlsx_package import Unsupported, read_marker
@@ -80,7 +81,7 @@ def write_output(table: Table, outcomes: Mapping[int, Outcome], out: Path, summa
     ``table`` when None). Returns the writer used; raises OutputError when none can.
     """
     target = target or Target(out, table, table.path, input_name=table.path.name)
-    final = target.merged(dict(outcomes))
+    final = {row: redacted(o) for row, o in target.merged(dict(outcomes)).items()}  # against every key known now
     if not target.carried:
         missing = [s.row for s in target.table.rows if s.row not in final]
         if missing:  # the writer never guesses; a missing outcome is a bug upstream

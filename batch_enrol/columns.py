@@ -212,8 +212,9 @@ def map_columns(
     missing = [f for f in REQUIRED if f not in provided]
     if missing:
         unknown = some(list(unmapped), 3, 20) or "none"
-        raise InputFileError(
-            f"required column(s) missing: {', '.join(missing)} (unrecognised headers: {unknown})",
-            hint="rename the columns, map them with --mapping FILE, or give a value with --set FIELD=VALUE",
-        )
+        hint = "rename the columns, map them with --mapping FILE, or give a value with --set FIELD=VALUE"
+        if "candidate_name" in missing and len(parts) == 1:
+            (part, index), other = next(iter(parts.items())), "last" if "first" in parts else "first"
+            hint = f"{headers[index]!r} is only the {part} name: add a {other}-name column, or a 'Name' column with both"
+        raise InputFileError(f"required column(s) missing: {', '.join(missing)} (unrecognised headers: {unknown})", hint=hint)
     return ColumnMap(fields=fields, headers=headers, unmapped=tuple(unmapped), name_parts=name_parts)

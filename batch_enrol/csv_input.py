@@ -64,6 +64,8 @@ def load_csv(
             reader = csv.reader(fh, delimiter=delimiter)
             try:
                 table = build_table(path, path.stem, enumerate(reader, start=1), mapping, limits, fmt="csv")
+            except InputFileError as exc:
+                raise _sep_line_error(path, sample, delimiter, mapping) or exc from None
             except csv.Error as exc:
                 if "field larger than field limit" in str(exc):
                     raise InputFileError(
@@ -83,6 +85,20 @@ def load_csv(
         ) from None
     table.encoding, table.delimiter, table.bom = detected.codec.replace("-sig", ""), delimiter, detected.bom
     return table
+
+
+def _sep_line_error(path: Path, sample: str, used: str, mapping: Mapping[str, str] | None) -> InputFileError | None:
+    """When Excel's ``sep=`` line names a delimiter the rows do not use: say so (else None)."""
+    found = _SEP_LINE.match(sample)
+    if not found or found.group(1) != used:
+        return None
+    body = choose_delimiter(sample[found.end() :], mapping)
+    if body == used:
+        return None
+    return InputFileError(
+        f"{path.name}: its first line 'sep={used}' says cells are separated by {used!r}, but the rows use {body!r}",
+        hint=f"remove or correct the sep= line, or give --delimiter '{body}'",
+    )
 
 
 def choose_delimiter(sample: str, mapping: Mapping[str, str] | None = None) -> str:

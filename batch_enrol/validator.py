@@ -277,9 +277,13 @@ def _invalid(row: int, problems: list[Problem]) -> Outcome:
 def missing_columns(rows: Iterable[Checked], columns: ColumnMap) -> dict[str, int]:
     """Fields that rows need but no column (nor --set) gives: field → how many rows lack it.
     A person fixes these once, for the whole file."""
+    rows = list(rows)
     counts: Counter[str] = Counter()
     for checked in rows:
         for problem in checked.problems:
             if problem.field not in columns.fields and not problem.value and problem.column == problem.field:
                 counts[problem.field] += 1
-    return dict(counts)
+    # with no column, every row lacks it (a row with other problems is not asked about positions),
+    # unless a position_def_set_id column makes the position fields needed on some rows only
+    per_row = "position_def_set_id" in columns.fields
+    return {f: n if per_row and f in Candidate.POSITION_FIELDS else len(rows) for f, n in counts.items()}

@@ -96,3 +96,24 @@ def test_resume_file_names_match_whatever_their_case(tmp_path):
                                   "Skills: 'SAP', 'SQL', 'Power BI'", "Attached to the Brno team as a forklift driver"])  # fmt: skip
 def test_a_real_short_resume_is_not_taken_for_a_placeholder(tmp_path, text):
     resume_quality(text, 15, [tmp_path])
+
+
+def test_a_first_name_column_alone_says_what_to_add(tmp_path):
+    headers = ["First name", *HEADERS[1:]]
+    result = cli("validate", write_csv(tmp_path / "in.csv", candidate_rows(2), headers=headers))
+    assert result.returncode == 2
+    assert "'First name' is only the first name: add a last-name column" in result.stderr
+
+
+def test_a_sep_line_naming_the_wrong_delimiter_is_named(tmp_path):
+    path = tmp_path / "in.csv"
+    path.write_text("sep=,\n" + "\n".join(";".join(r) for r in [HEADERS, *candidate_rows(2)]) + "\n", encoding="utf-8")
+    result = cli("validate", path)
+    assert result.returncode == 2 and "'sep=,'" in result.stderr and "--delimiter ';'" in result.stderr
+
+
+def test_a_missing_column_counts_every_row_even_one_with_other_problems(tmp_path):
+    rows = [r[:4] for r in candidate_rows(3)]
+    rows.append(["Bad Row", "not-an-email", "Narnia", "TBD"])
+    result = cli("validate", write_csv(tmp_path / "in.csv", rows, headers=HEADERS[:4]))
+    assert "no column for position_name: 4 row(s) need it" in result.stderr + result.stdout

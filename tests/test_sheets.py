@@ -206,3 +206,28 @@ def test_a_cell_showing_an_excel_error_makes_the_row_invalid_naming_the_error(tm
     checked = check_table(table, map_columns(table.headers))
     assert [c.candidate is None for c in checked] == [True, True, False]
     assert "#N/A" in checked[0].outcome.reason and "#REF!" in checked[1].outcome.reason
+
+
+def test_xls_number_formats_and_merges_read_as_in_xlsx(tmp_path):
+    import xlwt
+
+    book = xlwt.Workbook()
+    sheet = book.add_sheet("Candidates")
+    headers = [*HEADERS, "Candidate ID", "max_duration"]
+    for column, header in enumerate(headers):
+        sheet.write(0, column, header)
+    zeros, grouped = xlwt.easyxf(num_format_str="000000"), xlwt.easyxf(num_format_str="#,##0")
+    for i, row in enumerate(candidate_rows(3), start=1):
+        for column, value in enumerate(row):
+            if column != 4:
+                sheet.write(i, column, value)
+        sheet.write(i, 8, 123 + i, zeros)
+        sheet.write(i, 9, 1200, grouped)
+    sheet.write_merge(1, 3, 4, 4, "Agent")  # the position merged over the three rows
+    book.save(str(tmp_path / "in.xls"))
+    table = load(tmp_path / "in.xls")
+    assert [r.cells[4] for r in table.rows] == ["Agent", "Agent", "Agent"]
+    assert [r.cells[8] for r in table.rows] == ["000124", "000125", "000126"]
+    checked = check_table(table, map_columns(table.headers))
+    assert [c.candidate.max_duration for c in checked] == [1200, 1200, 1200]
+    assert checked[0].candidate.candidate_external_id == "000124"

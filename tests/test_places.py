@@ -77,3 +77,26 @@ def test_languages_as_people_write_them(value, code):
 def test_unsupported_languages_are_refused(value):
     with pytest.raises(Bad, match="is not a supported interview language"):
         normalise("mojito_language_code", value)
+
+
+@pytest.mark.parametrize("value, code", [("eng", "en"), ("deu", "de"), ("fra", "fr"), ("cs_CZ.UTF-8", "cs"), ("ENG", "en")])
+def test_iso_639_2_codes_and_locale_names_read_as_languages(value, code):
+    assert normalise("mojito_language_code", value) == code
+
+
+def test_a_language_the_platform_does_not_offer_says_so_in_one_short_line():
+    with pytest.raises(Bad) as refused:
+        normalise("mojito_language_code", "Farsi")
+    assert "not an interview language the platform offers" in str(refused.value) and "Input should be" not in str(refused.value)
+
+
+@pytest.mark.parametrize("value, code", [("DRC", "CD"), ("DR Congo", "CD"), ("Zaire", "CD"), ("Persia", "IR")])
+def test_other_names_of_countries(value, code):
+    assert normalise("candidate_country_code", value) == code
+
+
+@pytest.mark.parametrize("value, wrong", [("Catalan", "Italian"), ("Persian", "Russia")])
+def test_far_names_are_not_suggested(value, wrong):
+    with pytest.raises(Bad) as refused:
+        normalise("mojito_language_code", value)
+    assert wrong not in str(refused.value)

@@ -154,7 +154,12 @@ def _check_readable(path: Path, target: Target) -> None:
             names = z.namelist()
         if len(names) != len(set(names)) or read_marker(path) is None:
             raise OutputError("the written workbook is damaged (duplicate parts or no marker)")
-    reread = load(path, sheet=data_sheet(target) if path.suffix.lower() in {".xlsx", ".xlsm"} else None)
+    try:
+        reread = load(path, sheet=data_sheet(target) if path.suffix.lower() in {".xlsx", ".xlsm"} else None)
+    except InputFileError:
+        if target.table.format != "csv" or not target.table.encoding:
+            raise
+        reread = load(path, encoding=target.table.encoding)  # written in the encoding the input was read in
     if not set(RESULT_COLUMNS) <= set(reread.headers) or len(reread.rows) != len(target.table.rows):
         raise OutputError("the written output does not read back with its rows and result columns")
 

@@ -171,12 +171,7 @@ class Settings(BaseModel):
     def _as_config_error(cls, values: Any, handler: Any, info: ValidationInfo) -> Settings:
         """Any invalid value → ConfigError naming the key (and, from ``load``, its source)."""
         origins = (info.context or {}).get("origins", {})
-        if isinstance(values, Mapping):
-            for name, value in values.items():
-                field = cls.model_fields.get(name)
-                if isinstance(value, bool) and field is not None and field.annotation is not bool:
-                    raise ConfigError(f"{origins.get(name, name)} = {str(value).lower()}: true/false is not a value here",
-                                      hint=f"{name}: {allowed(name)}")  # fmt: skip
+        _no_booleans_for_numbers(cls.model_fields, values, origins)
         try:
             return handler(values)
         except ValidationError as exc:
@@ -276,6 +271,15 @@ class Settings(BaseModel):
                 hint=f"settings are: {', '.join(sorted(cls.model_fields))}",
             )
         return cls.model_validate(values, context={"origins": origins})  # the wrap validator raises ConfigError
+
+
+def _no_booleans_for_numbers(fields: Mapping[str, Any], values: Any, origins: Mapping[str, str]) -> None:
+    """ConfigError for ``true``/``false`` given to a setting that is no flag (``concurrency = true`` is not 1)."""
+    for name, value in values.items() if isinstance(values, Mapping) else ():
+        field = fields.get(name)
+        if isinstance(value, bool) and field is not None and field.annotation is not bool:
+            raise ConfigError(f"{origins.get(name, name)} = {str(value).lower()}: true/false is not a value here",
+                              hint=f"{name}: {allowed(name)}")  # fmt: skip
 
 
 def _layer(values: dict[str, Any], origins: dict[str, str], new: Mapping[str, Any], origin: Any) -> None:

@@ -102,6 +102,8 @@ def read_token_file(path: Path) -> Secret:
         text = Path(path).read_text("utf-8", errors="replace").strip()
     except OSError as exc:
         raise ConfigError(f"cannot read the token file {path}: {exc.strerror}") from None
+    if not text:
+        raise ConfigError(f"the token file {path} is empty", hint="put the API token in it, alone on one line")
     return Secret(check_token(text, f"the token file {path}"))
 
 

@@ -111,6 +111,25 @@ def check_not_damaged(journal_file: Path, output: Path) -> None:
         raise OutputError(f"the journal {journal_file} is empty, but its output {output} exists: it was damaged", hint=START_OVER)
 
 
+def recorded_rows(journal_file: Path) -> int | None:
+    """How many rows ``journal_file`` records; None when it does not exist or was never written.
+
+    OutputError when it has a ``meta`` table but no ``rows`` table (both are created together).
+    """
+    if not journal_file.is_file() or journal_file.stat().st_size == 0:
+        return None
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{journal_file}?mode=ro", uri=True)) as db:
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "rows" not in tables:
+                if "meta" in tables:
+                    raise OutputError(f"the journal {journal_file} is damaged (its rows table is missing)", hint=START_OVER)
+                return None
+            return int(db.execute("SELECT count(*) FROM rows").fetchone()[0])
+    except sqlite3.Error:
+        return None  # opening it for the run says what is wrong
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 

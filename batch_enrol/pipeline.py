@@ -240,6 +240,7 @@ async def run_async(
     with run_lock(journal_file, wait=wait):
         if not fresh:
             check_not_damaged(journal_file, out)
+            living.check_journal_has_results(journal_file, out)
         return await _run_locked(path, settings, out=out, journal=journal_file, fresh=fresh, force=force,
                                  transport=transport, checksum=checksum, control=control, confirm=confirm)  # fmt: skip
 

@@ -58,3 +58,25 @@ class Ledger:
     def enrolment_for(self, email: str) -> list[Enrolment]:
         with self.lock:
             return [e for (mail, _), e in self.enrolments.items() if mail == email]
+
+    def stats(self) -> dict[str, object]:
+        """What a benchmark in another process needs to check the limits held (no personal data)."""
+        requests, enrolments, positions = self.snapshot()
+        starts = sorted(r.started for r in requests)
+        busiest, j = 0, 0
+        for i, start in enumerate(starts):
+            while starts[j] < start - 1.0:
+                j += 1
+            busiest = max(busiest, i - j + 1)
+        return {
+            "requests": len(requests),
+            "enrolments": len(enrolments),
+            "repeats": sum(e.count - 1 for e in enrolments.values()),
+            "positions": len(positions),
+            "max_in_flight": self.max_in_flight,
+            "max_started_in_1s": busiest,
+            "faults": sum(1 for r in requests if r.fault),
+            "throttled": sum(1 for r in requests if r.status in (429, 503)),
+            "first_started": starts[0] if starts else None,
+            "last_ended": max((r.ended for r in requests), default=None),
+        }

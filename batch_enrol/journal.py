@@ -32,6 +32,7 @@ import filelock
 
 from .errors import OutputError
 from .models import Outcome, Status
+from .redaction import redacted
 
 log = logging.getLogger("batch_enrol")
 
@@ -135,6 +136,7 @@ def _now() -> str:
 
 
 def outcome_to_json(outcome: Outcome) -> str:
+    outcome = redacted(outcome)  # a key learned since the reason arrived is masked too
     data = {f.name: getattr(outcome, f.name) for f in dataclasses.fields(outcome)}  # all scalars: no deep copy
     data["status"] = outcome.status.value
     return json.dumps(data, ensure_ascii=False)

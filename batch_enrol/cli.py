@@ -243,7 +243,8 @@ def run(inputs: tuple[str, ...], **opts: Any) -> int:
     for path, error in batch.failed:
         click.echo(f"error: {redact(for_file(path.name, error.message))}", err=True)
     if batch.exit_code == ExitCode.API_REFUSED:
-        click.echo("hint: renew the token (JOBMOJITO_TOKEN) and re-run the same command; done rows are not sent again", err=True)
+        where = f"in {settings.token_file}" if settings.token_file else "--token-command" if settings.token_command else "JOBMOJITO_TOKEN"
+        click.echo(f"hint: renew the token ({where}) and re-run the same command; done rows are not sent again", err=True)
     elif batch.exit_code == ExitCode.ROWS_FAILED and not opts["quiet"]:
         click.echo("some rows need attention: see enrol_status and enrol_reason in the output", err=True)
     return int(batch.exit_code)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import shutil
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
@@ -26,7 +27,7 @@ from pathlib import Path
 import python_calamine as calamine
 
 from .errors import InputFileError, OutputError
-from .journal import START_OVER, recorded_rows
+from .journal import START_OVER, check_not_damaged, recorded_rows
 from .loader import load
 from .models import Outcome, Status, Table
 from .report_sheets import HISTORY, OWN_COLUMNS, ROW_KEY
@@ -110,9 +111,10 @@ def output_path(path: Path, out: Path | None) -> Path:
     return resolve_output(path, out)
 
 
-def check_journal_has_results(journal_file: Path, out: Path) -> None:
-    """OutputError (exit 2) when ``journal_file`` records no rows (or lost its rows table) while the output
-    ``out`` holds results: taking the journal as new would send everyone again."""
+def check_journal(journal_file: Path, out: Path) -> None:
+    """OutputError (exit 2) when ``journal_file`` is empty, or records no rows (or lost its rows table),
+    while the output ``out`` exists / holds results: taking the journal as new would send everyone again."""
+    check_not_damaged(journal_file, out)
     if recorded_rows(journal_file) == 0 and carries_results(out):
         raise OutputError(f"the journal {journal_file} records no rows, but its output {out} holds results: it was damaged",
                           hint=START_OVER)  # fmt: skip
@@ -166,11 +168,29 @@ def plan(path: Path, table: Table, out: Path | None, checksum: str, default: Pat
     if previous == checksum:
         existing = load(target_out, sheet=_main_sheet(target_out))
         target = Target(target_out, existing, target_out, input_name=path.name, input_sha256=checksum)
-        return _read_state(target, read_marker(target_out) if target_out.suffix.lower() in XLSX else None)
+        target = _read_state(target, read_marker(target_out) if target_out.suffix.lower() in XLSX else None)
+        _keep_unsent_fixes(target)
+        return target
     fresh.rotated = rotate(target_out)
     log.warning("%s changed since the last run of %s: the previous output is kept as %s; rows already done "
                 "(same request) are not sent again", path.name, target_out.name, fresh.rotated.name)  # fmt: skip
     return fresh
+
+
+def _keep_unsent_fixes(target: Target) -> None:
+    """The input run again while its output's Needs attention holds fixes: that sheet is about to be
+    rebuilt from the main sheet, so the output as it stands is first copied aside and one line says so."""
+    if target.out.suffix.lower() not in XLSX:
+        return
+    try:
+        sheet = load(target.out, sheet=target.titles[1])
+        fixes = _edits(sheet, target.table, _row_keys(sheet, target.table))
+    except (InputFileError, OutputError):
+        return  # no Needs attention sheet (or not as written): nothing typed there to lose
+    if fixes:
+        kept = rotate(target.out, copy=True)
+        log.warning("your edits in %r were not used: run the output (batch-enrol run %s --sheet %r) to send them; "
+                    "the output with your edits is kept as %s", target.titles[1], target.out.name, target.titles[1], kept.name)  # fmt: skip
 
 
 def _load(path: Path, sheet: str) -> Table:
@@ -199,8 +219,8 @@ def _identity(out: Path) -> str | None:
     return None
 
 
-def rotate(out: Path) -> Path:
-    """Rename an output to ``<stem>.<date>[-n]<suffix>``; return the new path.
+def rotate(out: Path, copy: bool = False) -> Path:
+    """Rename an output to ``<stem>.<date>[-n]<suffix>`` (or copy it there, ``copy``); return the new path.
 
     The journal stays: it is keyed by request, so a row of the new list that was already sent
     gets its earlier outcome and URL instead of being sent again.
@@ -209,7 +229,10 @@ def rotate(out: Path) -> Path:
     target, n = out.with_name(f"{stem}.{today}{suffix}"), 2
     while target.exists():
         target, n = out.with_name(f"{stem}.{today}-{n}{suffix}"), n + 1
-    out.rename(target)
+    if copy:
+        shutil.copy2(out, target)
+    else:
+        out.rename(target)
     return target
 
 

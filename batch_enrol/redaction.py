@@ -91,7 +91,9 @@ def check_token(token: str, where: str) -> str:
     """
     problem = ""
     if "\ufeff" in token:
-        problem = "a byte-order mark at its start: save the file as UTF-8 without BOM"
+        problem = "a byte-order mark at its start: " + (
+            "save the file as UTF-8 without BOM" if "file" in where or ".env" in where else "set it again without that character"
+        )
     elif "\n" in token or "\r" in token:
         problem = "several lines: it must be one line"
     elif any(c.isspace() for c in token):

@@ -81,15 +81,13 @@ def _normalise_repeated(name: str, text: str) -> tuple[object, str | None]:
 def fold_parts(values: dict[str, object]) -> None:
     """Object parts from dotted columns (``hiring_for_company.name``) into their object, in place.
 
-    A part overrides the same key of a JSON cell holding the whole object; a part's cell that held
-    a JSON object (a dict) is that object, merged the same way.
+    A part overrides the same key of a JSON cell holding the whole object.
     """
     for name in [n for n in values if "." in n]:
         parent, part = name.split(".", 1)
         whole, value = values.get(parent), values.pop(name)
         if value is not None:  # None: the part's cell was refused, and that is reported already
-            given = value if isinstance(value, dict) else {part: value}
-            values[parent] = {**(whole if isinstance(whole, dict) else {}), **given}
+            values[parent] = {**(whole if isinstance(whole, dict) else {}), part: value}
 
 
 class Validator:

@@ -281,7 +281,7 @@ async def _run_locked(
         said = confirmed(path, settings, planned, checked.rows, confirm)
         client = _client(settings, token, transport)
         dispatcher = Dispatcher(client, policy_from(settings), journal=jrnl, known_positions=planned.known_positions,
-                                tokens=tokens)  # fmt: skip
+                                tokens=tokens, ours=planned.ours)  # fmt: skip
         dispatcher.embed_keys = embed_keys = EmbedKeyFile(embed_key_path(out))  # on disk as each arrives
         outcomes = await _dispatch(dispatcher, planned, checked.table, target, settings, control)
     exit_code = _exit_code(outcomes, dispatcher, settings.fail_on)

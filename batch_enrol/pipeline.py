@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import httpx
 
-from . import reports, writer
+from . import checkpoints, reports, unchanged, writer
 from .client import Client, Timeouts
 from .columns import ColumnMap, map_columns
 from .control import RunControl
@@ -25,7 +26,7 @@ from .cv_files import CvLimits
 from .dispatcher import Dispatcher, policy_from
 from .embed_keys import EmbedKeyFile, embed_key_path
 from .encodings import display_name
-from .errors import ConfigError, InputFileError, OutputError
+from .errors import ConfigError, InputFileError
 from .files import check_writable_file, sha256_of
 from .journal import Journal, check_not_damaged, run_lock
 from .loader import load
@@ -149,6 +150,7 @@ class RunResult:
     stop_reason: str = ""
     embed_file: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    unchanged: bool = False  #: a repeat of a finished run (``reuse``): nothing loaded, sent or written; no outcomes
 
 
 def run(
@@ -213,8 +215,13 @@ async def run_async(
     transport: httpx.AsyncBaseTransport | None = None,
     checksum: str | None = None,
     control: RunControl | None = None,
+    reuse: bool = False,
 ) -> RunResult:
     """The body of ``run``: one input, no reports. ``checksum``: the input's SHA-256, if known.
+
+    ``reuse``: when the journal says an earlier run of the same input and settings finished
+    with nothing left to send and its output is untouched, return that run's summary at once
+    (``RunResult.unchanged``; see ``unchanged``) instead of loading and rewriting everything.
 
     ``control``: a RunControl to watch each outcome and stop the run from another thread.
     The whole run holds its journal's lock: another run of the same output raises
@@ -228,7 +235,7 @@ async def run_async(
         if not fresh:
             check_not_damaged(journal_file, out)
         return await _run_locked(path, settings, out=out, journal=journal_file, fresh=fresh, force=force,
-                                 transport=transport, checksum=checksum, control=control)  # fmt: skip
+                                 transport=transport, checksum=checksum, control=control, reuse=reuse)  # fmt: skip
 
 
 async def _run_locked(
@@ -242,10 +249,13 @@ async def _run_locked(
     transport: httpx.AsyncBaseTransport | None,
     checksum: str | None,
     control: RunControl | None,
+    reuse: bool = False,
 ) -> RunResult:
     started_at, clock = datetime.now(UTC), time.monotonic()
     path = Path(path)
     out, journal_file = prepare_output(path, out, journal, fresh=fresh, force=force)
+    if reuse and not (fresh or force) and (previous := unchanged.previous_summary(journal_file, path, settings, out)):
+        return _unchanged_result(path, out, previous, (started_at, clock))
     checked = check_file(path, settings)
     warnings: list[str] = []
     tokens = None if settings.sandbox else token_source(settings)
@@ -253,6 +263,7 @@ async def _run_locked(
     checksum = checksum or sha256_of(path)
     with Journal(journal_file) as jrnl:
         warnings += _note_input(jrnl, path, checksum)
+        unchanged.clear(jrnl)
         for message in warnings:
             log.warning(message)
         planned = plan(checked.rows, jrnl.done())
@@ -266,9 +277,22 @@ async def _run_locked(
     exit_code = _exit_code(outcomes, dispatcher, settings.fail_on)
     summary = _summary(path, checksum, out, checked, outcomes, dispatcher, settings, exit_code, (started_at, clock))
     writer.write_output(checked.table, outcomes, out, summary)
+    if unchanged.nothing_left(planned.jobs, outcomes) and not unchanged.reads_cv_files(checked.table, checked.columns):
+        unchanged.record(journal_file, checksum, settings, out, summary)
     embed_keys.flush()
     embed_file = embed_keys.path if embed_keys.received else None
     return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
+
+
+def _unchanged_result(path: Path, out: Path, previous: Summary, started: tuple[datetime, float]) -> RunResult:
+    log.info("%s: every row is already done and nothing changed since the run that finished %s: nothing sent, output "
+             "left as it is", path.name, previous.ended_at)  # fmt: skip
+    summary = dataclasses.replace(previous, started_at=started[0].isoformat(timespec="seconds"), calls=0, retries=0,
+                                  ended_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                                  duration_s=time.monotonic() - started[1])  # fmt: skip
+    empty = CheckedFile(Table(path, "", 0, (), []), ColumnMap({}, (), ()), [])
+    keys = embed_key_path(out)
+    return RunResult(ExitCode(previous.exit_code), out, {}, summary, empty, previous.stop_reason, keys if keys.exists() else None, unchanged=True)
 
 
 def _note_input(jrnl: Journal, path: Path, checksum: str) -> list[str]:
@@ -290,7 +314,7 @@ async def _dispatch(
     dispatcher.on_outcome = progress
     if control is not None:
         control.attach(dispatcher, len(planned.jobs))
-    checkpoint = asyncio.create_task(_checkpoints(table, outcomes, dispatcher, out, settings))
+    checkpoint = asyncio.create_task(checkpoints.write_while_running(table, outcomes, dispatcher, out, settings))
     try:
         async with dispatcher.client, stop_on_signals(dispatcher):
             outcomes.update(await dispatcher.run(planned.jobs))
@@ -373,34 +397,3 @@ def _public_settings(settings: Settings) -> dict[str, object]:
         "max_attempts": settings.max_attempts,
         "defaults": dict(settings.defaults),
     }
-
-
-#: A checkpoint waits at least this many times as long as the previous one took to write, so
-#: writing checkpoints takes at most 1/CHECKPOINT_SHARE of a run however large the output is
-#: (a 100k-row output takes seconds to write: without this, checkpoints wrote gigabytes).
-CHECKPOINT_SHARE = 50
-
-
-async def _checkpoints(table: Table, outcomes: dict[int, Outcome], dispatcher: Dispatcher, out: Path, settings: Settings) -> None:
-    """Write the output now and then while a run goes on, so a killed run leaves a usable file.
-
-    Every ``checkpoint_every`` seconds, or CHECKPOINT_SHARE × the previous write's duration if
-    that is longer, and only when some row has finished since the last one.
-    """
-    wait, written = settings.checkpoint_every, -1
-    while True:
-        await asyncio.sleep(wait)
-        if len(dispatcher.outcomes) == written:
-            continue
-        written = len(dispatcher.outcomes)
-        snapshot = {**outcomes, **dispatcher.outcomes}
-        for checked_row in table.rows:
-            snapshot.setdefault(checked_row.row, Outcome(row=checked_row.row, status=Status.NOT_SENT, reason="not sent yet (run in progress)"))
-        began = time.monotonic()
-        try:
-            await asyncio.to_thread(writer.write_output, table, snapshot, out)
-        except OutputError as exc:
-            log.warning("checkpoint not written: %s", exc.message)
-        wait = max(settings.checkpoint_every, CHECKPOINT_SHARE * (time.monotonic() - began))
-
-

@@ -1,0 +1,48 @@
+"""Checkpoints: the output written now and then while a run goes on, so a killed run leaves a usable file."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from pathlib import Path
+
+from . import writer
+from .dispatcher import Dispatcher
+from .errors import OutputError
+from .models import Outcome, Status, Table
+from .settings import Settings
+
+log = logging.getLogger("batch_enrol")
+
+#: A checkpoint waits at least this many times as long as the previous one took to write, so
+#: writing checkpoints takes at most 1/CHECKPOINT_SHARE of a run however large the output is
+#: (a 100k-row output takes seconds to write: without this, checkpoints wrote gigabytes).
+CHECKPOINT_SHARE = 50
+
+
+async def write_while_running(
+    table: Table, outcomes: dict[int, Outcome], dispatcher: Dispatcher, out: Path, settings: Settings
+) -> None:
+    """Write the output now and then while a run goes on, so a killed run leaves a usable file.
+
+    Every ``checkpoint_every`` seconds, or CHECKPOINT_SHARE × the previous write's duration if
+    that is longer, and only when some row has finished since the last one.
+    """
+    wait, written = settings.checkpoint_every, -1
+    while True:
+        await asyncio.sleep(wait)
+        if len(dispatcher.outcomes) == written:
+            continue
+        written = len(dispatcher.outcomes)
+        snapshot = {**outcomes, **dispatcher.outcomes}
+        for checked_row in table.rows:
+            snapshot.setdefault(
+                checked_row.row, Outcome(row=checked_row.row, status=Status.NOT_SENT, reason="not sent yet (run in progress)")
+            )
+        began = time.monotonic()
+        try:
+            await asyncio.to_thread(writer.write_output, table, snapshot, out)
+        except OutputError as exc:
+            log.warning("checkpoint not written: %s", exc.message)
+        wait = max(settings.checkpoint_every, CHECKPOINT_SHARE * (time.monotonic() - began))

@@ -92,24 +92,22 @@ def record(journal_file: Path, checksum: str, settings: Settings, out: Path, sum
 def previous_summary(journal_file: Path, path: Path, settings: Settings, out: Path) -> Summary | None:
     """The summary of the finished run this one would repeat, or None when there is work to do.
 
-    Reads only the journal's stamp and the output's size and mtime; hashes the input at
-    ``path`` only when all else matches.
+    Reads the journal's stamp, the output's size and mtime, then every journal row (a damaged
+    journal raises OutputError as on a full run), and hashes the input at ``path`` last.
     """
     if not journal_file.is_file() or journal_file.stat().st_size == 0:
         return None
     with Journal(journal_file) as jrnl:
-        text = jrnl.get_meta(STAMP)
-    if text is None:
-        return None
-    try:
-        stamp = json.loads(text)
-        same = (
-            stamp["settings"] == settings_digest(settings)
-            and stamp["output"] == str(out.resolve())
-            and stamp["output_state"] == _output_state(out)
-            and stamp["input_sha256"] == sha256_of(path)
-        )
-        return Summary(**stamp["summary"]) if same else None
-    except (OSError, ValueError, KeyError, TypeError):
-        log.debug("ignoring an unreadable finished-run stamp in %s", journal_file)
-        return None
+        try:
+            stamp = json.loads(jrnl.get_meta(STAMP) or "null")
+            if not stamp or not (
+                stamp["settings"] == settings_digest(settings)
+                and stamp["output"] == str(out.resolve())
+                and stamp["output_state"] == _output_state(out)
+            ):
+                return None
+            jrnl.done()  # raises on rows that do not parse
+            return Summary(**stamp["summary"]) if stamp["input_sha256"] == sha256_of(path) else None
+        except (OSError, ValueError, KeyError, TypeError):
+            log.debug("ignoring an unreadable finished-run stamp in %s", journal_file)
+            return None

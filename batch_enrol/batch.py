@@ -7,6 +7,7 @@ import asyncio
 import glob
 import json
 import logging
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from pathlib import Path
 import filelock
 import httpx
 
+from .columns import count_known
 from .errors import BatchEnrolError, ConfigError
 from .files import atomic_path, check_writable_file, sha256_of
 from .journal import JournalBusy, run_lock
@@ -23,6 +25,7 @@ from .loader import SUPPORTED
 from .models import ExitCode, Status
 from .pipeline import RunResult, run_async, write_reports
 from .preflight import journal_path_for, resolve_output
+from .reports import FileNote
 from .settings import Settings
 from .writer import default_output
 
@@ -41,6 +44,18 @@ def _candidate_file(path: Path) -> bool:
         and ".enrolled." not in name
         and not name.startswith((".", "~$"))
     )
+
+
+def looks_like_cv(path: Path) -> bool:
+    """A plain-text file none of whose first 20 lines names two input fields: a CV, not a list."""
+    if path.suffix.lower() != ".txt":
+        return False
+    try:
+        with open(path, encoding="utf-8", errors="replace") as fh:
+            lines = [fh.readline() for _ in range(20)]
+    except OSError:
+        return False
+    return not any(count_known(re.split(r"[,;\t|]", line)) >= 2 for line in lines)
 
 
 def expand(items: Sequence[str | Path]) -> tuple[list[Path], bool]:
@@ -113,7 +128,14 @@ class BatchResult:
     skipped: list[Path] = field(default_factory=list)
     failed: list[tuple[Path, BatchEnrolError]] = field(default_factory=list)
     moved: list[Path] = field(default_factory=list)
+    ignored: list[Path] = field(default_factory=list)  #: .txt files beside the lists that look like CVs
     exit_code: ExitCode = ExitCode.OK
+
+    def notes(self) -> list[FileNote]:
+        """Every input not run, with why, for the reports."""
+        return ([FileNote(p.name, e.message) for p, e in self.failed]
+                + [FileNote(p.name, "already processed (same content); --force runs it again", error=False) for p in self.skipped]
+                + [FileNote(p.name, "no header row: looks like a CV, not a candidate list", error=False) for p in self.ignored])  # fmt: skip
 
     def worsen(self, code: ExitCode) -> None:
         if SEVERITY.index(code) < SEVERITY.index(self.exit_code):
@@ -197,6 +219,11 @@ def run_many(
     if not files:
         log.warning("no input files found in %s", ", ".join(str(i) for i in items))
         return batch
+    if many:
+        batch.ignored = [p for p in files if looks_like_cv(p)]
+        files = [p for p in files if p not in batch.ignored]
+        for path in batch.ignored:
+            log.info("%s: no header row, looks like a CV: not taken as an input", path.name)
     for path in files:
         folder = Path(out_dir) if out_dir is not None else path.parent / DEFAULT_OUT_DIR
         target = (folder / default_output(path).name) if many else out
@@ -214,8 +241,7 @@ def run_many(
                 batch.skipped.append(path)
                 continue
             except BatchEnrolError as exc:
-                log.error("%s: %s", path.name, exc.message)
-                batch.failed.append((path, exc))
+                batch.failed.append((path, exc))  # the front end says so, once
                 batch.worsen(exc.exit_code)
                 continue
             if result is None:
@@ -226,5 +252,5 @@ def run_many(
             batch.moved.append(_move(path, Path(move_done)))
         if result.exit_code in (ExitCode.API_REFUSED, ExitCode.INTERRUPTED):
             break  # the token was refused or the user asked to stop: the other files would fare no better
-    write_reports(batch.results, int(batch.exit_code), summary_json=summary_json, junit=junit)
+    write_reports(batch.results, int(batch.exit_code), summary_json=summary_json, junit=junit, notes=batch.notes())
     return batch

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 from pathlib import Path
@@ -10,10 +11,12 @@ from pathlib import Path
 from . import writer
 from .dispatcher import Dispatcher
 from .errors import OutputError
+from .living import Target
 from .models import Outcome, Status, Table
 from .settings import Settings
 
 log = logging.getLogger("batch_enrol")
+
 
 #: A checkpoint waits at least this many times as long as the previous one took to write, so
 #: writing checkpoints takes at most 1/CHECKPOINT_SHARE of a run however large the output is
@@ -25,10 +28,10 @@ CHECKPOINT_SHARE = 50
 CHECKPOINT_GROWTH = 3
 
 
-async def write_while_running(
-    table: Table, outcomes: dict[int, Outcome], dispatcher: Dispatcher, out: Path, settings: Settings
-) -> None:
-    """Write the output now and then while a run goes on, so a killed run leaves a usable file.
+async def checkpoints(table: Table, outcomes: dict[int, Outcome], dispatcher: Dispatcher, out: Path, settings: Settings,
+                      *, target: Target | None = None) -> None:  # fmt: skip
+    """Write the output now and then while a run goes on, so a killed run leaves a usable file
+    (into ``target``, the living output, when given: see ``writer.write_output``).
 
     The first after ``checkpoint_every`` seconds; each next one waits the longest of
     ``checkpoint_every``, CHECKPOINT_SHARE × the previous write's duration, and
@@ -43,13 +46,13 @@ async def write_while_running(
         written = len(dispatcher.outcomes)
         snapshot = {**outcomes, **dispatcher.outcomes}
         for checked_row in table.rows:
-            snapshot.setdefault(
-                checked_row.row, Outcome(row=checked_row.row, status=Status.NOT_SENT, reason="not sent yet (run in progress)")
-            )
+            snapshot.setdefault(checked_row.row, Outcome(row=checked_row.row, status=Status.NOT_SENT, reason="not sent yet (run in progress)"))
         began = time.monotonic()
         try:
-            await asyncio.to_thread(writer.write_output, table, snapshot, out)
+            await asyncio.to_thread(functools.partial(writer.write_output, table, snapshot, out, target=target))
         except OutputError as exc:
             log.warning("checkpoint not written: %s", exc.message)
         now = time.monotonic()
         wait = max(settings.checkpoint_every, CHECKPOINT_SHARE * (now - began), (CHECKPOINT_GROWTH - 1) * (now - start))
+
+

@@ -126,10 +126,8 @@ def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
     return func
 
 
-#: Options that are not settings (what to read and write, how to talk): kept out of Settings.load.
-NOT_SETTINGS = frozenset(
-    {"config", "quiet", "out", "out_dir", "move_done", "summary_json", "junit", "journal", "fresh", "force", "wait", "report"}
-)
+#: Options Settings.load takes besides the Settings fields (the others say what to read and write).
+LOAD_EXTRAS = frozenset({"token_file", "mapping_file", "set_"})
 
 
 def build_settings(opts: dict[str, Any], *, sandbox: bool | None = None, env: dict[str, str] | None = None) -> Settings:
@@ -139,7 +137,8 @@ def build_settings(opts: dict[str, Any], *, sandbox: bool | None = None, env: di
     def given(name: str) -> bool:
         return ctx is None or ctx.get_parameter_source(name) not in (ParameterSource.DEFAULT, None)
 
-    flags = {k: v for k, v in opts.items() if k not in NOT_SETTINGS and v not in (None, ()) and given(k)}
+    wanted = Settings.model_fields.keys() | LOAD_EXTRAS
+    flags = {k: v for k, v in opts.items() if k in wanted and v not in (None, ()) and given(k)}
     flags["set"] = flags.pop("set_", ())
     if opts.get("quiet"):
         flags["progress"] = "none"
@@ -240,7 +239,8 @@ def run(inputs: tuple[str, ...], **opts: Any) -> int:
     if not batch.results and not batch.failed and not opts["quiet"]:
         click.echo("nothing new to process" + (f" ({len(batch.skipped)} already done)" if batch.skipped else ""))
     for path, error in batch.failed:
-        click.echo(f"error: {path.name}: {error.message}", err=True)
+        said = error.message if error.message.startswith(path.name) else f"{path.name}: {error.message}"
+        click.echo(f"error: {said}", err=True)
     if batch.exit_code == ExitCode.API_REFUSED:
         click.echo("hint: renew the token (JOBMOJITO_TOKEN) and re-run the same command; done rows are not sent again", err=True)
     elif batch.exit_code == ExitCode.ROWS_FAILED and not opts["quiet"]:
@@ -388,6 +388,8 @@ def sandbox(host: str, port: int, latency: float, fault_rate: float, throttle_ab
     uvicorn.Server(config(app, host, port, quiet=False)).run()
     return 0
 
+
+from . import export_command  # noqa: E402, F401  (registers `batch-enrol export` on main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -129,7 +129,8 @@ class Client:
             ]
 
     def set_token(self, token: str) -> None:
-        """Send ``token`` from the next call on (a renewed token)."""
+        """Send ``token`` from the next call on (a renewed token); it is redacted from then on too."""
+        SECRETS.add(token)
         for lane in self._lanes:
             lane.headers["Authorization"] = f"Bearer {token}"
 

@@ -12,13 +12,15 @@ import contextlib
 import dataclasses
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
-from . import checkpoints, reports, unchanged, writer
+from . import living, reports, unchanged, writer
+from .checkpoints import checkpoints
 from .client import Client, Timeouts
 from .columns import ColumnMap, map_columns
 from .control import RunControl
@@ -32,8 +34,9 @@ from .journal import Journal, check_not_damaged, run_lock
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
 from .planner import Plan, plan
-from .preflight import journal_path_for, prepare_output, resolve_output, run_token, token_source
+from .preflight import journal_path_for, prepare_output, run_token, token_source
 from .progress import Progress
+from .report_sheets import OWN_COLUMNS
 from .reports import RowInfo, Summary
 from .settings import Settings
 from .signals import stop_on_signals
@@ -108,7 +111,10 @@ def check_file(path: Path, settings: Settings) -> CheckedFile:
             f"{path.name} has a header row (row {table.header_row}) but no candidate rows under it",
             hint="is it the right file, or the right sheet (--sheet)?",
         )
-    columns = map_columns(table.headers, settings.mapping, settings.defaults)
+    headers = table.headers
+    if living.is_output(table):  # an output fed back: its result columns are the tool's, never input fields
+        headers = tuple("" if h in OWN_COLUMNS else h for h in headers)
+    columns = map_columns(headers, settings.mapping, settings.defaults)
     folders = [settings.resumes_dir or path.parent]  # the one folder resume files are read from
     limits = CvLimits(max_bytes=settings.max_resume_bytes, max_chars=settings.max_resume_chars)
     rows = check_table(
@@ -192,13 +198,14 @@ def run(
     return result
 
 
-def write_reports(results: list[RunResult], exit_code: int, *, summary_json: Path | None, junit: Path | None) -> None:
-    """The JSON summary and JUnit file of one or several inputs, and the CI step summary."""
+def write_reports(results: list[RunResult], exit_code: int, *, summary_json: Path | None, junit: Path | None,
+                  notes: Sequence[reports.FileNote] = ()) -> None:  # fmt: skip
+    """The JSON summary and JUnit file of one or several inputs (and ``notes`` on inputs not run), and the CI step summary."""
     if summary_json:
-        reports.write_json(Path(summary_json), [r.summary for r in results], exit_code)
+        reports.write_json(Path(summary_json), [r.summary for r in results], exit_code, notes)
     if junit:
         suites = [reports.Suite(Path(r.summary.input).name, r.outcomes, r.checked.info()) for r in results]
-        reports.write_junit(Path(junit), suites)
+        reports.write_junit(Path(junit), suites, notes)
     for result in results:
         reports.append_step_summary(result.summary)
 
@@ -219,9 +226,7 @@ async def run_async(
 ) -> RunResult:
     """The body of ``run``: one input, no reports. ``checksum``: the input's SHA-256, if known.
 
-    ``reuse``: when the journal says an earlier run of the same input and settings finished
-    with nothing left to send and its output is untouched, return that run's summary at once
-    (``RunResult.unchanged``; see ``unchanged``) instead of loading and rewriting everything.
+    ``reuse``: a repeat of a finished run with nothing changed returns at once (``unchanged``).
 
     ``control``: a RunControl to watch each outcome and stop the run from another thread.
     The whole run holds its journal's lock: another run of the same output raises
@@ -229,7 +234,7 @@ async def run_async(
     OutputError unless ``fresh``.
     """
     path = Path(path)
-    out = resolve_output(path, out)
+    out = living.output_path(path, out)  # an output of this tool run again is updated in place
     journal_file = Path(journal) if journal else journal_path_for(out)
     with run_lock(journal_file, wait=wait):
         if not fresh:
@@ -253,60 +258,55 @@ async def _run_locked(
 ) -> RunResult:
     started_at, clock = datetime.now(UTC), time.monotonic()
     path = Path(path)
-    out, journal_file = prepare_output(path, out, journal, fresh=fresh, force=force)
-    if reuse and not (fresh or force) and (previous := unchanged.previous_summary(journal_file, path, settings, out)):
-        return _unchanged_result(path, out, previous, (started_at, clock))
+    if reuse and not (fresh or force) and (previous := unchanged.previous_summary(Path(journal), path, settings, out)):
+        return unchanged.result(path, out, previous, (started_at, clock))
     checked = check_file(path, settings)
-    warnings: list[str] = []
+    checksum = checksum or sha256_of(path)
+    target = living.plan(path, checked.table, out, checksum, writer.default_output(path))
+    out, journal_file = prepare_output(path, target.out, journal, fresh=fresh, force=force, own=target.updating)
+    if fresh:
+        target.carried.clear()  # start over: what the output says is done is sent again too
+    warnings = writer.prove(target, checked.table, out)  # before anything is sent: the output can be written
     tokens = None if settings.sandbox else token_source(settings)
     token = run_token(settings, sum(1 for c in checked.rows if c.candidate is not None), warnings, tokens)
-    checksum = checksum or sha256_of(path)
     with Journal(journal_file) as jrnl:
-        warnings += _note_input(jrnl, path, checksum)
+        warnings += _note_input(jrnl, path, target.input_sha256 or checksum, quiet=target.updating or target.rotated is not None)
         unchanged.clear(jrnl)
         for message in warnings:
             log.warning(message)
-        planned = plan(checked.rows, jrnl.done())
-        if planned.resumed:
-            log.info("resuming: %d row(s) already done are not sent again", planned.resumed)
+        prior = {c.row: dataclasses.replace(done, row=c.row) for c in checked.rows  # the output says it is done
+                 if c.candidate is not None and (done := target.done(c.row)) is not None}  # fmt: skip
+        planned = plan([c for c in checked.rows if c.row not in prior], jrnl.done())
+        planned.outcomes.update(prior)
+        if planned.resumed or prior:
+            log.info("resuming: %d row(s) already done are not sent again", planned.resumed + len(prior))
         client = _client(settings, token, transport)
         dispatcher = Dispatcher(client, policy_from(settings), journal=jrnl, known_positions=planned.known_positions,
                                 tokens=tokens)  # fmt: skip
         dispatcher.embed_keys = embed_keys = EmbedKeyFile(embed_key_path(out))  # on disk as each arrives
-        outcomes = await _dispatch(dispatcher, planned, checked.table, out, settings, control)
+        outcomes = await _dispatch(dispatcher, planned, checked.table, target, settings, control)
     exit_code = _exit_code(outcomes, dispatcher, settings.fail_on)
-    summary = _summary(path, checksum, out, checked, outcomes, dispatcher, settings, exit_code, (started_at, clock))
-    writer.write_output(checked.table, outcomes, out, summary)
-    if unchanged.nothing_left(planned.jobs, outcomes) and not unchanged.reads_cv_files(checked.table, checked.columns):
-        unchanged.record(journal_file, checksum, settings, out, summary)
+    summary = _summary(path, checksum, out, checked, outcomes, dispatcher, settings, exit_code, (started_at, clock), target)
+    writer.write_output(checked.table, outcomes, out, summary, target=target)
+    unchanged.record(journal_file, checksum, settings, out, summary, finished=unchanged.nothing_left(planned.jobs, outcomes), checked=checked)
     embed_keys.flush()
     embed_file = embed_keys.path if embed_keys.received else None
     return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
 
 
-def _unchanged_result(path: Path, out: Path, previous: Summary, started: tuple[datetime, float]) -> RunResult:
-    log.info("%s: every row is already done and nothing changed since the run that finished %s: nothing sent, output "
-             "left as it is", path.name, previous.ended_at)  # fmt: skip
-    summary = dataclasses.replace(previous, started_at=started[0].isoformat(timespec="seconds"), calls=0, retries=0,
-                                  ended_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                                  duration_s=time.monotonic() - started[1])  # fmt: skip
-    empty = CheckedFile(Table(path, "", 0, (), []), ColumnMap({}, (), ()), [])
-    keys = embed_key_path(out)
-    return RunResult(ExitCode(previous.exit_code), out, {}, summary, empty, previous.stop_reason, keys if keys.exists() else None, unchanged=True)
-
-
-def _note_input(jrnl: Journal, path: Path, checksum: str) -> list[str]:
-    """Record which input the journal belongs to; a warning when its content changed since."""
+def _note_input(jrnl: Journal, path: Path, checksum: str, quiet: bool = False) -> list[str]:
+    """Record which input the journal belongs to; a warning when its content changed since (unless ``quiet``:
+    the output was rotated aside, or the input is the output itself)."""
     previous = jrnl.get_meta("input_sha256")
     jrnl.set_meta("input_sha256", checksum)
     jrnl.set_meta("input", str(path))
-    if previous and previous != checksum:
+    if previous and previous != checksum and not quiet:
         return [f"{path.name} changed since the last run of this output; rows already done are kept"]
     return []
 
 
 async def _dispatch(
-    dispatcher: Dispatcher, planned: Plan, table: Table, out: Path, settings: Settings, control: RunControl | None
+    dispatcher: Dispatcher, planned: Plan, table: Table, target: living.Target, settings: Settings, control: RunControl | None
 ) -> dict[int, Outcome]:
     """Send the planned jobs with progress, checkpoints and Ctrl-C handling; every row's outcome."""
     outcomes = planned.outcomes
@@ -314,7 +314,7 @@ async def _dispatch(
     dispatcher.on_outcome = progress
     if control is not None:
         control.attach(dispatcher, len(planned.jobs))
-    checkpoint = asyncio.create_task(checkpoints.write_while_running(table, outcomes, dispatcher, out, settings))
+    checkpoint = asyncio.create_task(checkpoints(table, outcomes, dispatcher, target.out, settings, target=target))
     try:
         async with dispatcher.client, stop_on_signals(dispatcher):
             outcomes.update(await dispatcher.run(planned.jobs))
@@ -328,9 +328,10 @@ async def _dispatch(
 
 def _summary(
     path: Path, checksum: str, out: Path, checked: CheckedFile, outcomes: dict[int, Outcome],
-    dispatcher: Dispatcher, settings: Settings, exit_code: ExitCode, started: tuple[datetime, float],
+    dispatcher: Dispatcher, settings: Settings, exit_code: ExitCode, started: tuple[datetime, float], target: living.Target,
 ) -> Summary:  # fmt: skip
-    per_status, per_position = reports.count(outcomes, checked.info())
+    info = {target.main_row(row): value for row, value in checked.info().items()}  # counts over the whole output
+    per_status, per_position = reports.count(target.merged(outcomes), info)
     return Summary(
         input=str(path),
         input_sha256=checksum,

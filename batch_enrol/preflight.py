@@ -33,12 +33,14 @@ def journal_path_for(out: Path) -> Path:
     return out.with_name(out.name + ".journal.sqlite")
 
 
-def prepare_output(path: Path, out: Path | None, journal: Path | None, *, fresh: bool, force: bool) -> tuple[Path, Path]:
+def prepare_output(path: Path, out: Path | None, journal: Path | None, *, fresh: bool, force: bool,
+                   own: bool = False) -> tuple[Path, Path]:  # fmt: skip
     """(output, journal) for one run; OutputError when the output exists and is not this command's own
-    (an output with its journal beside it is), unless ``force``. ``fresh`` deletes the journal."""
-    out = resolve_output(path, out)
+    (an output with its journal beside it is, and so is a marked output updated in place: ``own``, which
+    may be the input itself), unless ``force``. ``fresh`` deletes the journal."""
+    out = Path(out) if own and out is not None else resolve_output(path, out)
     journal_file = Path(journal) if journal else journal_path_for(out)
-    if out.exists() and not force and not journal_file.exists():
+    if out.exists() and not force and not own and not journal_file.exists():
         raise OutputError(f"{out} already exists", hint="use --force to replace it, or choose another --out")
     if fresh:
         for suffix in ("", "-wal", "-shm"):

@@ -91,8 +91,21 @@ def count(outcomes: Mapping[int, Outcome], info: Mapping[int, RowInfo]) -> tuple
     return per_status, {k: dict(v) for k, v in sorted(per_position.items())}
 
 
-def combined(summaries: Sequence[Summary], exit_code: int) -> dict[str, object]:
-    """The JSON summary: one file's summary at the top level, or the totals of several, plus each file."""
+@dataclass(slots=True)
+class FileNote:
+    """An input of a many-file run that was not run: broken (an error) or skipped (already done, not a list)."""
+
+    input: str
+    reason: str
+    error: bool = True
+
+    def as_dict(self) -> dict[str, object]:
+        return {"input": self.input, "reason": self.reason, "error": self.error}
+
+
+def combined(summaries: Sequence[Summary], exit_code: int, notes: Sequence[FileNote] = ()) -> dict[str, object]:
+    """The JSON summary: one file's summary at the top level, or the totals of several, plus each file
+    and each input not run (``not_run``: input, reason, error)."""
     files = [s.as_dict() for s in summaries]
     if len(files) == 1:
         top = dict(files[0])
@@ -103,12 +116,13 @@ def combined(summaries: Sequence[Summary], exit_code: int) -> dict[str, object]:
         top = {"rows": sum(s.rows for s in summaries), "counts": {k: counts.get(k, 0) for k in (st.value for st in Status)}}
     top["exit_code"] = exit_code
     top["files"] = files
+    top["not_run"] = [n.as_dict() for n in notes]
     return top
 
 
-def write_json(path: Path, summaries: Sequence[Summary], exit_code: int) -> None:
+def write_json(path: Path, summaries: Sequence[Summary], exit_code: int, notes: Sequence[FileNote] = ()) -> None:
     with atomic_path(path) as tmp:
-        tmp.write_text(json.dumps(combined(summaries, exit_code), indent=2, ensure_ascii=False) + "\n", "utf-8")
+        tmp.write_text(json.dumps(combined(summaries, exit_code, notes), indent=2, ensure_ascii=False) + "\n", "utf-8")
 
 
 @dataclass(slots=True)
@@ -120,11 +134,20 @@ class Suite:
     info: Mapping[int, RowInfo]
 
 
-def write_junit(path: Path, suites: Sequence[Suite]) -> None:
-    """One testsuite per input, one testcase per data row; a failure for invalid, error and not_sent rows."""
-    total = sum(len(s.outcomes) for s in suites)
+def write_junit(path: Path, suites: Sequence[Suite], notes: Sequence[FileNote] = ()) -> None:
+    """One testsuite per input, one testcase per data row; a failure for invalid, error and not_sent rows.
+
+    An input not run is a testsuite of one testcase: an error when it is broken, skipped otherwise.
+    """
+    total = sum(len(s.outcomes) for s in suites) + len(notes)
     failed = sum(o.status.is_failure for s in suites for o in s.outcomes.values())
-    root = ET.Element("testsuites", name="batch-enrol", tests=str(total), failures=str(failed))
+    errors = sum(n.error for n in notes)
+    root = ET.Element("testsuites", name="batch-enrol", tests=str(total), failures=str(failed), errors=str(errors))
+    for note in notes:
+        element = ET.SubElement(root, "testsuite", name=note.input, tests="1", failures="0", errors=str(int(note.error)),
+                                skipped=str(int(not note.error)))  # fmt: skip
+        case = ET.SubElement(element, "testcase", classname=note.input, name="the file")
+        ET.SubElement(case, "error" if note.error else "skipped", message=note.reason[:1000]).text = note.reason
     for suite in suites:
         rows = sorted(suite.outcomes)
         failures = sum(suite.outcomes[r].status.is_failure for r in rows)

@@ -14,8 +14,7 @@ import ipaddress
 import json
 import math
 import os
-import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -36,39 +35,21 @@ from .columns import normalise_header
 from .errors import ConfigError
 from .redaction import check_token
 from .schema import FIELDS, PRODUCTION_BASE_URL
+from .sources import (  # noqa: F401  (Secret, ENV_TOKEN and token_from are used from here too)
+    ENV_TOKEN,
+    Secret,
+    load_config_file,
+    parse_assignments,
+    read_dotenv,
+    read_token_file,
+    token_from,
+)
 
 ENV_PREFIX = "JOBMOJITO_"
-ENV_TOKEN = "JOBMOJITO_TOKEN"
 ENV_BASE_URL = "JOBMOJITO_BASE_URL"
 #: The token a sandbox run sends (the simulator accepts it; it is no secret).
 SANDBOX_TOKEN = "sandbox-token"
 MB = 1024 * 1024  #: bytes in one ``max_file_mb`` unit
-
-
-class Secret:
-    """A string that never shows itself in a repr, a log line or a traceback."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def get(self) -> str:
-        return self._value
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __repr__(self) -> str:
-        return "Secret('***')" if self._value else "Secret('')"
-
-    __str__ = __repr__
 
 
 def _secret(value: Any) -> Secret:
@@ -354,65 +335,3 @@ def check_base_url(url: str) -> None:
             f"refusing plain http:// to {parts.hostname}: the token would travel unencrypted "
             "(use https://, or http://127.0.0.1 for a local sandbox)"
         )
-
-
-def parse_assignments(items: Iterable[str]) -> dict[str, str]:
-    """``--set FIELD=VALUE`` items → dict."""
-    out: dict[str, str] = {}
-    for item in items:
-        name, sep, value = item.partition("=")
-        name = name.strip()
-        if not sep or not name:
-            raise ConfigError(f"--set {item!r} is not FIELD=VALUE", hint="e.g. --set mojito_language_code=en")
-        if name not in FIELDS:
-            raise ConfigError(f"--set {name}: not a request field", hint="field names are listed in the README")
-        out[name] = value.strip()
-    return out
-
-
-def load_config_file(path: Path) -> dict[str, Any]:
-    """A TOML config: settings at the top level, a ``[defaults]`` table and a ``[columns]`` table."""
-    try:
-        data = tomllib.loads(Path(path).read_text("utf-8"))
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    if "token" in data:
-        raise ConfigError(f"config file {path} holds a token: keep it in {ENV_TOKEN} or --token-file instead")
-    if "columns" in data:
-        data["mapping"] = data.pop("columns")
-    return data
-
-
-def read_dotenv(path: Path) -> dict[str, str]:
-    """The ``KEY=VALUE`` lines of a .env file (quotes stripped); empty if there is none."""
-    if not path.is_file():
-        return {}
-    out = {}
-    for line in path.read_text("utf-8", errors="replace").splitlines():
-        line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
-            continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        out[key.strip()] = value.strip().strip("'\"")
-    return out
-
-
-def read_token_file(path: Path) -> Secret:
-    """The API token held in a file (surrounding whitespace dropped); ConfigError if malformed."""
-    try:
-        text = Path(path).read_text("utf-8", errors="replace").strip()
-    except OSError as exc:
-        raise ConfigError(f"cannot read the token file {path}: {exc.strerror}") from None
-    return Secret(check_token(text, f"the token file {path}"))
-
-
-def token_from(env: Mapping[str, str], token_file: Path | None, cwd: Path) -> Secret:
-    """The API token alone: ``token_file``, else ``JOBMOJITO_TOKEN`` in ``env``, else in ``cwd/.env``."""
-    if token_file is not None:
-        return read_token_file(token_file)
-    for source, where in ((env, ENV_TOKEN), (read_dotenv(cwd / ".env"), f"{ENV_TOKEN} in {cwd / '.env'}")):
-        if source.get(ENV_TOKEN, "").strip():
-            return Secret(check_token(source[ENV_TOKEN].strip(), where))
-    return Secret("")

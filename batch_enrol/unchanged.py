@@ -19,17 +19,24 @@ import dataclasses
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import cv_files
 from .columns import ColumnMap
 from .dispatcher import Job
+from .embed_keys import embed_key_path
 from .files import sha256_of
 from .journal import Journal
-from .models import Outcome, Table
+from .models import ExitCode, Outcome, Table
 from .reports import Summary
 from .settings import Settings
+
+if TYPE_CHECKING:
+    from .pipeline import CheckedFile, RunResult
 
 log = logging.getLogger("batch_enrol")
 STAMP = "finished_stamp"
@@ -73,10 +80,11 @@ def clear(jrnl: Journal) -> None:
     jrnl.delete_meta(STAMP)
 
 
-def record(journal_file: Path, checksum: str, settings: Settings, out: Path, summary: Summary) -> None:
-    """Stamp the journal after the output of a run with nothing left to send was written."""
+def record(journal_file: Path, checksum: str, settings: Settings, out: Path, summary: Summary, *, finished: bool,
+           checked: CheckedFile) -> None:  # fmt: skip
+    """Stamp the journal after the output was written, when the run ``finished`` (``nothing_left``)."""
     state = _output_state(out)
-    if state is None:
+    if state is None or not finished or reads_cv_files(checked.table, checked.columns):
         return
     stamp = {
         "input_sha256": checksum,
@@ -111,3 +119,17 @@ def previous_summary(journal_file: Path, path: Path, settings: Settings, out: Pa
         except (OSError, ValueError, KeyError, TypeError):
             log.debug("ignoring an unreadable finished-run stamp in %s", journal_file)
             return None
+
+
+def result(path: Path, out: Path, previous: Summary, started: tuple[datetime, float]) -> RunResult:
+    """The RunResult of a repeat: ``previous`` with no calls and this run's times; no outcomes, no rows."""
+    from .pipeline import CheckedFile, RunResult  # the pipeline calls this module
+
+    log.info("%s: every row is already done and nothing changed since the run that finished %s: nothing sent, output "
+             "left as it is", path.name, previous.ended_at)  # fmt: skip
+    summary = dataclasses.replace(previous, started_at=started[0].isoformat(timespec="seconds"), calls=0, retries=0,
+                                  ended_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                                  duration_s=time.monotonic() - started[1])  # fmt: skip
+    empty = CheckedFile(Table(path, "", 0, (), []), ColumnMap({}, (), ()), [])
+    keys = embed_key_path(out)
+    return RunResult(ExitCode(previous.exit_code), out, {}, summary, empty, previous.stop_reason, keys if keys.exists() else None, unchanged=True)

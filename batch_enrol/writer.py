@@ -1,51 +1,51 @@
-"""Outputs: the user's own workbook with result columns added, or a CSV; always written atomically."""
+"""Outputs: the user's own workbook with result columns set, or a CSV; always written atomically.
+
+Before anything is sent, ``prove`` writes the output once (every row ``not_sent``) to a
+temporary file through the same writer and reads it back; the writer that worked is then
+used for every checkpoint and the final write. See ``workbook_writers`` for the three ways a
+workbook is written.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import copy
 import csv
 import json
 import logging
 import re
-from collections.abc import Mapping, Sequence
+import warnings
+import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 
 import openpyxl
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 
-from . import xlsx_patch
-from .errors import OutputError
+from .errors import InputFileError, OutputError
 from .files import atomic_path
-from .models import RESULT_COLUMNS, Outcome, Status, Table, result_cells
+from .living import Target
+from .models import RESULT_COLUMNS, Outcome, Status, Table
 from .reports import Summary
+from .workbook_writers import FILLS, data_sheet, tone, values, write_openpyxl, write_patched, write_rebuilt
+from .xlsx_package import Unsupported, read_marker
 
+__all__ = ["FILLS", "default_output", "neutralise", "prove", "tone", "write_output"]
 log = logging.getLogger("batch_enrol")
-FILLS = {
-    "good": PatternFill("solid", start_color="FFC6EFCE"),  # green: a decision
-    "warn": PatternFill("solid", start_color="FFFFEB9C"),  # amber: reject, already-applied, duplicate
-    "bad": PatternFill("solid", start_color="FFFFC7CE"),  # red: invalid, error, not_sent
-}
+#: A CSV cell a spreadsheet would run as a formula starts with one of these...
 _DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"^[+-][\d\s().,]*\d[\d\s().,]*$")
-
-
-def tone(status: Status) -> str:
-    if status.is_failure:
-        return "bad"
-    if status.is_reject or status in (Status.ALREADY_APPLIED, Status.DUPLICATE):
-        return "warn"
-    return "good"
+#: ...unless it reads as a number, a percentage or a phone number (``-5%``, ``-12.5``, ``+49 151 2345``), or is a lone ``-``.
+_PLAIN = re.compile(r"^(?:[+-]?[\d\s().,]*\d[\d\s().,]*%?|-)$")
+WRITERS = {"patch": write_patched, "openpyxl": write_openpyxl, "rebuild": write_rebuilt}
+FAITHFUL = ("patch", "openpyxl")
 
 
 def neutralise(value: str) -> str:
     """Defuse spreadsheet formula injection in a CSV cell (OWASP: prefix a single quote).
 
-    Plain signed numbers and phone numbers (``-5``, ``+421 903 123 456``) are left alone.
+    Only a value starting with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets the
+    quote, and not when it reads as a number, percentage or phone number (``-5``, ``-5%``,
+    ``-12.5``, ``+421 903 123 456``) or is a lone ``-``.
     """
-    if value.startswith(_DANGEROUS) and not _PLAIN_NUMBER.match(value):
+    if value.startswith(_DANGEROUS) and not _PLAIN.match(value):
         return "'" + value
     return value
 
@@ -58,53 +58,132 @@ def default_output(path: Path) -> Path:
     return path.with_name(f"{path.stem}.enrolled{suffix}")
 
 
-def write_output(table: Table, outcomes: Mapping[int, Outcome], out: Path, summary: Summary | None = None) -> None:
-    """Write the results; the format follows ``out``'s extension (.xlsx/.xlsm or .csv/.tsv/.txt).
-
-    With a ``summary``, a workbook also gets the ``Summary`` and ``Needs attention`` sheets.
-    """
+def routes(target: Target, out: Path) -> list[str]:
+    """The writers that may do this output, best first."""
     suffix = out.suffix.lower()
+    if suffix in {".csv", ".tsv", ".txt"}:
+        return ["csv"]
+    if suffix not in {".xlsx", ".xlsm"}:
+        raise OutputError(f"cannot write {out.name}: use an .xlsx or .csv output")
+    source = target.src.suffix.lower()
+    if source == ".xlsx" or (source == ".xlsm" and suffix == ".xlsm"):
+        return ["patch", "openpyxl", "rebuild"]
+    return ["openpyxl", "rebuild"] if source == ".xlsm" else ["rebuild"]
+
+
+def write_output(table: Table, outcomes: Mapping[int, Outcome], out: Path, summary: Summary | None = None,
+                 *, target: Target | None = None) -> str:  # fmt: skip
+    """Write the results into ``out``; the format follows its extension (.xlsx/.xlsm or .csv/.tsv/.txt).
+
+    ``outcomes`` is by input row. With a ``summary``, a workbook also gets the Summary and
+    Needs attention sheets. ``target`` says what the output already holds (a new output from
+    ``table`` when None). Returns the writer used; raises OutputError when none can.
+    """
+    target = target or Target(out, table, table.path, input_name=table.path.name)
+    final = target.merged(dict(outcomes))
+    if not target.carried:
+        missing = [s.row for s in target.table.rows if s.row not in final]
+        if missing:  # the writer never guesses; a missing outcome is a bug upstream
+            raise OutputError(f"internal error: row {missing[0]} has no outcome")
+    reasons = []
+    for route in [target.route] if target.route else routes(target, out):
+        try:
+            _write_with(route, target, final, out, summary)
+            return route
+        except OutputError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - Unsupported, or any surprise in a writer: try the next one
+            log.debug("%s cannot write %s: %s", route, out.name, exc, exc_info=not isinstance(exc, Unsupported))
+            reasons.append(str(exc) if isinstance(exc, Unsupported) else f"{route} failed ({type(exc).__name__})")
+    raise OutputError(f"cannot write the results into {out.name}: {'; '.join(reasons)}")
+
+
+def _write_with(route: str, target: Target, final: Mapping[int, Outcome], out: Path, summary: Summary | None,
+                quiet: bool = False) -> None:  # fmt: skip
     try:
-        if suffix in {".xlsx", ".xlsm"}:
-            if table.format == "xlsx":
-                _write_into_workbook(table, outcomes, out, summary)
+        with atomic_path(out) as tmp, warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl's warnings about the user's file are not the user's business here
+            if route == "csv":
+                _write_csv(target, final, tmp, out.name, quiet)
             else:
-                _write_new_workbook(table, outcomes, out, summary)
-        elif suffix in {".csv", ".tsv", ".txt"}:
-            _write_csv(table, outcomes, out)
-        else:
-            raise OutputError(f"cannot write {out.name}: use an .xlsx or .csv output")
+                WRITERS[route](target, final, tmp, summary)
     except OSError as exc:
         raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None
 
 
-def _outcome(outcomes: Mapping[int, Outcome], row: int) -> Outcome:
-    found = outcomes.get(row)
-    if found is None:  # the writer never guesses; a missing outcome is a bug upstream
-        raise OutputError(f"internal error: row {row} has no outcome")
-    return found
+def prove(target: Target, table: Table, out: Path) -> list[str]:
+    """Write the output once with every row ``not_sent`` to a temporary file, read it back, and keep
+    the writer that worked in ``target.route``. Returns warnings for the user; raises OutputError
+    (exit 2, before anything is sent) when nothing can write it."""
+    if out.is_dir():
+        raise OutputError(f"the output {out} is a folder", hint="give --out a file name, e.g. --out results.xlsx")
+    placeholder = {s.row: Outcome(row=s.row, status=Status.NOT_SENT, reason="not sent yet") for s in table.rows}
+    final = target.merged(placeholder)
+    probe = out.with_name(f".{out.stem}.proof{out.suffix}")
+    reasons: list[str] = []
+    try:
+        for route in routes(target, out):
+            try:
+                _write_with(route, target, final, probe, None, quiet=True)
+                _check_readable(probe, target)
+            except (OutputError, InputFileError) as exc:
+                reasons.append(exc.message)
+                continue
+            except Exception as exc:  # noqa: BLE001 - Unsupported, or any surprise in a writer: try the next one
+                log.debug("%s cannot write %s", route, out.name, exc_info=not isinstance(exc, Unsupported))
+                reasons.append(str(exc) if isinstance(exc, Unsupported) else f"{route} failed ({type(exc).__name__})")
+                continue
+            target.route = route
+            if route == "rebuild" and target.src.suffix.lower() in {".xlsx", ".xlsm"}:
+                return [f"{target.src.name} cannot be updated in place ({'; '.join(reasons)}): the output keeps the data sheet "
+                        f"{target.table.sheet!r} with its values and a bold header; other sheets, formats and formulas are not copied"]  # fmt: skip
+            return []
+    finally:
+        probe.unlink(missing_ok=True)
+    raise OutputError(f"cannot write the results to {out}; nothing was sent ({'; '.join(reasons)})",
+                      hint="choose another --out (e.g. a .csv), or save the workbook again as a regular .xlsx")  # fmt: skip
+
+
+def _check_readable(path: Path, target: Target) -> None:
+    """The written file opens again, names each zip entry once, and has the result columns."""
+    from .loader import load
+
+    if path.suffix.lower() in {".xlsx", ".xlsm"}:
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+        if len(names) != len(set(names)) or read_marker(path) is None:
+            raise OutputError("the written workbook is damaged (duplicate parts or no marker)")
+    reread = load(path, sheet=data_sheet(target) if path.suffix.lower() in {".xlsx", ".xlsm"} else None)
+    if not set(RESULT_COLUMNS) <= set(reread.headers) or len(reread.rows) != len(target.table.rows):
+        raise OutputError("the written output does not read back with its rows and result columns")
 
 
 # --- CSV --------------------------------------------------------------------------------
 
 
-def _write_csv(table: Table, outcomes: Mapping[int, Outcome], out: Path) -> None:
+def _write_csv(target: Target, final: Mapping[int, Outcome], out: Path, shown: str, quiet: bool) -> None:
+    """``out`` is the temporary file; ``shown`` the output's name for messages."""
+    table = target.table
     same_kind = table.format == "csv"
     delimiter = (table.delimiter if same_kind else None) or ("\t" if out.suffix.lower() == ".tsv" else ",")
-    width = len(table.headers)
+    appended = [name for name in RESULT_COLUMNS if name not in table.headers]
+    headers = [*table.headers, *appended]
+    at = {name: headers.index(name) for name in RESULT_COLUMNS}
     rows = [[neutralise(c) for c in cells] for cells in table.preamble]
-    rows.append([neutralise(h) for h in table.headers] + list(RESULT_COLUMNS))
+    rows.append([neutralise(h) for h in headers])
     for source in table.rows:
-        results = [str(v) for v in result_cells(_outcome(outcomes, source.row))]
-        cells = list(source.cells) + [""] * (width - len(source.cells))
-        rows.append([neutralise(c) for c in cells] + [neutralise(v) for v in results])
-    encoding = _csv_encoding(table, rows, out) if same_kind else "utf-8-sig"
-    with atomic_path(out) as tmp:
-        with open(tmp, "w", encoding=encoding, errors="strict", newline="") as fh:
-            csv.writer(fh, delimiter=delimiter).writerows(rows)
+        cells = list(source.cells) + [""] * (len(headers) - len(source.cells))
+        outcome = final.get(source.row)
+        if outcome is not None:
+            for name, value in zip(RESULT_COLUMNS, values(outcome), strict=True):
+                cells[at[name]] = str(value)
+        rows.append([neutralise(c) for c in cells])
+    encoding = _csv_encoding(table, rows, shown, quiet) if same_kind else "utf-8-sig"
+    with open(out, "w", encoding=encoding, errors="strict", newline="") as fh:
+        csv.writer(fh, delimiter=delimiter).writerows(rows)
 
 
-def _csv_encoding(table: Table, rows: list[list[str]], out: Path) -> str:
+def _csv_encoding(table: Table, rows: list[list[str]], name: str, quiet: bool = False) -> str:
     """The input's own encoding when every value fits in it; else UTF-8 with a BOM, and a warning."""
     encoding = table.encoding or "utf-8"
     if encoding.replace("_", "-").lower() in ("utf-8", "utf8"):
@@ -114,187 +193,15 @@ def _csv_encoding(table: Table, rows: list[list[str]], out: Path) -> str:
             for cell in row:
                 cell.encode(encoding)
     except UnicodeEncodeError as exc:
-        log.warning(
-            f"{out.name} is written as UTF-8 (with a byte-order mark), not {encoding} like its input: "
-            f"{exc.object[exc.start:exc.end]!r} cannot be written in {encoding}"
-        )
+        if not quiet:
+            log.warning(
+                f"{name} is written as UTF-8 (with a byte-order mark), not {encoding} like its input: "
+                f"{exc.object[exc.start:exc.end]!r} cannot be written in {encoding}"
+            )
         return "utf-8-sig"
     return encoding
 
 
-# --- XLSX: a new workbook ----------------------------------------------------------------
-
-
-def _text_cell(sheet, value: object, fill: PatternFill | None = None, bold: bool = False) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, str):
-        cell.data_type = "s"  # never a formula, whatever the text starts with
-    if fill is not None:
-        cell.fill = fill
-    if bold:
-        cell.font = Font(bold=True)
-    return cell
-
-
-def _write_new_workbook(table: Table, outcomes: Mapping[int, Outcome], out: Path, summary: Summary | None) -> None:
-    workbook = openpyxl.Workbook(write_only=True)
-    sheet = workbook.create_sheet(table.sheet[:31] or "Candidates")
-    for cells in table.preamble:
-        sheet.append([_text_cell(sheet, c) for c in cells])
-    sheet.append([_text_cell(sheet, h, bold=True) for h in (*table.headers, *RESULT_COLUMNS)])
-    width = len(table.headers)
-    for source in table.rows:
-        outcome = _outcome(outcomes, source.row)
-        cells = list(source.cells) + [""] * (width - len(source.cells))
-        row = [_text_cell(sheet, c) for c in cells]
-        results = result_cells(outcome)
-        row.append(_text_cell(sheet, results[0], FILLS[tone(outcome.status)]))
-        row.extend(_text_cell(sheet, v) for v in results[1:])
-        sheet.append(row)
-    if summary is not None:
-        _add_report_sheets(workbook, table, outcomes, summary)
-    with atomic_path(out) as tmp:
-        workbook.save(tmp)
-
-
-# --- XLSX: the user's own workbook ---------------------------------------------------------
-
-
-TONES = ("good", "warn", "bad")
-
-
-def _write_into_workbook(table: Table, outcomes: Mapping[int, Outcome], out: Path, summary: Summary | None) -> None:
-    """The user's workbook with the results added: patched in place (fast, faithful), else via openpyxl."""
-    keep_vba = table.path.suffix.lower() == ".xlsm" and out.suffix.lower() == ".xlsm"
-    if table.path.suffix.lower() == ".xlsx" or keep_vba:
-        results, tones = {}, {}
-        for source in table.rows:
-            outcome = _outcome(outcomes, source.row)
-            results[source.row] = result_cells(outcome)
-            tones[source.row] = TONES.index(tone(outcome.status))
-        extra = [] if summary is None else _report_sheets(table.sheet_names, table, outcomes, summary)
-        try:
-            with atomic_path(out) as tmp:
-                xlsx_patch.patch(table.path, tmp, sheet=table.sheet, header_row=table.header_row, header=RESULT_COLUMNS,
-                                 rows=results, tones=tones, fills=[FILLS[t].start_color.rgb for t in TONES],
-                                 extra_sheets=extra)  # fmt: skip
-            return
-        except xlsx_patch.Unsupported as exc:
-            log.debug("writing through openpyxl: %s", exc)
-    _write_with_openpyxl(table, outcomes, out, summary, keep_vba)
-
-
-def _write_with_openpyxl(table: Table, outcomes: Mapping[int, Outcome], out: Path, summary: Summary | None, keep_vba: bool) -> None:
-    try:
-        workbook = openpyxl.load_workbook(table.path, keep_vba=keep_vba, rich_text=True)
-    except Exception as exc:  # openpyxl raises many kinds for odd files
-        raise OutputError(f"cannot reopen {table.path.name} to write the results into it ({type(exc).__name__})") from None
-    sheet = workbook[table.sheet]
-    first = sheet.max_column + 1
-    header_style = sheet.cell(row=table.header_row, column=max(first - 1, 1))
-    for offset, name in enumerate(RESULT_COLUMNS):
-        cell = sheet.cell(row=table.header_row, column=first + offset, value=name)
-        cell.data_type = "s"
-        if header_style.has_style:
-            cell._style = copy.copy(header_style._style)
-        sheet.column_dimensions[get_column_letter(first + offset)].width = 24
-    for source in table.rows:
-        outcome = _outcome(outcomes, source.row)
-        for offset, value in enumerate(result_cells(outcome)):
-            cell = sheet.cell(row=source.row, column=first + offset, value=value)
-            if isinstance(value, str):
-                cell.data_type = "s"
-        sheet.cell(row=source.row, column=first).fill = FILLS[tone(outcome.status)]
-    if sheet.auto_filter.ref:
-        sheet.auto_filter.ref = _widen(sheet.auto_filter.ref, first + len(RESULT_COLUMNS) - 1)
-    if summary is not None:
-        _add_report_sheets(workbook, table, outcomes, summary)
-    with atomic_path(out) as tmp:
-        workbook.save(tmp)
-
-
-def _widen(ref: str, last_column: int) -> str:
-    """Extend an auto-filter range to cover the added columns."""
-    start, _, end = ref.partition(":")
-    row = re.sub(r"^[A-Z]+", "", end or start)
-    return f"{start}:{get_column_letter(last_column)}{row}"
-
-
-# --- the Summary and Needs attention sheets ------------------------------------------------
-
-
-def _unique_title_in(names: Sequence[str], title: str) -> str:
-    taken = {name.casefold() for name in names}
-    candidate, n = title, 2
-    while candidate.casefold() in taken:
-        candidate, n = f"{title} ({n})", n + 1
-    return candidate
-
-
-def _append(sheet, values, write_only: bool, *, bold: bool = False) -> None:
-    """Append a row whose strings are always text, never formulas, in either kind of workbook."""
-    if write_only:
-        sheet.append([_text_cell(sheet, v, None, bold) for v in values])
-        return
-    sheet.append(list(values))
-    for cell in sheet[sheet.max_row]:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
-        if bold:
-            cell.font = Font(bold=True)
-
-
-def _summary_rows(summary: Summary) -> list[tuple]:
-    """The Summary sheet: the run, the counts per status, the counts per position."""
-    rows: list[tuple] = [("batch-enrol run", "")]
-    rows += [
-        ("input file", Path(summary.input).name),
-        ("input SHA-256", summary.input_sha256),
-        *((("input encoding", summary.input_encoding),) if summary.input_encoding else ()),
-        ("started (UTC)", summary.started_at),
-        ("ended (UTC)", summary.ended_at),
-        ("duration (s)", round(summary.duration_s, 1)),
-        ("exit code", summary.exit_code),
-        ("stopped because", summary.stop_reason or "-"),
-        ("calls / retries", f"{summary.calls} / {summary.retries}"),
-        *((f"setting: {k}", v if isinstance(v, (int, float, str)) else json.dumps(v)) for k, v in summary.settings.items()),
-        (),
-        ("status", "rows"),
-    ]
-    rows += [(status, n) for status, n in summary.counts.items()]
-    rows += [("total", summary.rows), ()]
-    used = [s for s, n in summary.counts.items() if n]
-    rows.append(("position", *used))
-    rows += [(position, *(counts.get(s, 0) for s in used)) for position, counts in summary.by_position.items()]
-    return rows
-
-
-def _attention_rows(table: Table, outcomes: Mapping[int, Outcome]) -> list[tuple]:
-    """The Needs attention sheet: the rows to act on, in the input's own columns, plus why."""
-    width = len(table.headers)
-    rows: list[tuple] = [(*table.headers, "enrol_status", "enrol_reason")]
-    for source in table.rows:
-        outcome = outcomes[source.row]
-        if outcome.status.is_failure:
-            cells = list(source.cells) + [""] * (width - len(source.cells))
-            rows.append((*cells, outcome.status.value, outcome.reason))
-    return rows
-
-
-def _report_sheets(taken: Sequence[str], table: Table, outcomes: Mapping[int, Outcome], summary: Summary) -> list[tuple[str, list[tuple], tuple[float, ...]]]:
-    """The Summary and Needs attention sheets: (title not among ``taken``, rows, column widths)."""
-    return [
-        (_unique_title_in(taken, "Summary"), _summary_rows(summary), (28, 70)),
-        (_unique_title_in(taken, "Needs attention"), _attention_rows(table, outcomes), ()),
-    ]
-
-
-def _add_report_sheets(workbook, table: Table, outcomes: Mapping[int, Outcome], summary: Summary) -> None:
-    write_only = getattr(workbook, "write_only", False)
-    for title, rows, _ in _report_sheets(workbook.sheetnames, table, outcomes, summary):
-        sheet = workbook.create_sheet(title)
-        for number, values in enumerate(rows):
-            _append(sheet, values, write_only, bold=number == 0)
 
 
 # --- the embed signing keys ----------------------------------------------------------------
@@ -339,12 +246,15 @@ def write_validation_report(table: Table, problems: Mapping[int, list[tuple[int 
         workbook = openpyxl.Workbook()
         sheet = workbook.active
         sheet.title = table.sheet[:31] or "Candidates"
-        for cells in (*table.preamble, table.headers):
-            _append(sheet, cells, False)
         row_of = {}
-        for source in table.rows:
-            _append(sheet, source.cells, False)
-            row_of[source.row] = sheet.max_row
+        for source in (*table.preamble, table.headers, *table.rows):
+            cells = source.cells if hasattr(source, "cells") else source
+            sheet.append(list(cells))
+            for cell in sheet[sheet.max_row]:
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"  # never a formula
+            if hasattr(source, "row"):
+                row_of[source.row] = sheet.max_row
     for row, items in problems.items():
         by_cell: dict[int, list[str]] = {}
         for column, message in items:

@@ -58,10 +58,20 @@ def test_a_broken_file_among_several_does_not_stop_the_others(tmp_path, serve):
     served = serve()
     folder = inbox(tmp_path)
     (folder / "broken.xlsx").write_bytes(b"not a workbook at all" * 10)
-    result = cli("run", folder, env=served.env())
+    (folder / "jana.txt").write_text("Jana Nováková\nCurriculum Vitae\n\nTen years of support work, English and Slovak.\n")
+    result = cli("run", folder, "--summary-json", tmp_path / "s.json", "--junit", tmp_path / "j.xml", env=served.env())
     assert result.returncode == 2
-    assert "broken.xlsx" in result.stderr and "Traceback" not in result.stderr
+    assert [line for line in result.stderr.splitlines() if "broken.xlsx" in line] == [
+        "error: broken.xlsx is not a real .xlsx workbook (it is damaged, or another kind of file renamed)"]  # said once
+    assert "Traceback" not in result.stderr
     assert len(served.ledger.enrolments) == 9
+    not_run = {n["input"]: n for n in json.loads((tmp_path / "s.json").read_text())["not_run"]}
+    assert not_run["broken.xlsx"]["error"] is True and not_run["broken.xlsx"]["reason"]
+    assert not_run["jana.txt"] == {"input": "jana.txt", "reason": "no header row: looks like a CV, not a candidate list", "error": False}
+    root = ET.parse(tmp_path / "j.xml").getroot()
+    (broken,) = [s for s in root.findall("testsuite") if s.get("name") == "broken.xlsx"]
+    assert broken.get("errors") == "1" and broken.find("testcase/error").get("message") == not_run["broken.xlsx"]["reason"]
+    assert root.get("errors") == "1"
 
 
 def test_out_is_refused_with_several_inputs(tmp_path):

@@ -101,3 +101,11 @@ def test_a_trickling_body_ends_at_the_call_deadline_as_a_retryable_timeout(tmp_p
     assert outcome.status == Status.ERROR and rogue.calls == 2  # retried once, then gave up
     assert "gave up after 2 attempts: no complete answer within 1.5 s" in outcome.reason
     assert time.monotonic() - started < 30
+
+
+def test_a_renewed_token_is_redacted_too():
+    from batch_enrol.client import Client
+
+    client = Client("http://127.0.0.1:9", "first-token-abcdef")
+    client.set_token("renewed-token-0123456789")
+    assert redact("Invalid JWT: renewed-token-0123456789 / first-token-abcdef") == "Invalid JWT: [redacted] / [redacted]"

@@ -84,11 +84,15 @@ def test_workbook_comes_back_intact_with_results_and_report_sheets(tmp_path, ser
         assert new.cell(r, first).fill.start_color.rgb == FILLS[expected].start_color.rgb
         assert new.cell(r, first + 2).value.startswith("https://")
 
-    summary = {row[0]: row[1] for row in after["Summary"].iter_rows(values_only=True) if row[0]}
-    assert summary["input file"] == "intake.xlsx" and summary["invalid"] == 1 and summary["total"] == 5
+    lines = list(after["Summary"].iter_rows(values_only=True))
+    assert lines[1][2] == "intake.xlsx" and lines[2][0] is None  # one history line: this run
+    summary = {row[0]: row[1] for row in lines if row[0]}
+    assert summary["invalid"] == 1 and summary["total"] == 5
+    assert "not sent" in next(row[2] for row in lines if row[0] == "invalid")  # the legend, in plain words
     attention = list(after["Needs attention"].iter_rows(values_only=True))
     assert attention[0][: len(HEADERS)] == tuple(HEADERS) and len(attention) == 2
-    assert attention[1][1] == "broken-email" and "not a valid email" in attention[1][-1]
+    assert attention[1][1] == "broken-email" and "not a valid email" in attention[1][-2] and attention[1][-1] == 5
+    assert after["Needs attention"].freeze_panes == "A2"
 
     again = cli("validate", tmp_path / "intake.enrolled.xlsx", "--sheet", "Needs attention")
     assert again.returncode == 1 and "'broken-email' is not a valid email address" in again.stdout
@@ -127,7 +131,8 @@ def test_formulas_come_out_as_text_in_csv_and_xlsx(tmp_path, serve):
 @pytest.mark.parametrize("value, expected", [
     ("=1+2", "'=1+2"), ("@SUM(A1)", "'@SUM(A1)"), ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
     ("-2+3", "'-2+3"), ("\tx", "'\tx"), ("\rx", "'\rx"),
-    ("-5", "-5"), ("+421 903 123 456", "+421 903 123 456"), ("plain", "plain"),
+    ("-5", "-5"), ("+421 903 123 456", "+421 903 123 456"), ("plain", "plain"), ("-5%", "-5%"), ("-12.5", "-12.5"),
+    ("+49 151 2345 678", "+49 151 2345 678"), ("-", "-"), ("--", "'--"), ("-A1", "'-A1"), ("=-5%", "'=-5%"),
 ])  # fmt: skip
 def test_neutralise(value, expected):
     assert neutralise(value) == expected
@@ -185,7 +190,7 @@ def test_unusual_sheet_xml_falls_back_to_openpyxl(tmp_path):
     table = load(stripped)
     outcomes = {r.row: Outcome(row=r.row, status=Status.AI_ACCEPT, interview_url=f"https://x/{r.row}") for r in table.rows}
     with pytest.raises(xlsx_patch.Unsupported):
-        xlsx_patch.patch(stripped, tmp_path / "never.xlsx", sheet="Intake", header_row=3, header=["a"], rows={}, tones={}, fills=["FF00FF00"])
+        xlsx_patch.patch(stripped, tmp_path / "never.xlsx", xlsx_patch.Results("Intake", 3, [0], ["a"], {}, fills=["FF00FF00"]))
     write_output(table, outcomes, tmp_path / "out.xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "out.xlsx")["Intake"]
     assert sheet.cell(3, 10).value == "enrol_status" and sheet.cell(4, 12).value == "https://x/4"

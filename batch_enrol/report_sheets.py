@@ -1,0 +1,105 @@
+"""The sheets added to an output workbook: Summary (one line per run, the status legend, counts)
+and Needs attention (the rows to act on, with their row number in the main sheet)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+
+from .models import RESULT_COLUMNS, Outcome, Status, Table
+from .reports import Summary
+
+#: The Needs attention column holding each row's number in the main sheet: how fixes find their row.
+ROW_KEY = "sheet_row"
+#: Columns the tool owns in an output; everything else belongs to the user.
+OWN_COLUMNS = frozenset((*RESULT_COLUMNS, ROW_KEY))
+HISTORY = ("started", "ended", "input", "input SHA-256", "rows", "calls", "retries", "exit code", "stopped because")
+#: The status legend, in plain words (the Summary sheet shows it beside the counts).
+LEGEND = {
+    Status.AI_ACCEPT: "enrolled; the AI pre-screening accepted the candidate",
+    Status.RECRUITER_ACCEPT: "enrolled; accepted, a recruiter decides next",
+    Status.RECRUITER_ACTION: "enrolled; a recruiter needs to look at the candidate",
+    Status.AI_REJECT: "enrolled, but the AI pre-screening rejected the candidate (not an error)",
+    Status.RECRUITER_REJECT: "enrolled, but rejected for a recruiter's rule (not an error)",
+    Status.ALREADY_APPLIED: "was already enrolled for this position; the link is theirs",
+    Status.INVALID: "not sent: something in the row is wrong; enrol_reason says what to fix",
+    Status.DUPLICATE: "not sent: same email and position as an earlier row",
+    Status.ERROR: "sent, but the API refused it or retries ran out; enrol_reason says why",
+    Status.NOT_SENT: "not sent: the run stopped before this row; run the same command again",
+}
+
+
+def local_time(text: str) -> str:
+    """An ISO time (UTC) as local time with its offset: ``2026-01-05T09:30:00+01:00``; other text as is."""
+    if not text:
+        return ""
+    try:
+        return datetime.fromisoformat(text).astimezone().isoformat(timespec="seconds")
+    except ValueError:
+        return text
+
+
+def unique_title(names: Sequence[str], title: str) -> str:
+    taken = {name.casefold() for name in names}
+    candidate, n = title, 2
+    while candidate.casefold() in taken:
+        candidate, n = f"{title} ({n})", n + 1
+    return candidate
+
+
+def history_line(summary: Summary) -> tuple:
+    return (local_time(summary.started_at), local_time(summary.ended_at), Path(summary.input).name, summary.input_sha256,
+            summary.rows, summary.calls, summary.retries, summary.exit_code, summary.stop_reason or "-")  # fmt: skip
+
+
+def summary_rows(summary: Summary, history: Sequence[Sequence[object]] = ()) -> list[tuple]:
+    """The Summary sheet: one line per run (earlier runs first), then counts with the legend, positions, settings."""
+    rows: list[tuple] = [HISTORY, *(tuple(line) for line in history), history_line(summary), ()]
+    rows.append(("status", "rows", "what it means"))
+    rows += [(status, n, LEGEND[Status(status)]) for status, n in summary.counts.items()]
+    rows += [("total", summary.rows), ()]
+    used = [s for s, n in summary.counts.items() if n]
+    rows.append(("position", *used))
+    rows += [(position, *(counts.get(s, 0) for s in used)) for position, counts in summary.by_position.items()]
+    rows += [(), ("setting (last run)", "value")]
+    rows += [(k, v if isinstance(v, (int, float, str)) else json.dumps(v)) for k, v in summary.settings.items()]
+    return rows
+
+
+SUMMARY_WIDTHS = (26, 26, 24, 20, 8, 8, 8, 9, 30)
+
+
+def user_columns(table: Table) -> list[int]:
+    """Indexes of the user's own columns (not the tool's result columns)."""
+    return [i for i, h in enumerate(table.headers) if h not in OWN_COLUMNS]
+
+
+def attention_rows(table: Table, outcomes: Mapping[int, Outcome]) -> list[tuple]:
+    """Needs attention: the rows to act on, in the user's own columns, plus why and their main-sheet row."""
+    keep = user_columns(table)
+    rows: list[tuple] = [(*(table.headers[i] for i in keep), "enrol_status", "enrol_reason", ROW_KEY)]
+    for source in table.rows:
+        outcome = outcomes.get(source.row)
+        if outcome is not None and outcome.status.is_failure:
+            cells = [source.cells[i] if i < len(source.cells) else "" for i in keep]
+            rows.append((*cells, outcome.status.value, outcome.reason, source.row))
+    return rows
+
+
+def attention_widths(table: Table) -> tuple[float, ...]:
+    widths = []
+    for i in user_columns(table):
+        longest = max((len(r.cells[i]) for r in table.rows[:200] if i < len(r.cells)), default=0)
+        widths.append(float(min(max(len(table.headers[i]), longest, 8) + 2, 40)))
+    return (*widths, 16, 60, 10)
+
+
+def report_sheets(titles: Sequence[str], table: Table, outcomes: Mapping[int, Outcome], summary: Summary,
+                  history: Sequence[Sequence[object]] = ()) -> list[tuple[str, list[tuple], tuple[float, ...]]]:  # fmt: skip
+    """The Summary and Needs attention sheets as (title, rows, column widths), titled ``titles``."""
+    return [
+        (titles[0], summary_rows(summary, history), SUMMARY_WIDTHS),
+        (titles[1], attention_rows(table, outcomes), attention_widths(table)),
+    ]

@@ -64,8 +64,9 @@ Write = tuple[str, tuple[object, ...]]
 #: random places: small pages make that cost per row small (benchmarks/io_cost.py).
 PAGE_SIZE = 1024
 #: Pages the WAL grows to before SQLite copies them into the journal (its default is 1,000):
-#: a page rewritten by many commits in between is copied once.
-WAL_PAGES = 16_000
+#: a page rewritten by many commits in between is copied once. 100,000 (~100 MB at most, for
+#: runs of ~100k rows): at 100k rows, 16,000 wrote 508 MB, this 405 MB (benchmarks/README.md).
+WAL_PAGES = 100_000
 START_OVER = "to start over, re-run with --fresh (rows it recorded as sent may be sent again: check the output first)"
 
 

@@ -226,12 +226,11 @@ async def run_async(
 ) -> RunResult:
     """The body of ``run``: one input, no reports. ``checksum``: the input's SHA-256, if known.
 
-    ``reuse``: a repeat of a finished run with nothing changed returns at once (``unchanged``).
-
     ``control``: a RunControl to watch each outcome and stop the run from another thread.
     The whole run holds its journal's lock: another run of the same output raises
     OutputError (exit 2), or with ``wait`` this one waits for it. A damaged journal raises
-    OutputError unless ``fresh``.
+    OutputError unless ``fresh``. ``reuse``: a finished run repeated with nothing changed
+    returns at once (``RunResult.unchanged``; see ``batch_enrol.unchanged``).
     """
     path = Path(path)
     out = living.output_path(path, out)  # an output of this tool run again is updated in place

@@ -15,10 +15,12 @@ Every problem with a file, a setting, the token or the server is raised as a
 ``message``, a ``hint`` and the ``exit_code`` the command line would use.
 """
 
-from .batch import BatchResult, run_many
+from .batch import BatchResult, plan_run, run_many
 from .errors import BatchEnrolError, ConfigError, InputFileError, OutputError
 from .models import ExitCode, Outcome, Status
 from .pipeline import CheckedFile, RunResult, run, validate
+from .preview import Preview
+from .results import ResultsReport, read_results
 from .settings import Settings
 
 __version__ = "0.1.0"
@@ -31,9 +33,13 @@ __all__ = [
     "InputFileError",
     "Outcome",
     "OutputError",
+    "Preview",
+    "ResultsReport",
     "RunResult",
     "Settings",
     "Status",
+    "plan_run",
+    "read_results",
     "run",
     "run_many",
     "validate",

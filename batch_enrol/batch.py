@@ -17,14 +17,16 @@ from pathlib import Path
 import filelock
 import httpx
 
+from . import planner
 from .columns import count_known
-from .errors import BatchEnrolError, ConfigError
+from .errors import BatchEnrolError, Cancelled, ConfigError
 from .files import atomic_path, check_writable_file, sha256_of
 from .journal import JournalBusy, run_lock
 from .loader import SUPPORTED
 from .models import ExitCode, Status
-from .pipeline import RunResult, run_async, write_reports
+from .pipeline import RunResult, check_file, run_async, write_reports
 from .preflight import journal_path_for, resolve_output
+from .preview import Confirm, Preview
 from .reports import FileNote
 from .settings import Settings
 from .writer import default_output
@@ -159,7 +161,7 @@ def _move(path: Path, folder: Path) -> Path:
 
 def _run_one_of_many(path: Path, settings: Settings, folder: Path, target: Path, batch: BatchResult, *,
                      fresh: bool, force: bool, wait: bool, move_done: Path | None,
-                     transport: httpx.AsyncBaseTransport | None, reuse: bool) -> RunResult | None:  # fmt: skip
+                     transport: httpx.AsyncBaseTransport | None, confirm: Confirm | None, reuse: bool) -> RunResult | None:  # fmt: skip
     """One input of a many-file run, under its journal lock: None when the registry says it is done."""
     registry = Registry(folder)
     checksum = sha256_of(path) if path.is_file() else ""
@@ -169,12 +171,40 @@ def _run_one_of_many(path: Path, settings: Settings, folder: Path, target: Path,
         batch.skipped.append(path)
         return None
     result = asyncio.run(run_async(path, settings, out=target, fresh=fresh, force=force, wait=wait, checksum=checksum or None,
-                                   transport=transport, reuse=reuse))  # fmt: skip
+                                   transport=transport, confirm=confirm, reuse=reuse))  # fmt: skip
     if fully_processed(result):
         registry.add(checksum, result)
         if move_done is not None:
             batch.moved.append(_move(path, Path(move_done)))
     return result
+
+
+def output_for(path: Path, many: bool, out: Path | None, out_dir: Path | None) -> Path | None:
+    """Where one input's output goes: ``out`` for a single input, else in ``out_dir`` (default ``enrolled/``)."""
+    if not many:
+        return out
+    folder = Path(out_dir) if out_dir is not None else path.parent / DEFAULT_OUT_DIR
+    return folder / default_output(path).name
+
+
+def plan_run(path: Path, settings: Settings, *, out: Path | None = None, journal: Path | None = None) -> Preview:
+    """What ``run`` would send, where, and at what estimated cost (a ``Preview``); sends and writes nothing.
+
+    ``out``/``journal`` as for ``run``: an existing journal's done rows are not counted.
+    Raises ``InputFileError`` or ``ConfigError`` as ``validate`` does.
+    """
+    journal_file = Path(journal) if journal else journal_path_for(resolve_output(Path(path), out))
+    return planner.preview_with_journal(Path(path), settings, check_file(Path(path), settings).rows, journal_file)
+
+
+def plan_many(
+    items: Sequence[str | Path], settings: Settings, *, out: Path | None = None, out_dir: Path | None = None,
+    journal: Path | None = None,
+) -> list[Preview]:
+    """``plan_run`` for each input ``run_many`` would run (same outputs, same journals): sends nothing."""
+    files, many = expand(items)
+    many = many or out_dir is not None
+    return [plan_run(path, settings, out=output_for(path, many, out, out_dir), journal=None if many else journal) for path in files]
 
 
 def run_many(
@@ -191,6 +221,7 @@ def run_many(
     move_done: Path | None = None,
     wait: bool = False,
     transport: httpx.AsyncBaseTransport | None = None,
+    confirm: Confirm | None = None,
 ) -> BatchResult:
     """Run each input in turn (files, folders or glob patterns); returns a ``BatchResult``.
 
@@ -201,9 +232,9 @@ def run_many(
     ``wait``: queue behind another run of the same output; without it a single input raises
     OutputError, and among several an input another run is processing is skipped.
     ``summary_json``/``junit`` cover every input (their paths are checked before anything is
-    sent); ``transport`` as in ``run``. Without ``junit`` (which needs every row), an input
-    whose finished run is unchanged returns that run's summary at once (``RunResult.unchanged``;
-    see ``batch_enrol.unchanged``). Raises ``ConfigError`` when ``out`` or ``journal`` is
+    sent); ``transport`` and ``confirm`` as in ``run``. Without ``junit`` (which needs every row),
+    an input whose finished run is unchanged returns that run's summary at once
+    (``RunResult.unchanged``; see ``batch_enrol.unchanged``). Raises ``ConfigError`` when ``out`` or ``journal`` is
     given with several inputs.
     """
     for report, what in ((summary_json, "--summary-json"), (junit, "--junit")):
@@ -229,17 +260,20 @@ def run_many(
         target = (folder / default_output(path).name) if many else out
         if not many:
             result = asyncio.run(run_async(path, settings, out=target, journal=journal, fresh=fresh, force=force, wait=wait,
-                                           transport=transport, reuse=junit is None))  # fmt: skip
+                                           transport=transport, confirm=confirm, reuse=junit is None))  # fmt: skip
         else:
             try:
                 # the input's journal lock is held from the registry check to the registry entry (and the move)
                 with run_lock(journal_path_for(resolve_output(path, target)), wait=wait):
                     result = _run_one_of_many(path, settings, folder, target, batch, fresh=fresh, force=force, wait=wait,
-                                              move_done=move_done, transport=transport, reuse=junit is None)  # fmt: skip
+                                              move_done=move_done, transport=transport, confirm=confirm,
+                                              reuse=junit is None)  # fmt: skip
             except JournalBusy:
                 log.warning("%s: another batch-enrol run is processing it; skipped (--wait queues behind it)", path.name)
                 batch.skipped.append(path)
                 continue
+            except Cancelled:
+                raise
             except BatchEnrolError as exc:
                 batch.failed.append((path, exc))  # the front end says so, once
                 batch.worsen(exc.exit_code)

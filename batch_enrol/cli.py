@@ -203,6 +203,8 @@ def main() -> None:
 @setting_option("token_file", type=click.Path(path_type=Path))
 @setting_option("token_command", metavar="CMD")
 @setting_option("ca_bundle", type=click.Path(path_type=Path))
+@setting_option("credits_per_candidate")
+@click.option("--yes", "-y", is_flag=True, help="Send without asking (on a terminal the run asks after the preview).")
 @input_options
 @friendly
 def run(inputs: tuple[str, ...], **opts: Any) -> int:
@@ -211,11 +213,11 @@ def run(inputs: tuple[str, ...], **opts: Any) -> int:
     settings = build_settings(opts)
     transport = None
     if settings.sandbox:
-        log.info("using the built-in sandbox: nothing is sent to JobMojito")
         transport = _sandbox_transport()
     batch = run_many(
         inputs,
         settings,
+        confirm=week_commands.confirmer(opts["yes"]),
         out=opts["out"],
         out_dir=opts["out_dir"],
         journal=opts["journal"],
@@ -369,9 +371,10 @@ def ui(host: str, port: int, sandbox: bool, base_url: str | None, config: Path |
 @click.option("--capacity", type=click.IntRange(min=1), help="Requests at full speed; beyond, every call slows in proportion.")
 @click.option("--token-calls", type=click.IntRange(min=1), help="Calls each token is good for; GET /__sandbox/token issues a new one.")
 @click.option("--seed", type=int, help="Seed for reproducible faults and ids.")
+@click.option("--complete-interviews", is_flag=True, help="Complete every interview at once, with a score and a decision.")
 @friendly
 def sandbox(host: str, port: int, latency: float, fault_rate: float, throttle_above: float | None,
-            token_expires_after: int | None, seed: int | None, **limits: Any) -> int:  # fmt: skip
+            token_expires_after: int | None, seed: int | None, complete_interviews: bool, **limits: Any) -> int:  # fmt: skip
     """Serve the API simulator locally and print the settings to use with it."""
     import uvicorn
 
@@ -380,16 +383,17 @@ def sandbox(host: str, port: int, latency: float, fault_rate: float, throttle_ab
 
     faults = Faults.mixed(fault_rate, latency=latency, throttle_above=throttle_above,
                           token_expires_after=token_expires_after, seed=seed, **limits)  # fmt: skip
-    app = Sandbox(faults)
+    app = Sandbox(faults, complete_interviews=complete_interviews)
     click.echo("JobMojito sandbox: nothing here reaches JobMojito.")
     click.echo(f"  export JOBMOJITO_BASE_URL=http://{host}:{port}")
     click.echo(f"  export JOBMOJITO_TOKEN={DEFAULT_TOKEN}")
+    click.echo(f"Complete the interviews so far: curl -X POST http://{host}:{port}/__sandbox/complete-interviews")
     click.echo("Ctrl-C to stop.")
     uvicorn.Server(config(app, host, port, quiet=False)).run()
     return 0
 
 
-from . import export_command  # noqa: E402, F401  (registers `batch-enrol export` on main)
+from . import export_command, week_commands  # noqa: E402, F401  (register `export`, `plan`, `results` on main)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

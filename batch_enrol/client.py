@@ -12,7 +12,7 @@ import httpx
 from pydantic import ValidationError
 
 from .redaction import SECRETS, redact
-from .schema import ENDPOINT, ApiErrorBody, Candidate, EnrolResponse
+from .schema import ENDPOINT, RESULT_LIST, ApiErrorBody, Candidate, EnrolResponse, ResultPage
 
 RETRY_AFTER_CAP = 600.0
 USER_AGENT = "batch-enrol"
@@ -114,6 +114,7 @@ class Client:
         self._total = timeouts.total
         # Parsed once: a relative URL would be parsed and merged again on every call.
         self._url = httpx.URL(base_url.rstrip("/") + ENDPOINT)
+        self._results_url = httpx.URL(base_url.rstrip("/") + RESULT_LIST)
         if transport is not None:
             self._lanes = [lane_client(transport)]
         else:
@@ -180,6 +181,25 @@ class Client:
                 answer.reason = redact(answer.reason)
             return answer
         raise _http_error(response, content)
+
+    async def result_list(self, params: dict[str, str | int], *, lane: int = 0) -> ResultPage:
+        """One page of ``GET /merchant-result-list``. Raises CallError for anything but a well-formed 200."""
+        http = self._lanes[lane % len(self._lanes)]
+        try:
+            response = await http.get(self._results_url, params=params)
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            where = f"{self._url.host}:{self._url.port}" if self._url.port else self._url.host
+            raise CallError(f"could not connect to {where} ({type(exc).__name__})", reached_server=False) from None
+        except httpx.TimeoutException as exc:
+            raise CallError(f"no response in time ({type(exc).__name__})") from None
+        except httpx.TransportError as exc:
+            raise CallError(f"connection failed ({type(exc).__name__})") from None
+        if response.status_code == 200:
+            try:
+                return ResultPage.model_validate_json(response.content)
+            except ValidationError:
+                raise CallError("the API answered 200 with a result list that does not match the contract", status=200) from None
+        raise _http_error(response, response.content)
 
 
 def _connect_problem(exc: BaseException) -> str:

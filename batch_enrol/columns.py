@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError, InputFileError
-from .schema import FIELDS, REQUIRED
+from .schema import FIELDS, PARTS, REQUIRED
 
 #: Headers users write for a field, besides the field's own name.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -31,6 +31,19 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "is_embedded": ("Embedded",),
     "interview_template_id": ("Template", "Template ID", "Interview template"),
     "position_description": ("Job description", "Position description"),
+    "max_duration": ("Duration (seconds)", "Max duration (seconds)", "Interview duration"),
+    "tags": ("Labels", "Tag"),
+    "interview_department": ("Department", "Dept"),
+    "interview_salary": ("Salary", "Salary range"),
+    "interview_available_till": ("Available till", "Available until", "Open until", "Closing date"),
+    "interview_conversation_speed": ("Conversation speed", "Speaking speed"),
+    "max_followups": ("Max follow-ups", "Follow-ups", "Follow-up questions"),
+    "questions_random_subset": ("Random subset", "Questions subset", "Question subset"),
+    "required_pronunciation": ("Pronunciation required", "Require pronunciation"),
+    "result_enable_edit_transcript": ("Edit transcript", "Editable transcript"),
+    "recruiter_profile_id": ("Recruiter", "Recruiter ID", "Recruiter profile"),
+    "hiring_for_company.name": ("Hiring for", "Client company", "End employer"),
+    "pdf_export_auto_config": ("PDF export", "PDF export config"),
 }
 
 
@@ -47,7 +60,7 @@ def normalise_header(text: str) -> str:
 
 
 def _builtin_index() -> dict[str, str]:
-    index = {normalise_header(f): f for f in FIELDS}
+    index = {normalise_header(f): f for f in (*FIELDS, *PARTS)}
     for field, names in SYNONYMS.items():
         for name in names:
             index.setdefault(normalise_header(name), field)
@@ -85,7 +98,7 @@ def load_mapping_file(path: Path) -> dict[str, str]:
     header would name a field by itself.
     """
     data = _read_toml(path)
-    table = data.get("columns", {k: v for k, v in data.items() if k != "values"})
+    table = data.get("columns", {k: v for k, v in data.items() if k not in ("values", "defaults")})
     if not isinstance(table, dict):
         raise ConfigError(
             f"mapping file {path}: columns = {table!r} is not a table",
@@ -93,7 +106,7 @@ def load_mapping_file(path: Path) -> dict[str, str]:
         )
     mapping: dict[str, str] = {}
     for header, field in table.items():
-        if not isinstance(field, str) or (field and field not in FIELDS):
+        if not isinstance(field, str) or (field and field not in FIELDS and field not in PARTS):
             raise ConfigError(
                 f"mapping file {path}: {header!r} maps to {field!r}, which is not a request field",
                 hint="field names are listed by 'batch-enrol template' and in the README",
@@ -130,10 +143,26 @@ def load_value_maps(path: Path) -> dict[str, dict[str, str]]:
     return out
 
 
-def mapping_toml(columns: Mapping[str, str]) -> str:
-    """A mapping file's text (the format ``load_mapping_file`` reads): header → field, "" = not sent."""
+def load_mapping_defaults(path: Path) -> dict[str, str]:
+    """A mapping file's ``[defaults]`` table: request field → value for rows that leave it empty (as ``--set``).
+
+    Raises ConfigError for an unknown field or a value that is not text."""
+    table = _read_toml(path).get("defaults", {})
+    if not isinstance(table, dict) or not all(f in FIELDS and isinstance(v, str) for f, v in table.items()):
+        raise ConfigError(f"mapping file {path}: [defaults] must hold request fields with text values",
+                          hint='e.g. [defaults] then mojito_language_code = "en"')  # fmt: skip
+    return {f: v.strip() for f, v in table.items() if v.strip()}
+
+
+def mapping_toml(columns: Mapping[str, str], defaults: Mapping[str, str] | None = None) -> str:
+    """A mapping file's text (the format ``load_mapping_file`` and ``load_mapping_defaults`` read):
+    header → field ("" = not sent), then the values for the whole file that are set."""
     lines = ['# batch-enrol column mapping: "your header" = "request field" ("" = not sent)', "[columns]"]
     lines += [f"{json.dumps(header, ensure_ascii=False)} = {json.dumps(field)}" for header, field in columns.items()]
+    chosen = {f: v.strip() for f, v in (defaults or {}).items() if v.strip()}
+    if chosen:
+        lines += ["", "# values for the whole file (as --set FIELD=VALUE)", "[defaults]"]
+        lines += [f"{field} = {json.dumps(value, ensure_ascii=False)}" for field, value in chosen.items()]
     return "\n".join(lines) + "\n"
 
 

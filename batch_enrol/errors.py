@@ -30,3 +30,9 @@ class InputFileError(BatchEnrolError):
 
 class OutputError(BatchEnrolError):
     """An output cannot be written where it was asked for."""
+
+
+class Cancelled(BatchEnrolError):
+    """The user did not confirm the run: nothing was sent."""
+
+    exit_code = ExitCode.INTERRUPTED

@@ -9,6 +9,7 @@ has its own normaliser, every other one gets its kind's.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import types
@@ -19,10 +20,11 @@ from functools import cache, partial
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
+from pydantic import BaseModel
 
 from . import places
 from .places import Bad, quote
-from .schema import Candidate
+from .schema import OBJECT_MODELS, Candidate
 
 __all__ = ["ENUMS", "KINDS", "NORMALISERS", "Bad", "kind_of", "normalise"]
 
@@ -62,7 +64,7 @@ def kind_of(annotation: Any) -> str:
         return "bool"
     if origins and origins <= {int, float}:
         return "number"
-    if origins & {dict}:
+    if origins & {dict} or any(isinstance(t, type) and issubclass(t, BaseModel) for t in origins):
         return "object"
     if origins & {list, tuple, set, frozenset}:
         return "array"
@@ -127,8 +129,8 @@ def _object(value: str) -> dict:
     return data
 
 
-def _array(value: str) -> list:
-    """A JSON array, or items separated by commas, semicolons or line breaks."""
+def _array(value: str) -> tuple:
+    """A JSON array, or items separated by commas, semicolons or line breaks (a tuple: values are cached)."""
     text = value.strip()
     if text.startswith("["):
         try:
@@ -137,8 +139,10 @@ def _array(value: str) -> list:
             raise Bad(f"{quote(value)} is not a JSON array (or a comma-separated list)") from None
         if not isinstance(data, list):
             raise Bad(f"{quote(value)} is not a list")
-        return data
-    return [item for part in re.split(r"[,;\n]", text) if (item := _text(part))]
+        if any(isinstance(item, (dict, list)) or item is None for item in data):
+            raise Bad(f"{quote(value)}: each item must be a word or a number, not a list, an object or null")
+        return tuple(item if isinstance(item, str) else json.dumps(item) for item in data)
+    return tuple(item for part in re.split(r"[,;\n]", text) if (item := _text(part)))
 
 
 #: RFC 5322 dot-atom local part (plain ASCII): what nearly every address in a candidate list is.
@@ -176,6 +180,16 @@ def _linkedin(value: str) -> str:
     return url if re.match(r"^https?://", url, re.IGNORECASE) else "https://" + url
 
 
+def _date_time(value: str) -> str:
+    """An ISO 8601 date or date-time (a spreadsheet's date cells are read as ISO text)."""
+    text = _text(value)
+    try:
+        when = dt.date.fromisoformat(text) if len(text) == 10 else dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise Bad(f"{quote(value)} is not a date (write it as 2026-12-31, or 2026-12-31 18:00)") from None
+    return when.isoformat()
+
+
 def _language(value: str) -> str:
     return places.language_code(_text(value), ENUMS["mojito_language_code"])
 
@@ -200,10 +214,22 @@ SPECIAL: dict[str, Normaliser] = {
     "position_country_code": _country,
     "mojito_language_code": _language,
     "candidate_linkedin_url": _linkedin,
+    "interview_available_till": _date_time,
 }
 
-#: Every request field → its normaliser.
+def _part_normaliser(annotation: Any) -> Normaliser:
+    """The normaliser of one part of an object field (``hiring_for_company.name``), by the part's type."""
+    kind = kind_of(annotation)
+    if kind == "enum":
+        return partial(_enum, _enum_options(annotation))
+    return {"bool": _bool, "number": _number}.get(kind, _text)
+
+
+#: Every request field, and every part of an object field (``hiring_for_company.name``) → its normaliser.
 NORMALISERS: dict[str, Normaliser] = {name: SPECIAL.get(name) or BY_KIND[KINDS[name]](name) for name in Candidate.model_fields}
+NORMALISERS.update(
+    {f"{name}.{part}": _part_normaliser(f.annotation) for name, model in OBJECT_MODELS.items() for part, f in model.model_fields.items()}
+)
 
 
 def normalise(name: str, value: str) -> object:

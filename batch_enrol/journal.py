@@ -120,6 +120,25 @@ def check_not_damaged(journal_file: Path, output: Path) -> None:
         raise OutputError(f"the journal {journal_file} is empty, but its output {output} exists: it was damaged", hint=START_OVER)
 
 
+def recorded_rows(journal_file: Path) -> int | None:
+    """How many rows ``journal_file`` records; None when it does not exist or was never written.
+
+    OutputError when it has a ``meta`` table but no ``rows`` table (both are created together).
+    """
+    if not journal_file.is_file() or journal_file.stat().st_size == 0:
+        return None
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{journal_file}?mode=ro", uri=True)) as db:
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if "rows" not in tables:
+                if "meta" in tables:
+                    raise OutputError(f"the journal {journal_file} is damaged (its rows table is missing)", hint=START_OVER)
+                return None
+            return int(db.execute("SELECT count(*) FROM rows").fetchone()[0])
+    except sqlite3.Error:
+        return None  # opening it for the run says what is wrong
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -204,6 +223,17 @@ class Journal:
                 ) from None
             if outcome.status.is_decision:
                 out[fingerprint] = outcome
+        return out
+
+    def attempted(self) -> set[str]:
+        """Fingerprints an earlier run may have enrolled: left in flight, or ended without an answer or with a 5xx."""
+        rows = self._db.execute("SELECT fingerprint, state, outcome FROM rows")
+        out = set()
+        for fingerprint, state, text in rows:
+            outcome = outcome_from_json(text) if text else None
+            if state == "in_flight" or outcome is None or (outcome.attempts and not outcome.status.is_decision
+                                   and (outcome.http_status is None or outcome.http_status >= 500)):  # fmt: skip
+                out.add(fingerprint)
         return out
 
     def in_flight(self) -> set[str]:

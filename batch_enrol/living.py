@@ -26,6 +26,7 @@ from pathlib import Path
 import python_calamine as calamine
 
 from .errors import InputFileError, OutputError
+from .journal import START_OVER, recorded_rows
 from .loader import load
 from .models import Outcome, Status, Table
 from .report_sheets import HISTORY, OWN_COLUMNS, ROW_KEY
@@ -107,6 +108,26 @@ def output_path(path: Path, out: Path | None) -> Path:
     if out is not None and Path(out).resolve() == path.resolve() and looks_like_output(path):
         return Path(out)
     return resolve_output(path, out)
+
+
+def check_journal_has_results(journal_file: Path, out: Path) -> None:
+    """OutputError (exit 2) when ``journal_file`` records no rows (or lost its rows table) while the output
+    ``out`` holds results: taking the journal as new would send everyone again."""
+    if recorded_rows(journal_file) == 0 and carries_results(out):
+        raise OutputError(f"the journal {journal_file} records no rows, but its output {out} holds results: it was damaged",
+                          hint=START_OVER)  # fmt: skip
+
+
+def carries_results(out: Path) -> bool:
+    """Whether the output ``out`` holds what only API calls produce: a decision, or a row that was sent."""
+    if not out.is_file() or not looks_like_output(out):
+        return False
+    try:
+        table = load(out, sheet=_main_sheet(out))
+    except (InputFileError, OutputError):
+        return False
+    target = _read_state(Target(out, table, out), None)
+    return any(o.status.is_decision or o.attempts for o in target.carried.values())
 
 
 def looks_like_output(path: Path) -> bool:

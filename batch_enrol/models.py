@@ -28,6 +28,7 @@ class Status(enum.StrEnum):
     AI_REJECT = "ai_reject"
     RECRUITER_REJECT = "recruiter_reject"
     ALREADY_APPLIED = "already-applied"
+    ENROLLED = "enrolled"  #: enrolled by an earlier attempt of ours whose answer was lost; no decision known
     INVALID = "invalid"
     DUPLICATE = "duplicate"
     ERROR = "error"
@@ -35,7 +36,7 @@ class Status(enum.StrEnum):
 
     @property
     def is_decision(self) -> bool:
-        """True for the statuses the API itself returns."""
+        """True for rows the API enrolled or decided: never sent again (``enrolled`` included)."""
         return self in DECISIONS
 
     @property
@@ -56,6 +57,7 @@ DECISIONS = frozenset(
         Status.AI_REJECT,
         Status.RECRUITER_REJECT,
         Status.ALREADY_APPLIED,
+        Status.ENROLLED,
     }
 )
 FAILURES = frozenset({Status.INVALID, Status.ERROR, Status.NOT_SENT})

@@ -33,8 +33,9 @@ from .files import check_writable_file, sha256_of
 from .journal import Journal, check_not_damaged, run_lock
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
-from .planner import Plan, plan
+from .planner import Plan, confirmed, plan
 from .preflight import journal_path_for, prepare_output, run_token, token_source
+from .preview import Confirm
 from .progress import Progress
 from .report_sheets import OWN_COLUMNS
 from .reports import RowInfo, Summary
@@ -171,6 +172,7 @@ def run(
     summary_json: Path | None = None,
     junit: Path | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    confirm: Confirm | None = None,
 ) -> RunResult:
     """Enrol every valid row of the file at ``path`` and write the results; returns a ``RunResult``.
 
@@ -186,13 +188,15 @@ def run(
     Raises ``ConfigError`` (settings, token), ``InputFileError`` (the file) or ``OutputError``
     (the output) before anything is sent; problems of single rows never raise, they are
     outcomes. A refused token or an interruption stops the run: see ``exit_code``.
+    ``confirm(preview)`` sees the ``Preview`` before the first call (False: ``Cancelled``, nothing sent).
     ``wait``: queue behind another run of the same output instead of raising OutputError.
     """
     for report, what in ((summary_json, "--summary-json"), (junit, "--junit")):
         if report is not None:
             check_writable_file(Path(report), what)
     result = asyncio.run(
-        run_async(path, settings, out=out, journal=journal, fresh=fresh, force=force, wait=wait, transport=transport)
+        run_async(path, settings, out=out, journal=journal, fresh=fresh, force=force, wait=wait, transport=transport,
+                  confirm=confirm)  # fmt: skip
     )
     write_reports([result], int(result.exit_code), summary_json=summary_json, junit=junit)
     return result
@@ -222,6 +226,7 @@ async def run_async(
     transport: httpx.AsyncBaseTransport | None = None,
     checksum: str | None = None,
     control: RunControl | None = None,
+    confirm: Confirm | None = None,
     reuse: bool = False,
 ) -> RunResult:
     """The body of ``run``: one input, no reports. ``checksum``: the input's SHA-256, if known.
@@ -238,8 +243,10 @@ async def run_async(
     with run_lock(journal_file, wait=wait):
         if not fresh:
             check_not_damaged(journal_file, out)
+            living.check_journal_has_results(journal_file, out)
         return await _run_locked(path, settings, out=out, journal=journal_file, fresh=fresh, force=force,
-                                 transport=transport, checksum=checksum, control=control, reuse=reuse)  # fmt: skip
+                                 transport=transport, checksum=checksum, control=control, confirm=confirm,
+                                 reuse=reuse)  # fmt: skip
 
 
 async def _run_locked(
@@ -253,6 +260,7 @@ async def _run_locked(
     transport: httpx.AsyncBaseTransport | None,
     checksum: str | None,
     control: RunControl | None,
+    confirm: Confirm | None,
     reuse: bool = False,
 ) -> RunResult:
     started_at, clock = datetime.now(UTC), time.monotonic()
@@ -275,10 +283,11 @@ async def _run_locked(
             log.warning(message)
         prior = {c.row: dataclasses.replace(done, row=c.row) for c in checked.rows  # the output says it is done
                  if c.candidate is not None and (done := target.done(c.row)) is not None}  # fmt: skip
-        planned = plan([c for c in checked.rows if c.row not in prior], jrnl.done())
+        planned = plan([c for c in checked.rows if c.row not in prior], jrnl.done(), jrnl.attempted())
         planned.outcomes.update(prior)
         if planned.resumed or prior:
             log.info("resuming: %d row(s) already done are not sent again", planned.resumed + len(prior))
+        said = confirmed(path, settings, planned, checked.rows, confirm)
         client = _client(settings, token, transport)
         dispatcher = Dispatcher(client, policy_from(settings), journal=jrnl, known_positions=planned.known_positions,
                                 tokens=tokens)  # fmt: skip
@@ -286,6 +295,7 @@ async def _run_locked(
         outcomes = await _dispatch(dispatcher, planned, checked.table, target, settings, control)
     exit_code = _exit_code(outcomes, dispatcher, settings.fail_on)
     summary = _summary(path, checksum, out, checked, outcomes, dispatcher, settings, exit_code, (started_at, clock), target)
+    summary.preview = said.as_dict()
     writer.write_output(checked.table, outcomes, out, summary, target=target)
     unchanged.record(journal_file, checksum, settings, out, summary, finished=unchanged.nothing_left(planned.jobs, outcomes), checked=checked)
     embed_keys.flush()
@@ -344,7 +354,7 @@ def _summary(
         retries=dispatcher.stats.retries,
         counts=per_status,
         by_position=per_position,
-        settings=_public_settings(settings),
+        settings=reports.public_settings(settings),
         input_encoding=display_name(checked.table.encoding) if checked.table.encoding else "",
     )
 
@@ -386,14 +396,3 @@ def _exit_code(outcomes: dict[int, Outcome], dispatcher: Dispatcher, fail_on: st
     if any(o.status in failing for o in outcomes.values()):
         return ExitCode.ROWS_FAILED
     return ExitCode.OK
-
-
-def _public_settings(settings: Settings) -> dict[str, object]:
-    """The settings worth recording in reports: never the token."""
-    return {
-        "base_url": "sandbox (in-process)" if settings.sandbox else settings.base_url,
-        "concurrency": settings.concurrency,
-        "rate": settings.rate,
-        "max_attempts": settings.max_attempts,
-        "defaults": dict(settings.defaults),
-    }

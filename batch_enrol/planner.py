@@ -10,12 +10,17 @@ again.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from .dispatcher import Job
+from .errors import Cancelled
 from .identity import fingerprint, position_key
+from .journal import Journal
 from .models import Outcome
+from .preview import Confirm, Preview, log_preview
+from .settings import Settings
 from .validator import Checked
 
 
@@ -29,8 +34,12 @@ class Plan:
     resumed: int = 0  #: rows whose request was done in an earlier run (not sent again)
 
 
-def plan(rows: Iterable[Checked], done: Mapping[str, Outcome]) -> Plan:
-    """The plan for checked rows, given the journal's final outcomes by fingerprint (``Journal.done()``)."""
+def plan(rows: Iterable[Checked], done: Mapping[str, Outcome], attempted: Set[str] = frozenset()) -> Plan:
+    """The plan for checked rows, given the journal's final outcomes by fingerprint (``Journal.done()``).
+
+    ``attempted``: fingerprints an earlier run may have enrolled (``Journal.attempted()``); their
+    jobs are marked ``sent_before``, so an ``already-applied`` answer is known as our own enrolment.
+    """
     result = Plan()
     for checked in rows:
         if checked.outcome is not None:
@@ -48,5 +57,30 @@ def plan(rows: Iterable[Checked], done: Mapping[str, Outcome]) -> Plan:
             if group is not None and outcome.position_def_set_id:
                 result.known_positions.setdefault(group, outcome.position_def_set_id)
             continue
-        result.jobs.append(Job(row=checked.row, candidate=candidate, fingerprint=fp, group=group))
+        result.jobs.append(Job(row=checked.row, candidate=candidate, fingerprint=fp, group=group, sent_before=fp in attempted))
     return result
+
+
+def preview(path: Path, settings: Settings, planned: Plan, rows: Sequence[Checked]) -> Preview:
+    """What a planned run will do, for the user to see before the first call (see ``preview.Preview``)."""
+    sendable = sum(1 for c in rows if c.candidate is not None)
+    groups = {j.group for j in planned.jobs if j.group is not None and j.group not in planned.known_positions}
+    return Preview.build(str(path), settings, rows=len(planned.jobs), done=planned.resumed,
+                         not_sendable=len(rows) - sendable, positions=len(groups))  # fmt: skip
+
+
+def confirmed(path: Path, settings: Settings, planned: Plan, rows: Sequence[Checked], confirm: Confirm | None) -> Preview:
+    """The run's Preview once ``confirm`` accepted it (default: logged, accepted); else ``Cancelled``."""
+    said = preview(path, settings, planned, rows)
+    if not (confirm or log_preview)(said):
+        raise Cancelled("nothing was sent: the run was not confirmed", hint="run again and answer y, or add --yes")
+    return said
+
+
+def preview_with_journal(path: Path, settings: Settings, rows: Sequence[Checked], journal_file: Path) -> Preview:
+    """The Preview of running ``rows`` against the journal at ``journal_file`` (read only if it exists)."""
+    done: dict[str, Outcome] = {}
+    if journal_file.exists():
+        with Journal(journal_file) as journal:
+            done = journal.done()
+    return preview(path, settings, plan(rows, done), rows)

@@ -24,6 +24,7 @@ LEGEND = {
     Status.AI_REJECT: "enrolled, but the AI pre-screening rejected the candidate (not an error)",
     Status.RECRUITER_REJECT: "enrolled, but rejected for a recruiter's rule (not an error)",
     Status.ALREADY_APPLIED: "was already enrolled for this position; the link is theirs",
+    Status.ENROLLED: "enrolled by an earlier attempt whose answer was lost; 'batch-enrol results' reads the decision",
     Status.INVALID: "not sent: something in the row is wrong; enrol_reason says what to fix",
     Status.DUPLICATE: "not sent: same email and position as an earlier row",
     Status.ERROR: "sent, but the API refused it or retries ran out; enrol_reason says why",
@@ -63,6 +64,11 @@ def summary_rows(summary: Summary, history: Sequence[Sequence[object]] = ()) -> 
     used = [s for s, n in summary.counts.items() if n]
     rows.append(("position", *used))
     rows += [(position, *(counts.get(s, 0) for s in used)) for position, counts in summary.by_position.items()]
+    if summary.preview:  # what was said before sending, beside the counts above
+        p = summary.preview
+        rows += [(), ("before sending (estimates)", "value"), ("host", f"{p['host']} ({p['target']})"),
+                 ("rows to send", p["rows"]), ("positions to create", p["positions"]),
+                 ("duration (s)", p["seconds"]), ("credits", p["credits"])]  # fmt: skip
     rows += [(), ("setting (last run)", "value")]
     rows += [(k, v if isinstance(v, (int, float, str)) else json.dumps(v)) for k, v in summary.settings.items()]
     return rows

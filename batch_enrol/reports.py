@@ -8,10 +8,14 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
 from .files import atomic_path
 from .models import Outcome, Status
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 
 def mask_email(email: str) -> str:
@@ -54,6 +58,7 @@ class Summary:
     counts: dict[str, int] = field(default_factory=dict)
     by_position: dict[str, dict[str, int]] = field(default_factory=dict)
     settings: dict[str, object] = field(default_factory=dict)
+    preview: dict[str, object] = field(default_factory=dict)  #: host and estimates said before sending
     input_encoding: str = ""  #: CSV only: the encoding the input was read in (e.g. windows-1250)
 
     @property
@@ -77,6 +82,7 @@ class Summary:
             "exit_code": self.exit_code,
             "stop_reason": self.stop_reason,
             "settings": self.settings,
+            "preview": self.preview,
         }
 
 
@@ -198,3 +204,13 @@ def append_step_summary(summary: Summary, env: Mapping[str, str] = os.environ) -
         with open(target, "a", encoding="utf-8") as fh:
             fh.write(markdown(summary))
 
+
+def public_settings(settings: Settings) -> dict[str, object]:
+    """The settings worth recording in reports: never the token."""
+    return {
+        "base_url": "sandbox (in-process)" if settings.sandbox else settings.base_url,
+        "concurrency": settings.concurrency,
+        "rate": settings.rate,
+        "max_attempts": settings.max_attempts,
+        "defaults": dict(settings.defaults),
+    }

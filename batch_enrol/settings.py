@@ -34,7 +34,7 @@ from pydantic import (
 from .columns import normalise_header
 from .errors import ConfigError
 from .redaction import check_token
-from .schema import FIELDS, PRODUCTION_BASE_URL
+from .schema import FIELDS, PARTS, PRODUCTION_BASE_URL
 from .sources import (  # noqa: F401  (Secret, ENV_TOKEN and token_from are used from here too)
     ENV_TOKEN,
     Secret,
@@ -157,6 +157,10 @@ class Settings(BaseModel):
     )
     progress: Literal["auto", "bar", "log", "none"] = Field("auto", description="How progress is shown.")
     fail_on: Literal["reject", "invalid", "error", "never"] = Field("invalid", description="What makes the exit code 1.")
+    credits_per_candidate: float = Field(
+        0.25, ge=0, description="Credits one enrolment costs, for the estimate said before sending (JobMojito's mid-2025 price).",
+        json_schema_extra={"unit": "CREDITS"},
+    )  # fmt: skip
     verbose: bool = Field(False, description="More detail (never tokens or resumes).")
 
     @model_validator(mode="wrap")
@@ -198,7 +202,7 @@ class Settings(BaseModel):
             raise ValueError('must be a table of "your header" = "request field"')
         out = {}
         for header, field in value.items():
-            if not isinstance(field, str) or (field and field not in FIELDS):
+            if not isinstance(field, str) or (field and field not in FIELDS and field not in PARTS):
                 raise ValueError(f"{header!r} maps to {field!r}, which is not a request field")
             out[normalise_header(str(header))] = field
         return out
@@ -208,7 +212,7 @@ class Settings(BaseModel):
     def _defaults(cls, value: Any) -> dict[str, str]:
         if not isinstance(value, Mapping):
             raise ValueError("must be a table of request field = value")
-        unknown = sorted(set(value) - set(FIELDS))
+        unknown = sorted(set(value) - set(FIELDS) - set(PARTS))
         if unknown:
             raise ValueError(f"unknown field(s): {', '.join(unknown)} (field names are the request fields listed in the README)")
         return {str(k): _text(v) for k, v in value.items() if v is not None and _text(v).strip()}
@@ -243,12 +247,14 @@ class Settings(BaseModel):
         if flags.get("token_file") is not None:
             flags["token"] = read_token_file(Path(flags["token_file"]))
         if extra.get("mapping_file") is not None:
-            from .columns import load_mapping_file, load_value_maps
+            from .columns import load_mapping_defaults, load_mapping_file, load_value_maps
 
             flags["mapping"] = {**values.get("mapping", {}), **load_mapping_file(Path(extra["mapping_file"]))}
             flags["value_maps"] = load_value_maps(Path(extra["mapping_file"]))
+            if found := load_mapping_defaults(Path(extra["mapping_file"])):
+                flags["defaults"] = {**values.get("defaults", {}), **found}
         if extra.get("set"):
-            flags["defaults"] = {**values.get("defaults", {}), **parse_assignments(extra["set"])}
+            flags["defaults"] = {**values.get("defaults", {}), **flags.get("defaults", {}), **parse_assignments(extra["set"])}
         _layer(values, origins, flags, lambda k: f"--{k.replace('_', '-')}")
         if isinstance(values.get("token"), str):
             values["token"] = check_token(values["token"].strip(), origins["token"])

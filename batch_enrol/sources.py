@@ -10,7 +10,7 @@ from typing import Any
 
 from .errors import ConfigError
 from .redaction import check_token
-from .schema import FIELDS
+from .schema import FIELDS, PARTS
 
 ENV_TOKEN = "JOBMOJITO_TOKEN"
 
@@ -49,7 +49,7 @@ def parse_assignments(items: Iterable[str]) -> dict[str, str]:
         name = name.strip()
         if not sep or not name:
             raise ConfigError(f"--set {item!r} is not FIELD=VALUE", hint="e.g. --set mojito_language_code=en")
-        if name not in FIELDS:
+        if name not in FIELDS and name not in PARTS:
             raise ConfigError(f"--set {name}: not a request field", hint="field names are listed in the README")
         out[name] = value.strip()
     return out

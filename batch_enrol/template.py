@@ -13,8 +13,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .errors import OutputError
 from .files import atomic_path
-from .schema import FIELDS, REQUIRED, Candidate, field_description, request_schema
-from .validator import ENUMS, KINDS
+from .schema import FIELDS, OBJECT_MODELS, REQUIRED, Candidate, field_description, request_schema
 
 REQUIRED_FILL = PatternFill("solid", start_color="FFFCE4D6")
 POSITION_FILL = PatternFill("solid", start_color="FFFFF2CC")
@@ -29,6 +28,10 @@ EXAMPLE = {
     "position_location": "Bratislava",
     "position_country_code": "SK",
     "mojito_language_code": "en",
+    "max_duration": "1200",
+    "tags": "engineering; remote",
+    "hiring_for_company": '{"name": "undisclosed"}',
+    "interview_available_till": "2026-12-31",
 }
 
 
@@ -38,6 +41,43 @@ def requirement(name: str) -> str:
     if name in Candidate.POSITION_FIELDS:
         return "required unless position_def_set_id is given"
     return "optional"
+
+
+def _spec(name: str) -> dict:
+    return request_schema()["properties"][name]
+
+
+def _dropdown(name: str) -> tuple[str, ...] | None:
+    """The values a cell may hold, when they are few: an enum's, or yes/no."""
+    spec = _spec(name)
+    if spec.get("enum"):
+        return tuple(spec["enum"])
+    return ("yes", "no") if spec["type"] == "boolean" else None
+
+
+def allowed(name: str) -> str:
+    """What a cell of this field may hold, in words (from the contract's type, enum and range)."""
+    spec = _spec(name)
+    low, high = spec.get("minimum"), spec.get("maximum")
+    if spec.get("enum"):
+        return ", ".join(spec["enum"])
+    if name == "max_duration":
+        return "seconds (a number; the platform's default is 1200)"
+    if spec["type"] in ("integer", "number"):
+        whole = "a whole number" if spec["type"] == "integer" or name == "interview_attempts" else "a number"
+        return f"{whole} from {low} to {high}" if low is not None and high is not None else whole
+    if spec["type"] == "boolean":
+        return "yes, no"
+    if spec["type"] == "array":
+        return "words separated by ; or , (or a JSON array)"
+    if name in OBJECT_MODELS:
+        parts = ", ".join(OBJECT_MODELS[name].model_fields)
+        return f"a JSON object, or one column {name}.PART per part ({parts})"
+    if spec["type"] == "object":
+        return "a JSON object"
+    if name == "interview_available_till":
+        return "a date or date-time (2026-12-31, 2026-12-31T18:00)"
+    return "text"
 
 
 def write_template(path: Path) -> None:
@@ -69,7 +109,7 @@ def build_workbook() -> openpyxl.Workbook:
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         cell.comment = Comment(f"{need.capitalize()}. {field_description(name)}", "batch-enrol", width=300, height=120)
         sheet.column_dimensions[get_column_letter(column)].width = max(16, min(len(name) + 4, 40))
-        options = ENUMS.get(name) or (("yes", "no") if KINDS[name] == "bool" else None)
+        options = _dropdown(name)
         if options:
             letter = get_column_letter(column)
             validation = DataValidation(
@@ -82,7 +122,7 @@ def build_workbook() -> openpyxl.Workbook:
             )
             validation.add(f"{letter}2:{letter}10000")
             sheet.add_data_validation(validation)
-        if KINDS[name] == "number":
+        if _spec(name)["type"] in ("integer", "number"):
             sheet.add_data_validation(_number_rule(name, get_column_letter(column)))
     sheet.freeze_panes = "A2"
     _instructions(workbook.create_sheet("Instructions"))
@@ -93,10 +133,11 @@ def _number_rule(name: str, letter: str) -> DataValidation:
     """Excel's own check for a number column, with the contract's minimum and maximum."""
     spec = request_schema()["properties"][name]
     low, high = spec.get("minimum"), spec.get("maximum")
+    kind = "whole" if spec["type"] == "integer" else "decimal"
     if low is not None and high is not None:
-        rule = DataValidation(type="decimal", operator="between", formula1=str(low), formula2=str(high))
+        rule = DataValidation(type=kind, operator="between", formula1=str(low), formula2=str(high))
     else:
-        rule = DataValidation(type="decimal", operator="greaterThan", formula1="0")
+        rule = DataValidation(type=kind, operator="greaterThan", formula1="0")
     rule.allow_blank = True
     rule.add(f"{letter}2:{letter}10000")
     return rule
@@ -107,16 +148,13 @@ def _instructions(sheet) -> None:
     sheet["A1"].font = Font(bold=True, size=14)
     sheet.append(["One row per candidate. Headers may be renamed (e.g. 'Email', 'CV'); blank rows are skipped."])
     sheet.append(["Values for the whole file (one position, language, …) can be given with --set FIELD=VALUE instead."])
+    sheet.append(["An object field is a JSON cell, or one column per part named FIELD.PART (e.g. hiring_for_company.name)."])
+    sheet.append(["max_duration is in seconds. Position descriptions left blank are written by the platform's AI."])
     sheet.append([])
     sheet.append(["field", "need", "allowed values", "example", "description"])
-    for cell in sheet[5]:
+    for cell in sheet[7]:
         cell.font = Font(bold=True)
     for name in FIELDS:
-        allowed = ", ".join(ENUMS.get(name, ())) or {"bool": "yes, no", "number": "a number"}.get(KINDS[name], "text")
-        if name == "interview_attempts":
-            allowed = "a whole number from 1 to 20"
-        if name == "custom_scoring":
-            allowed = "a JSON object"
-        sheet.append([name, requirement(name), allowed, EXAMPLE.get(name, ""), field_description(name)])
+        sheet.append([name, requirement(name), allowed(name), EXAMPLE.get(name, ""), field_description(name)])
     for letter, width in zip("ABCDE", (32, 44, 40, 32, 100), strict=True):
         sheet.column_dimensions[letter].width = width

@@ -78,6 +78,18 @@ def _normalise_repeated(name: str, text: str) -> tuple[object, str | None]:
         return None, str(exc)
 
 
+def fold_parts(values: dict[str, object]) -> None:
+    """Object parts from dotted columns (``hiring_for_company.name``) into their object, in place.
+
+    A part overrides the same key of a JSON cell holding the whole object.
+    """
+    for name in [n for n in values if "." in n]:
+        parent, part = name.split(".", 1)
+        whole, value = values.get(parent), values.pop(name)
+        if value is not None:  # None: the part's cell was refused, and that is reported already
+            values[parent] = {**(whole if isinstance(whole, dict) else {}), part: value}
+
+
 class Validator:
     """Checks rows of one table against the contract, with batch defaults and CV files."""
 
@@ -141,6 +153,7 @@ class Validator:
                         raise Bad(problem)
             except (Bad, cv_files.CvFileError) as exc:
                 problems.append(Problem(row.row, label, name, text, str(exc)))
+        fold_parts(values)
         try:
             candidate = Candidate(**values)
         except ValidationError as exc:
@@ -191,7 +204,8 @@ class Validator:
                             "is required when no position_def_set_id is given",
                         )  # fmt: skip
                 continue
-            name = str(error["loc"][0]) if error["loc"] else ""
+            loc = [str(p) for p in error["loc"]]
+            name = ".".join(loc[:2]) if ".".join(loc[:2]) in labels else (loc[0] if loc else "")
             if name in failed:
                 continue  # already explained by the normaliser
             label, text = labels.get(name, (self.columns.header_of(name), ""))

@@ -125,7 +125,7 @@ def test_help_lists_every_command_and_the_readme_documents_every_option():
     readme = (ROOT / "README.md").read_text()
     top = cli("--help")
     assert top.returncode == 0
-    for command in ("run", "validate", "template", "sandbox"):
+    for command in ("run", "validate", "template", "sandbox", "plan", "results"):
         assert command in top.stdout
         assert f"batch-enrol {command}" in readme
         options = re.findall(r"(--[a-z][a-z-]+)", cli(command, "--help").stdout)

@@ -128,3 +128,22 @@ def test_an_output_that_is_a_folder_is_refused_before_sending_even_with_force(tm
     refused = cli("run", source, "--out", tmp_path / "blocker" / "out.csv", env=served.env())
     assert refused.returncode == 2 and "is a file, not a folder" in refused.stderr
     assert served.ledger.requests == []
+
+
+def test_a_journal_whose_rows_were_emptied_or_dropped_beside_an_output_is_refused(tmp_path, serve):
+    served = serve()
+    for damage in ("DELETE FROM rows", "DROP TABLE rows"):
+        folder = tmp_path / damage.split()[0].lower()
+        folder.mkdir()
+        source = write_csv(folder / "list.csv", candidate_rows(5))
+        assert cli("run", source, env=served.env()).returncode == 0
+        sent = len(served.ledger.requests)
+        journal = folder / "list.enrolled.csv.journal.sqlite"
+        with sqlite3.connect(journal) as db:
+            db.execute(damage)
+        before = (folder / "list.enrolled.csv").read_bytes()
+        refused = cli("run", source, env=served.env())
+        assert refused.returncode == 2 and "Traceback" not in refused.stderr, refused.stderr
+        assert str(journal) in refused.stderr and "--fresh" in refused.stderr
+        assert len(served.ledger.requests) == sent  # nobody sent again
+        assert (folder / "list.enrolled.csv").read_bytes() == before  # decisions kept

@@ -40,5 +40,5 @@ def test_embed_signing_keys_are_on_disk_before_a_sigkill(tmp_path, serve):
     keys_file = tmp_path / "list.enrolled.csv.embed.json"
     assert stat.S_IMODE(keys_file.stat().st_mode) == 0o600
     kept = json.loads(keys_file.read_text())
-    issued = dict(served.sandbox._embed_keys.values())  # embed id → signing key, as the API sent them
+    issued = dict(served.sandbox.platform.embed_keys.values())  # embed id → signing key, as the API sent them
     assert len(kept) >= 8 and kept.items() <= issued.items()

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -258,3 +259,121 @@ def test_pages_forbid_framing_foreign_scripts_and_caching(tmp_path):
     assert page.headers["cache-control"] == "no-store" and page.headers["referrer-policy"] == "no-referrer"
     assert "<script>" not in page.text and " on" + "submit=" not in page.text  # no inline script for the policy to refuse
     assert "cache-control" not in browser.get("/static/app.css").headers
+
+
+def test_the_same_list_sent_from_two_tabs_enrols_each_candidate_once(tmp_path, serve, monkeypatch):
+    served = serve(Faults(latency=0.05, position_race=False))
+    monkeypatch.setenv("JOBMOJITO_TOKEN", DEFAULT_TOKEN)
+    monkeypatch.chdir(tmp_path)
+    settings = Settings(base_url=served.url, concurrency=2, rate=20, progress="none")
+    app = create_app(UiConfig(settings=settings, data_dir=tmp_path / "data"))
+    data = write_csv(tmp_path / "m.csv", candidate_rows(20)).read_bytes()
+    with TestClient(app, base_url="http://127.0.0.1") as first, TestClient(app, base_url="http://127.0.0.1") as second:
+        tabs = [uploaded(tab, "many.csv", spreadsheet=("many.csv", data)) for tab in (first, second)]
+        tokens = [csrf_of(tab.get(f"/runs/{run_id}/preview").text) for tab, run_id in zip((first, second), tabs, strict=True)]
+        for tab, run_id, token in zip((first, second), tabs, tokens, strict=True):
+            tab.post(f"/runs/{run_id}/send", data={"csrf_token": token}, follow_redirects=False)
+        for run_id in tabs:
+            app.state.ui.runner.wait(run_id, 60)
+        again = uploaded(second, "many.csv", spreadsheet=("many.csv", data))  # the next day: nothing left to send
+        second.post(f"/runs/{again}/send", data={"csrf_token": csrf_of(second.get(f"/runs/{again}/preview").text)})
+        app.state.ui.runner.wait(again, 60)
+    requests, enrolments, _ = served.ledger.snapshot()
+    sent = Counter(r.email for r in requests if 200 <= r.status < 300)
+    assert len(sent) == 20 and set(sent.values()) == {1}, sent  # every candidate enrolled, none twice
+    assert len(enrolments) == 20 and all(e.count == 1 for e in enrolments.values())
+    assert len(app.state.ui.store.all()) == 1
+
+
+def zipped(**members: str) -> bytes:
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name, text in members.items():
+            zf.writestr(name, text)
+    return archive.getvalue()
+
+
+def test_the_cv_size_limit_covers_all_cv_files_of_an_upload_and_a_refusal_leaves_nothing(tmp_path):
+    browser = client(tmp_path, max_unzipped_bytes=1000)
+    token = csrf_of(browser.get("/upload").text)
+    sheet = ("spreadsheet", ("candidates.xlsx", (SAMPLES / "candidates.xlsx").read_bytes()))
+    each_fits = [sheet, ("cv_files", ("a.zip", zipped(**{"a.txt": "x" * 600}))), ("cv_files", ("b.zip", zipped(**{"b.txt": "x" * 600})))]
+    refused = browser.post("/upload", data={"csrf_token": token}, files=each_fits)
+    assert refused.status_code == 400 and "too large together" in refused.text
+    plain = [sheet, ("cv_files", ("a.txt", b"x" * 600)), ("cv_files", ("b.txt", b"x" * 600))]
+    assert browser.post("/upload", data={"csrf_token": token}, files=plain).status_code == 400
+    broken = [("spreadsheet", ("broken.xlsx", b"PK\x03\x04 not really a workbook"))]
+    refused = browser.post("/upload", data={"csrf_token": token}, files=broken)
+    assert refused.status_code == 400 and "not a real .xlsx" in refused.text
+    assert not list((tmp_path / "data" / "runs").iterdir())  # no orphan run, no stray files
+    assert "broken.xlsx" not in browser.get("/upload").text
+    fits = [sheet, ("cv_files", ("a.zip", zipped(**{"a.txt": "x" * 400}))), ("cv_files", ("b.txt", b"x" * 400))]
+    assert browser.post("/upload", data={"csrf_token": token}, files=fits, follow_redirects=False).status_code == 303
+
+
+def test_progress_counts_only_rows_sent_at_the_live_rate_with_one_line_per_label():
+    from batch_enrol.models import Outcome, Status
+    from batch_enrol.ui.runner import Live
+    from batch_enrol.ui.sending import totals_in_words
+
+    live = Live("run", total=6)
+    live.started -= 3600  # an hour in: an hour-long average would say 0 per second and days left
+    for row, status in enumerate([Status.AI_ACCEPT, Status.RECRUITER_ACCEPT], start=2):
+        live.add(Outcome(row, status))
+    snapshot = live.snapshot()
+    assert snapshot["done"] == 2 and snapshot["rate"] == 0.2 and snapshot["eta_s"] == 20  # 4 rows at 2 per 10 s
+    live.stopping = True
+    for row in range(4, 8):
+        live.add(Outcome(row, Status.NOT_SENT, "stopped before it was sent"))
+    snapshot = live.snapshot()
+    assert snapshot["done"] == 2 and snapshot["eta_s"] is None  # after Stop: 2 of 6 sent, not 6 of 6
+    assert totals_in_words(snapshot["counts"]) == {"Enrolled": 2, "Not sent yet": 4}
+
+
+def test_a_refused_token_is_explained_in_plain_words_with_the_way_to_a_new_one(tmp_path, serve, monkeypatch):
+    served = serve(Faults(token_expires_after=3, position_race=False))
+    monkeypatch.setenv("JOBMOJITO_TOKEN", DEFAULT_TOKEN)
+    monkeypatch.chdir(tmp_path)
+    app = create_app(UiConfig(settings=Settings(base_url=served.url, concurrency=1, progress="none"), data_dir=tmp_path / "data"))
+    with TestClient(app, base_url="http://127.0.0.1") as browser:
+        run_id = uploaded(browser, "many.csv", spreadsheet=("many.csv", write_csv(tmp_path / "m.csv", candidate_rows(10)).read_bytes()))
+        browser.post(f"/runs/{run_id}/send", data={"csrf_token": csrf_of(browser.get(f"/runs/{run_id}/preview").text)})
+        app.state.ui.runner.wait(run_id, 60)
+        page = browser.get(f"/runs/{run_id}/done").text
+    message = re.search(r'<p class="problem" role="status">(.*?)</p>', page, re.S).group(1)
+    assert "did not accept the access token" in message and "401" not in message and "JWT" not in message
+    assert 'id="new-token" href="/settings"' in page  # the way to enter a new token, then resume
+
+
+def test_a_too_large_upload_gets_the_normal_page_with_the_limit_and_a_way_back(tmp_path):
+    browser = client(tmp_path, max_upload_bytes=2 * 2**20)
+    token = csrf_of(browser.get("/upload").text)
+    page = browser.post("/upload", data={"csrf_token": token}, files={"spreadsheet": ("c.csv", b"x" * 3 * 2**20)},
+                        headers={"referer": "http://127.0.0.1/upload"})  # fmt: skip
+    assert page.status_code == 413 and page.headers["content-type"].startswith("text/html")
+    assert '<nav aria-label="Main">' in page.text and "at most 2 MB" in page.text
+    assert '<a href="/upload">Go back</a>' in page.text and "javascript:" not in page.text
+    assert not list((tmp_path / "data" / "runs").iterdir())
+
+
+def test_values_for_the_whole_file_are_saved_with_the_column_choices_and_used_again(tmp_path):
+    browser = client(tmp_path)
+    first = uploaded(browser)
+    page = browser.get(f"/runs/{first}/columns").text
+    headers = re.findall(r'name="header" value="([^"]*)"', page)
+    chosen = [re.search(rf'value="{re.escape(h)}">.*?<option value="(\w*)" selected', page, re.S) for h in headers]
+    form = {"csrf_token": csrf_of(page), "sheet": "Candidates", "shown_sheet": "Candidates", "header": headers,
+            "field": [m.group(1) if m else "" for m in chosen], "set_mojito_language_code": "en"}  # fmt: skip
+    assert browser.post(f"/runs/{first}/columns", data=form, follow_redirects=False).status_code == 303
+    saved = browser.get(f"/runs/{first}/mapping.toml").text
+    assert "[defaults]" in saved and 'mojito_language_code = "en"' in saved
+    path = tmp_path / "mapping.toml"
+    path.write_text(saved)
+    assert Settings.load(flags={"mapping_file": path}, env={}).defaults["mojito_language_code"] == "en"  # what --mapping reads
+
+    other = write_xlsx(tmp_path / "other.xlsx", [["Ann", "ann@example.org", "SK", "ten years", "Job", "Bratislava", "SK", ""]])
+    second = uploaded(browser, "other.xlsx", spreadsheet=("other.xlsx", other.read_bytes()))
+    token = csrf_of(browser.get(f"/runs/{second}/columns").text)
+    browser.post(f"/runs/{second}/mapping", data={"csrf_token": token}, files={"mapping": ("mapping.toml", saved.encode())})
+    assert browser.app.state.ui.store.get(second).state.defaults["mojito_language_code"] == "en"
+    assert 'value="en"' in browser.get(f"/runs/{second}/columns").text

@@ -34,6 +34,7 @@ def app_for(tmp_path, monkeypatch):
         context.__exit__(None, None, None)
 
 
+FITS_WIDTH = "() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"
 UNLABELLED = """() => [...document.querySelectorAll('input:not([type=hidden]), select, button, textarea')]
     .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
     .map(e => e.outerHTML)"""
@@ -48,19 +49,20 @@ def test_upload_map_check_preview_send_download(tmp_path, serve, app_for):
     base, _ = app_for(served)
 
     with chromium() as browser:
-        page = browser.new_page(accept_downloads=True)
+        page = browser.new_page(accept_downloads=True, viewport={"width": 1100, "height": 900})
         errors = []
         page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
         upload(page, base, sheet)
 
         assert page.evaluate(UNLABELLED) == []  # every control has a label
+        assert page.evaluate(FITS_WIDTH), "the Columns page scrolls sideways at 1100 px"  # the preview scrolls in its card
         mail = page.get_by_label('Send "Applicant mail" as')
         assert mail.input_value() == ""  # not recognised: the user maps it
         mail.select_option("candidate_email")
         page.get_by_role("button", name="Save and check the rows").click()
 
         page.wait_for_url("**/check")
-        assert "9 rows: 8 ready to send, 1 need a fix" in page.locator(".verdict").inner_text()
+        assert "9 rows: 8 ready to send, 1 needs a fix" in page.locator(".verdict").inner_text()
         bad = page.locator("table.problems tbody tr")
         assert bad.count() == 1
         assert re.match(r"6\s+Country\s+Atlantis\s+\S", bad.first.inner_text())
@@ -134,7 +136,12 @@ def test_stop_mid_run_then_resume_from_the_runs_page(tmp_path, serve, app_for):
         run_id = page.url.split("/")[-2]
         page.close()  # closing the tab does not stop the sending
 
-    app.state.ui.runner.wait(run_id, timeout=60)
+        app.state.ui.runner.wait(run_id, timeout=60)
+        page = browser.new_page()
+        page.goto(f"{base}/runs/{run_id}/done")
+        summary = page.locator("table", has=page.locator("caption", has_text="Summary")).locator("tbody tr")
+        assert sum(int(summary.nth(i).locator("td").nth(1).inner_text()) for i in range(summary.count())) == 40  # both parts
+
     assert app.state.ui.store.get(run_id).state.status == "finished"
     _, enrolments, _ = served.ledger.snapshot()
     assert len(enrolments) == 40 and all(e.count == 1 for e in enrolments.values())
@@ -161,7 +168,7 @@ def test_a_bad_cell_fixed_in_the_page_makes_the_row_ready(tmp_path, serve, app_f
         page = browser.new_page()
         upload(page, base, sheet)
         page.get_by_role("button", name="Save and check the rows").click()
-        assert "3 ready to send, 1 need a fix" in page.locator(".verdict").inner_text()
+        assert "3 ready to send, 1 needs a fix" in page.locator(".verdict").inner_text()
         page.get_by_label("New value for row 4, Language").fill("de")
         page.get_by_role("button", name="Save").click()
         page.wait_for_load_state()

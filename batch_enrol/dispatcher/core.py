@@ -129,6 +129,7 @@ class Dispatcher:
         if self.stopping or not await self._journal(self.journal and self.journal.commit_in_flight(job.fingerprint, job.row)):
             return self._not_sent(job, 0)
         attempts = counted = errors_500 = 0
+        reached = job.sent_before  # may an earlier attempt have enrolled the candidate?
         since = time.monotonic()  #: progress elsewhere is counted from here: the previous attempt's start
         while True:
             async with self.pacing.slot(self._stop) as lane:
@@ -148,13 +149,14 @@ class Dispatcher:
                     self.auth.worked()
                     if response.embed_signing_key:
                         self.embed_keys[response.embed_id or f"row {job.row}"] = response.embed_signing_key
-                    return outcomes.decided(job.row, response, attempts)
+                    return outcomes.decided(job.row, response, attempts, own_repeat=reached)
             if error.status == 401 and self.auth.renewable and not self.stopping:
                 if (stop := await self.auth.refused(error, used)) is None:
                     continue  # the row was not enrolled: again, with the new token, not counted
                 self.stop(stop.reason, stop.exit_code)
                 return self._not_sent(job, attempts, f"not sent: {error}")
             errors_500 += error.status == 500
+            reached = reached or outcomes.may_have_enrolled(error)
             counted += retry.counts(error, progress=self.pacing.breaker.last_success > since)
             since = started
             if reason := self.pacing.failed(error, started):

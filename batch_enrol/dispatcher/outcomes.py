@@ -8,17 +8,32 @@ from ..client import CallError
 from ..models import Outcome, Status
 from ..schema import EnrolResponse
 
+#: The reason of a row whose retry was answered ``already-applied`` after an attempt that may have enrolled it.
+OWN_REPEAT = "enrolled by an earlier attempt; the decision was not returned (batch-enrol results fills it in)"
+
+
+def may_have_enrolled(error: CallError) -> bool:
+    """Whether a failed attempt may have enrolled the candidate all the same (no answer, or a 5xx)."""
+    return error.reached_server and (error.status is None or error.status >= 500)
+
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def decided(row: int, response: EnrolResponse, attempts: int) -> Outcome:
-    """A row the API answered 200: its decision, ids and interview URL."""
+def decided(row: int, response: EnrolResponse, attempts: int, *, own_repeat: bool = False) -> Outcome:
+    """A row the API answered 200: its decision, ids and interview URL.
+
+    ``own_repeat``: an earlier attempt of this row may have enrolled it, so ``already-applied``
+    is that attempt's doing, not a repeat applicant: the row is ``enrolled`` (no decision known).
+    """
+    status, reason = Status(response.status), response.reason or ""
+    if own_repeat and status == Status.ALREADY_APPLIED:
+        status, reason = Status.ENROLLED, OWN_REPEAT
     return Outcome(
         row=row,
-        status=Status(response.status),
-        reason=response.reason or "",
+        status=status,
+        reason=reason,
         http_status=200,
         attempts=attempts,
         position_def_set_id=response.position_def_set_id or "",

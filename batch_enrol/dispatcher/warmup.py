@@ -25,6 +25,7 @@ class Job:
     candidate: Candidate
     fingerprint: str
     group: Hashable | None = None  #: rows describing the same new position share a group
+    sent_before: bool = False  #: an earlier run may have enrolled it (the journal says so)
 
 
 @dataclass(slots=True)
@@ -77,4 +78,4 @@ class Warmup:
 def with_position(job: Job, position_id: str) -> Job:
     """``job`` with its candidate's ``position_def_set_id`` set."""
     candidate = job.candidate.model_copy(update={"position_def_set_id": position_id})
-    return Job(row=job.row, candidate=candidate, fingerprint=job.fingerprint, group=job.group)
+    return Job(row=job.row, candidate=candidate, fingerprint=job.fingerprint, group=job.group, sent_before=job.sent_before)

@@ -11,15 +11,13 @@ connections, 429 throttling, token expiry) at configurable rates.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import json
 import random
 import secrets
-import threading
 import time
-import uuid
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 import httpx
 from pydantic import ValidationError
@@ -29,65 +27,12 @@ from starlette.types import Receive, Scope, Send
 
 from ..schema import ENDPOINT, Candidate
 from ..settings import SANDBOX_TOKEN
+from . import results
 from .faults import Faults, Limits
+from .ledger import Ledger, RequestRecord
+from .platform import Platform
 
 DEFAULT_TOKEN = SANDBOX_TOKEN  #: the token the simulator accepts unless told otherwise
-PUBLIC_URL = "https://sandbox.jobmojito.invalid"
-REJECT_REASONS = (
-    "Resume does not show the must-have experience for this position",
-    "Candidate location is outside the position's hiring area",
-)
-
-
-@dataclass(frozen=True, slots=True)
-class RequestRecord:
-    started: float  #: time.monotonic() when the request arrived
-    ended: float
-    email: str
-    status: int  #: HTTP status answered (0 for a dropped connection)
-    idempotency_key: str
-    fault: str = ""
-    body: dict | None = field(default=None, compare=False)  #: the JSON request body, as received
-
-
-@dataclass(slots=True)
-class Enrolment:
-    email: str
-    position_def_set_id: str
-    profile_interview_id: str
-    interview_def_set_id: str
-    interview_url: str
-    status: str
-    reason: str | None
-    count: int = 1  #: how many requests asked for it (1 + repeats answered already-applied)
-
-
-@dataclass(slots=True)
-class Position:
-    id: str
-    key: tuple
-    interview_def_set_id: str
-    name: str
-
-
-@dataclass
-class Ledger:
-    """Everything the sandbox saw and did; tests read it (thread-safe snapshots)."""
-
-    requests: list[RequestRecord] = field(default_factory=list)
-    enrolments: dict[tuple[str, str], Enrolment] = field(default_factory=dict)
-    positions: dict[str, Position] = field(default_factory=dict)
-    in_flight: int = 0
-    max_in_flight: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
-
-    def snapshot(self) -> tuple[list[RequestRecord], dict[tuple[str, str], Enrolment], dict[str, Position]]:
-        with self.lock:
-            return list(self.requests), dict(self.enrolments), dict(self.positions)
-
-    def enrolment_for(self, email: str) -> list[Enrolment]:
-        with self.lock:
-            return [e for (mail, _), e in self.enrolments.items() if mail == email]
 
 
 class _Dropped(httpx.ReadError):
@@ -95,12 +40,6 @@ class _Dropped(httpx.ReadError):
 
     def __init__(self) -> None:
         super().__init__("connection dropped by the sandbox")
-
-
-#: How long creating a new position leaves the door open to a concurrent create of the same one.
-#: The platform drafts the position's interview meanwhile (far longer); 10 ms proved too narrow
-#: to show the race reliably on a busy 2-core machine, where requests can arrive 15 ms apart.
-POSITION_RACE_S = 0.05
 
 
 @dataclass(slots=True)
@@ -122,19 +61,20 @@ class Sandbox:
         *,
         token: str = DEFAULT_TOKEN,
         extra_tokens: tuple[str, ...] = (),
+        complete_interviews: bool = False,
     ) -> None:
+        """``complete_interviews``: every interview is completed (with a score) as soon as it exists."""
         self.faults = faults or Faults()
         self.token = token
         self.extra_tokens = set(extra_tokens)
         self.ledger = Ledger()
+        self.results = results.Results(self.ledger, complete_interviews=complete_interviews)
         self._rng = random.Random(self.faults.seed)
+        self.platform = Platform(self.ledger, self.faults, self._rng)
         self._calls_with_primary = 0
-        self._enrolled = 0
         self._recent: deque[float] = deque()
         self._limits = Limits(self.faults)
         self._token_uses: dict[str, int] = {token: 0}
-        self._position_index: dict[tuple, str] = {}
-        self._embed_keys: dict[str, tuple[str, str]] = {}
 
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         """The ASGI entry point (one route, no middleware: a dropped connection must stay dropped)."""
@@ -142,6 +82,10 @@ class Sandbox:
             return
         if scope["path"] == "/__sandbox/stats" and scope["method"] == "GET":
             response = JSONResponse(self.stats())
+        elif scope["path"] == "/__sandbox/complete-interviews" and scope["method"] == "POST":
+            response = JSONResponse({"completed": self.complete_interviews()})
+        elif scope["path"].rstrip("/") == results.RESULT_LIST:
+            response = self._result_list(Request(scope, receive)) if scope["method"] == "GET" else _error(405, "Method not allowed")
         elif scope["path"] == "/__sandbox/token" and scope["method"] == "GET":
             response = PlainTextResponse(self.issue_token())
         elif scope["path"].rstrip("/") != ENDPOINT:
@@ -165,25 +109,22 @@ class Sandbox:
 
     def stats(self) -> dict[str, object]:
         """What a benchmark in another process needs to check the limits held (no personal data)."""
-        requests, enrolments, positions = self.ledger.snapshot()
-        starts = sorted(r.started for r in requests)
-        busiest, j = 0, 0
-        for i, start in enumerate(starts):
-            while starts[j] < start - 1.0:
-                j += 1
-            busiest = max(busiest, i - j + 1)
-        return {
-            "requests": len(requests),
-            "enrolments": len(enrolments),
-            "repeats": sum(e.count - 1 for e in enrolments.values()),
-            "positions": len(positions),
-            "max_in_flight": self.ledger.max_in_flight,
-            "max_started_in_1s": busiest,
-            "faults": sum(1 for r in requests if r.fault),
-            "throttled": sum(1 for r in requests if r.status in (429, 503)),
-            "first_started": starts[0] if starts else None,
-            "last_ended": max((r.ended for r in requests), default=None),
-        }
+        return self.ledger.stats()
+
+    def complete_interviews(self, emails: Iterable[str] | None = None, *, coach_status: str = "completed") -> int:
+        """Complete the interviews of these candidates (all when None) that are not yet; return how many."""
+        return self.results.complete(emails, coach_status=coach_status)
+
+    def _result_list(self, request: Request) -> JSONResponse:
+        if not self._token_ok(request):
+            return _error(401, "Invalid or missing access token")
+        status, body = self.results.answer(request.query_params)
+        return JSONResponse(body, status_code=status)
+
+    def _token_ok(self, request: Request) -> bool:
+        auth = request.headers.get("authorization", "")
+        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
+        return bool(token) and (token == self.token or token in self.extra_tokens)
 
     # --- the endpoint ---------------------------------------------------------------------
     async def _endpoint(self, request: Request) -> JSONResponse:
@@ -209,8 +150,8 @@ class Sandbox:
                     )  # fmt: skip
                 )
 
-    async def _handle(self, request: Request, started: float, seen: _Seen) -> JSONResponse:
-        """Answer one request; note the candidate's email and any injected fault in ``seen``."""
+    def _gate(self, request: Request, started: float, seen: _Seen) -> JSONResponse | None:
+        """The refusal a request meets before its body is read (token, expiry, limits, throttling), if any."""
         faults = self.faults
         auth = request.headers.get("authorization", "")
         token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
@@ -237,7 +178,13 @@ class Sandbox:
             if len(self._recent) > faults.throttle_above:
                 seen.fault = "429"
                 return _error(429, "Too many requests", headers={"Retry-After": faults.retry_after})
+        return None
 
+    async def _handle(self, request: Request, started: float, seen: _Seen) -> JSONResponse:
+        """Answer one request; note the candidate's email and any injected fault in ``seen``."""
+        if (refused := self._gate(request, started, seen)) is not None:
+            return refused
+        faults = self.faults
         try:
             payload = json.loads(await request.body())
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -268,11 +215,14 @@ class Sandbox:
 
         if candidate.position_def_set_id and candidate.position_def_set_id not in self.ledger.positions:
             return _error(404, "position_def_set_id not found", name="position_def_set_id")
-        if faults.credits is not None and self._enrolled >= faults.credits:
+        if faults.credits is not None and self.platform.enrolled >= faults.credits:
             seen.fault = "402"
             return _error(402, "No interview credits left on this account")
-        position = await self._resolve_position(candidate)
-        body = self._enrol(candidate, position)
+        position = await self.platform.resolve_position(candidate)
+        body = self.platform.enrol(candidate, position, payload)
+        if faults.drop_first_after and body["status"] != "already-applied":
+            seen.fault = "drop_after"
+            raise _Dropped
 
         if roll < faults.rate_504_after:
             seen.fault = "504_after"
@@ -289,94 +239,9 @@ class Sandbox:
         if delay > 0:
             await asyncio.sleep(delay)
 
-    async def _resolve_position(self, candidate: Candidate) -> Position:
-        if candidate.position_def_set_id:
-            return self.ledger.positions[candidate.position_def_set_id]
-        key: tuple
-        if candidate.position_external_id:
-            key = ("external", candidate.position_external_id)
-        else:
-            key = (
-                "new",
-                (candidate.position_name or "").casefold(),
-                (candidate.position_location or "").casefold(),
-                candidate.position_country_code,
-                candidate.mojito_language_code,
-            )
-        found = self._position_index.get(key)
-        if found:
-            return self.ledger.positions[found]
-        if self.faults.position_race:
-            await asyncio.sleep(POSITION_RACE_S)  # look-up and insert are not atomic on the platform
-        position = Position(
-            id=str(uuid.UUID(int=self._rng.getrandbits(128), version=4)),
-            key=key,
-            interview_def_set_id=str(uuid.UUID(int=self._rng.getrandbits(128), version=4)),
-            name=candidate.position_name or candidate.position_external_id or "",
-        )
-        with self.ledger.lock:
-            self.ledger.positions[position.id] = position
-        self._position_index[key] = position.id
-        return position
-
-    def _enrol(self, candidate: Candidate, position: Position) -> dict:
-        email = candidate.candidate_email.lower()
-        with self.ledger.lock:
-            existing = self.ledger.enrolments.get((email, position.id))
-            if existing is not None:
-                existing.count += 1
-                return {
-                    "status": "already-applied",
-                    "reason": "Candidate has already applied for this position",
-                    "position_def_set_id": position.id,
-                    "interview_def_set_id": position.interview_def_set_id,
-                    "profile_interview_id": existing.profile_interview_id,
-                    "interview_url": existing.interview_url,
-                }
-            profile_id = str(uuid.UUID(int=self._rng.getrandbits(128), version=4))
-            status, reason = decide(email, position.id)
-            enrolment = Enrolment(
-                email=email,
-                position_def_set_id=position.id,
-                profile_interview_id=profile_id,
-                interview_def_set_id=position.interview_def_set_id,
-                interview_url=f"{PUBLIC_URL}/interview/{profile_id}?token={secrets.token_urlsafe(16)}",
-                status=status,
-                reason=reason,
-            )
-            self.ledger.enrolments[(email, position.id)] = enrolment
-            self._enrolled += 1
-        body = {
-            "status": status,
-            "position_def_set_id": position.id,
-            "interview_def_set_id": position.interview_def_set_id,
-            "profile_interview_id": profile_id,
-            "interview_url": enrolment.interview_url,
-        }
-        if reason:
-            body["reason"] = reason
-        if candidate.is_embedded:
-            embed_id, key = self._embed_keys.setdefault(position.id, (str(uuid.uuid4()), secrets.token_hex(32)))
-            body["embed_id"], body["embed_signing_key"] = embed_id, key
-        return body
-
-
-def decide(email: str, position_id: str) -> tuple[str, str | None]:
-    """A deterministic decision for a candidate: the same email always gets the same one."""
-    bucket = int(hashlib.sha256(email.encode()).hexdigest(), 16) % 100
-    if bucket < 55:
-        return "ai_accept", None
-    if bucket < 65:
-        return "recruiter_accept", None
-    if bucket < 75:
-        return "recruiter_action", None
-    reason = REJECT_REASONS[bucket % len(REJECT_REASONS)]
-    return ("ai_reject" if bucket < 90 else "recruiter_reject"), reason
-
 
 def _error(status: int, message: str, *, name: str | None = None, headers: dict | None = None) -> JSONResponse:
     body: dict[str, str] = {"error": message}
     if name:
         body["name"] = name
     return JSONResponse(body, status_code=status, headers=headers)
-

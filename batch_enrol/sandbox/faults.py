@@ -25,6 +25,7 @@ class Faults:
     token_calls: int | None = None  #: calls each token is good for (the primary and each one from ``GET /__sandbox/token``)
     credits: int | None = None  #: enrolments before 402
     position_race: bool = True  #: concurrent creates of one new position each create one
+    drop_first_after: bool = False  #: each candidate's first request: enrol, then drop the connection
     seed: int | None = None
 
     @property

@@ -11,6 +11,7 @@ import webbrowser
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -42,6 +43,7 @@ STATUS_WORDS: dict[str, str] = {
     Status.AI_REJECT: "Enrolled, not through pre-screening",
     Status.RECRUITER_REJECT: "Enrolled, not through pre-screening",
     Status.ALREADY_APPLIED: "Already enrolled before",
+    Status.ENROLLED: "Enrolled; the decision comes with the results",
     Status.INVALID: "Needs a fix",
     Status.DUPLICATE: "Repeated row, not sent",
     Status.ERROR: "Not enrolled: JobMojito said no",
@@ -93,6 +95,13 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     await asyncio.to_thread(app.state.ui.runner.stop_all)  # quitting the app is a clean stop, as Ctrl-C in the CLI
 
 
+def back_path(request: Request) -> str:
+    """The page this request came from, when it is one of this app's own (scripts are off: no history.back()), else /upload."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    same = referer.netloc == request.url.netloc and referer.path.startswith("/") and not referer.path.startswith("//")
+    return referer.path + (f"?{referer.query}" if referer.query else "") if same else "/upload"
+
+
 def ui_of(request: Request) -> Ui:
     return request.app.state.ui
 
@@ -112,7 +121,8 @@ def create_app(config: UiConfig, *, transport: httpx.AsyncBaseTransport | None =
 
     async def on_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
-        return ui.page(request, "error.html", status_code=exc.status_code, message=exc.detail, title="Problem")
+        return ui.page(request, "error.html", status_code=exc.status_code, message=exc.detail, title="Problem",
+                       back=back_path(request))  # fmt: skip
 
     app = Starlette(
         routes=[*flow.routes, *sending.routes, Mount("/static", StaticFiles(directory=STATIC), name="static")],

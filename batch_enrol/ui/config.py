@@ -28,7 +28,7 @@ class UiConfig:
     password: Secret = field(default_factory=lambda: Secret(""))
     max_upload_bytes: int = 50 * 1024 * 1024  #: one upload request, all its files together
     max_upload_files: int = 200  #: files in one upload (the sheet and its CV files)
-    max_unzipped_bytes: int = 200 * 1024 * 1024  #: CV files taken out of one zip, all together
+    max_unzipped_bytes: int = 200 * 1024 * 1024  #: all CV files of one upload, unpacked (zips included), together
 
     @property
     def token_file(self) -> Path:

@@ -12,7 +12,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import pipeline
-from ..columns import load_mapping_file, mapping_toml, match_header
+from ..columns import load_mapping_defaults, load_mapping_file, mapping_toml, match_header
 from ..edits import edit_cells
 from ..errors import BatchEnrolError
 from ..journal import Journal
@@ -88,13 +88,14 @@ async def upload(request: Request) -> Response:
     sheet = form.get("spreadsheet")
     if not isinstance(sheet, UploadFile) or not sheet.filename:
         return await upload_page(request, "Choose a spreadsheet first.", 400)
+    cvs = [(cv.filename, await cv.read()) for cv in form.getlist("cv_files") if isinstance(cv, UploadFile) and cv.filename]
     try:
-        run = await run_in_threadpool(ui.store.create, sheet.filename, await sheet.read())
-        for cv in form.getlist("cv_files"):
-            if isinstance(cv, UploadFile) and cv.filename:
-                await run_in_threadpool(ui.store.add_cv, run, cv.filename, await cv.read())
+        run = await run_in_threadpool(ui.store.create, sheet.filename, await sheet.read(), cvs,
+                                      lambda run: _table(run, settings_for(ui, run)))  # fmt: skip
     except BatchEnrolError as exc:
         return await upload_page(request, _say(exc), 400)
+    if ui.runner.busy(run.id):  # the very same list is being sent: show that run rather than start another
+        return _go(f"/runs/{run.id}/progress")
     return _go(f"/runs/{run.id}/columns")
 
 
@@ -130,7 +131,7 @@ async def save_columns(request: Request) -> Response:
     headers = form.getlist("header")
     chosen = form.getlist("field")
     run.state.columns = {str(h): str(f) for h, f in zip(headers, chosen, strict=False) if str(f) in ("", *FIELDS)}
-    run.state.defaults = {f: str(form.get(f"set_{f}") or "").strip() for f in WHOLE_FILE}
+    run.state.defaults = {**run.state.defaults, **{f: str(form.get(f"set_{f}") or "").strip() for f in WHOLE_FILE}}
     run.save()
     return _go(f"/runs/{run.id}/check")
 
@@ -145,18 +146,19 @@ async def use_mapping(request: Request) -> Response:
         return _go(f"/runs/{run.id}/columns")
     saved = write_private(run.folder / "mapping.toml", await upload.read())
     try:
-        mapping = load_mapping_file(saved)
+        mapping, defaults = load_mapping_file(saved), load_mapping_defaults(saved)
         table = await run_in_threadpool(_table, run, settings_for(ui, run), mapping)
     except BatchEnrolError as exc:
         return ui.page(request, "error.html", 400, title="Problem", message=_say(exc))
     run.state.columns = {h: match_header(h, mapping) or "" for h in table.headers if h.strip()}
+    run.state.defaults = {**run.state.defaults, **defaults}
     run.save()
     return _go(f"/runs/{run.id}/columns")
 
 
 async def mapping_file(request: Request) -> Response:
     run = ui_of(request).run_or_404(request)
-    return Response(mapping_toml(run.state.columns), media_type="application/toml",
+    return Response(mapping_toml(run.state.columns, run.state.defaults), media_type="application/toml",
                     headers={"content-disposition": 'attachment; filename="mapping.toml"'})  # fmt: skip
 
 
@@ -199,9 +201,8 @@ async def reupload(request: Request) -> Response:
     try:
         if isinstance(sheet, UploadFile) and sheet.filename:
             await run_in_threadpool(ui.store.replace_input, run, sheet.filename, await sheet.read())
-        for cv in form.getlist("cv_files"):
-            if isinstance(cv, UploadFile) and cv.filename:
-                await run_in_threadpool(ui.store.add_cv, run, cv.filename, await cv.read())
+        cvs = [(cv.filename, await cv.read()) for cv in form.getlist("cv_files") if isinstance(cv, UploadFile) and cv.filename]
+        await run_in_threadpool(ui.store.add_cvs, run, cvs)
     except BatchEnrolError as exc:
         return await check_page(request, _say(exc))
     run.save()

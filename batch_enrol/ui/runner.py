@@ -6,7 +6,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -16,12 +16,13 @@ from .. import reports
 from ..columns import normalise_header
 from ..control import RunControl
 from ..errors import BatchEnrolError
-from ..models import ExitCode, Outcome
+from ..models import ExitCode, Outcome, Status
 from ..pipeline import run_async
 from ..settings import Settings
 from .store import Run
 
 log = logging.getLogger("batch_enrol")
+RATE_WINDOW = 10.0  #: seconds over which the progress page measures the live rate
 
 
 def run_settings(base: Settings, run: Run, token_of: Callable[[], object]) -> Settings:
@@ -38,6 +39,16 @@ def run_settings(base: Settings, run: Run, token_of: Callable[[], object]) -> Se
     return base.replace(**changes)
 
 
+def refusal_in_words(reason: str) -> str:
+    """Why JobMojito stopped the run, in plain words and without HTTP codes (the dispatcher's ``stop_reason`` in)."""
+    if "credits" in reason:
+        return "JobMojito stopped the sending: the account has no credits left. Add credits, then resume this run."
+    if "token" in reason:
+        return ("JobMojito did not accept the access token, so sending stopped. Enter a new token in Settings, "
+                "then resume this run: candidates already enrolled are not sent again.")  # fmt: skip
+    return "JobMojito refused to go on, so sending stopped. You can resume this run later."
+
+
 @dataclass
 class Live:
     """What a run in progress has done so far (read by the progress page every half second)."""
@@ -47,6 +58,8 @@ class Live:
     total: int | None = None
     counts: Counter[str] = field(default_factory=Counter)
     rows: list[tuple[int, str, str]] = field(default_factory=list)  #: (sheet row, status, reason) in the order they landed
+    landed: deque[float] = field(default_factory=deque)  #: time.monotonic() of each row sent in the last RATE_WINDOW seconds
+    sent: int = 0  #: rows that got an answer (rows left unsent by a stop are counted apart, as "not_sent")
     finished: bool = False
     stopping: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -55,16 +68,23 @@ class Live:
         with self.lock:
             self.counts[outcome.status.value] += 1
             self.rows.append((outcome.row, outcome.status.value, outcome.reason))
+            if outcome.status != Status.NOT_SENT:
+                self.sent += 1
+                self.landed.append(time.monotonic())
 
     def snapshot(self, since: int = 0) -> dict[str, object]:
-        """Counts by status, rows per second, seconds left, and the rows landed after the first ``since``."""
+        """Rows sent, counts by status, the live rate (rows per second over the last RATE_WINDOW seconds),
+        seconds left at that rate (None while unknown or once stopping), and the rows landed after the first ``since``."""
         with self.lock:
-            done = len(self.rows)
-            elapsed = max(time.monotonic() - self.started, 1e-6)
-            rate = done / elapsed
-            left = None if not rate or self.total is None else max(self.total - done, 0) / rate
+            now = time.monotonic()
+            while self.landed and self.landed[0] < now - RATE_WINDOW:
+                self.landed.popleft()
+            window = min(max(now - self.started, 1e-6), RATE_WINDOW)
+            rate = len(self.landed) / window
+            unknown = not rate or self.total is None or self.stopping
+            left = None if unknown else max(self.total - self.sent, 0) / rate
             return {
-                "done": done,
+                "done": self.sent,
                 "total": self.total,
                 "counts": dict(self.counts),
                 "rate": round(rate, 2),
@@ -101,7 +121,7 @@ class Runner:
             control = RunControl(on_outcome=live.add)
             thread = threading.Thread(target=self._body, args=(run, settings, live, control), name=f"run-{run.id}", daemon=True)
             self._live[run.id] = (live, control, thread)
-        run.state.status, run.state.message, run.state.exit_code = "sending", "", None
+        run.state.status, run.state.message, run.state.exit_code, run.state.needs_token = "sending", "", None, False
         run.save()
         thread.start()
         return live
@@ -144,10 +164,8 @@ class Runner:
             if result.exit_code == ExitCode.INTERRUPTED:
                 run.state.status, run.state.message = "stopped", "Stopped before every row was sent. You can resume it."
             elif result.exit_code == ExitCode.API_REFUSED:
-                run.state.status, run.state.message = (
-                    "stopped",
-                    f"JobMojito refused to go on: {result.stop_reason}. Renew the token, then resume.",
-                )
+                run.state.status, run.state.message = "stopped", refusal_in_words(result.stop_reason)
+                run.state.needs_token = "token" in result.stop_reason
             else:
                 run.state.status, run.state.message = "finished", result.stop_reason
         except BatchEnrolError as exc:

@@ -37,6 +37,10 @@ class Guard:
     def __init__(self, app: ASGIApp, *, password: Secret, max_body: int) -> None:
         self.app, self.password, self.max_body = app, password, max_body
         self.key = secrets.token_bytes(32)
+        self.too_large = (
+            f"That upload is too large: the spreadsheet and CV files sent together can be at most {max_body // 2**20} MB. "
+            "Go back and send fewer CV files at a time (or zip them)."
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -52,18 +56,17 @@ class Guard:
         if new:
             session = secrets.token_urlsafe(32)
         scope.setdefault("state", {})["csrf"] = self.token_for(session)
-        if scope["method"] not in SAFE_METHODS and int(headers.get("content-length") or 0) > self.max_body:
-            await _plain(send, 413, "That upload is too large.")
-            return
-
+        declared = int(headers.get("content-length") or 0) if scope["method"] not in SAFE_METHODS else 0
         seen = 0
 
-        async def bounded_receive() -> Message:
+        async def bounded_receive() -> Message:  # too large: the page that reads the form shows the app's error page
             nonlocal seen
+            if declared > self.max_body:
+                raise HTTPException(413, self.too_large)
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > self.max_body:
-                raise HTTPException(413, "That upload is too large.")
+                raise HTTPException(413, self.too_large)
             return message
 
         static = scope["path"].startswith("/static/")

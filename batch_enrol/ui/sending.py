@@ -57,6 +57,7 @@ async def events(request: Request) -> Response:
             snapshot = live.snapshot(since)
             since += len(snapshot["rows"])  # type: ignore[arg-type]
             snapshot["rows"] = [(row, status, ui_words(status)) for row, status, _ in snapshot["rows"]]  # type: ignore[union-attr]
+            snapshot["totals"] = list(totals_in_words(snapshot["counts"]).items())  # type: ignore[arg-type]
             yield f"data: {json.dumps(snapshot)}\n\n"
             if snapshot["finished"]:
                 yield "event: end\ndata: {}\n\n"
@@ -69,6 +70,15 @@ async def events(request: Request) -> Response:
         return STATUS_WORDS.get(status, status)
 
     return StreamingResponse(stream(), media_type="text/event-stream")
+
+
+def totals_in_words(counts: dict[str, int]) -> dict[str, int]:
+    """Counts by status → counts by plain-word label, statuses that share a label added together, zeros left out."""
+    words: dict[str, int] = {}
+    for status, n in counts.items():
+        if n:
+            words[STATUS_WORDS.get(status, status)] = words.get(STATUS_WORDS.get(status, status), 0) + n
+    return words
 
 
 async def stop(request: Request) -> Response:
@@ -94,10 +104,7 @@ async def done_page(request: Request) -> Response:
                 status = source.cells[at["enrol_status"]]
                 if status in FAILURES:
                     attention.append((source.row, status, source.cells[at["enrol_reason"]]))
-    words: dict[str, int] = {}
-    for status, n in (summary or {}).get("counts", {}).items():
-        if n:
-            words[STATUS_WORDS.get(status, status)] = words.get(STATUS_WORDS.get(status, status), 0) + n
+    words = totals_in_words((summary or {}).get("counts", {}))
     more = max(0, len(attention) - SHOWN)
     return ui.page(request, "done.html", title="6. Done", run=run, summary=words, attention=attention[:SHOWN], more=more,
                    has_output=run.output.exists(), has_keys=embed_key_path(run.output).exists())  # fmt: skip

@@ -3,17 +3,15 @@
   const me = document.currentScript;
   const $ = (id) => document.getElementById(id);
   const source = new EventSource(me.dataset.events);
-  const words = {};
   source.onmessage = (event) => {
     const s = JSON.parse(event.data);
     $("done").textContent = s.done;
     $("total").textContent = s.total === null ? "…" : s.total;
     $("rate").textContent = s.rate.toFixed(1);
-    $("eta").textContent = s.eta_s === null ? "time left: working it out" : "about " + Math.max(1, Math.round(s.eta_s / 60)) + " min left";
+    $("eta").textContent = s.stopping ? "stopping, nothing more is sent" : s.eta_s === null ? "time left: working it out" : "about " + Math.max(1, Math.round(s.eta_s / 60)) + " min left";
     if (s.total) { $("bar").max = s.total; $("bar").value = s.done; }
     const rows = $("rows");
     for (const [row, status, word] of s.rows) {
-      words[status] = word;
       const tr = document.createElement("tr");
       tr.dataset.status = status;
       const a = document.createElement("td"), b = document.createElement("td");
@@ -22,9 +20,9 @@
       rows.prepend(tr);
     }
     const counts = $("counts");
-    counts.replaceChildren(...Object.entries(s.counts).map(([status, n]) => {
+    counts.replaceChildren(...s.totals.map(([word, n]) => {
       const li = document.createElement("li");
-      li.textContent = (words[status] || status) + ": " + n;
+      li.textContent = word + ": " + n;
       return li;
     }));
     if (s.stopping) { $("state").textContent = "Stopping: the rows in progress are finishing."; $("stop").disabled = true; }

@@ -19,7 +19,7 @@ import httpx
 
 from . import planner
 from .columns import count_known
-from .errors import BatchEnrolError, Cancelled, ConfigError
+from .errors import BatchEnrolError, Cancelled, ConfigError, CrashedError
 from .files import atomic_path, check_writable_file, sha256_of
 from .journal import JournalBusy, run_lock
 from .loader import SUPPORTED
@@ -35,7 +35,7 @@ log = logging.getLogger("batch_enrol")
 REGISTRY = ".batch-enrol-processed.json"
 DEFAULT_OUT_DIR = "enrolled"
 #: Worst first: the exit code of several inputs is the worst of theirs.
-SEVERITY = (ExitCode.INTERRUPTED, ExitCode.API_REFUSED, ExitCode.USAGE, ExitCode.ROWS_FAILED, ExitCode.OK)
+SEVERITY = (ExitCode.CRASHED, ExitCode.INTERRUPTED, ExitCode.API_REFUSED, ExitCode.USAGE, ExitCode.ROWS_FAILED, ExitCode.OK)
 
 
 def _candidate_file(path: Path) -> bool:
@@ -277,6 +277,12 @@ def run_many(
             except BatchEnrolError as exc:
                 batch.failed.append((path, exc))  # the front end says so, once
                 batch.worsen(exc.exit_code)
+                continue
+            except Exception as exc:  # a bug reading one input must not stop the others
+                log.debug("%s crashed", path.name, exc_info=True)
+                crash = CrashedError(f"unexpected {type(exc).__name__}: {str(exc)[:200]} (a bug: please report it)")
+                batch.failed.append((path, crash))
+                batch.worsen(crash.exit_code)
                 continue
             if result is None:
                 continue

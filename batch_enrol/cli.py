@@ -19,7 +19,7 @@ from . import __version__, pipeline
 from .batch import SEVERITY, expand, run_many
 from .csv_input import DELIMITER_NAMES
 from .encodings import display_name
-from .errors import BatchEnrolError, ConfigError, InputFileError, OutputError
+from .errors import BatchEnrolError, ConfigError, InputFileError, OutputError, for_file
 from .loader import SUPPORTED
 from .models import ExitCode
 from .redaction import RedactingFilter, redact
@@ -241,10 +241,10 @@ def run(inputs: tuple[str, ...], **opts: Any) -> int:
     if not batch.results and not batch.failed and not opts["quiet"]:
         click.echo("nothing new to process" + (f" ({len(batch.skipped)} already done)" if batch.skipped else ""))
     for path, error in batch.failed:
-        said = error.message if error.message.startswith(path.name) else f"{path.name}: {error.message}"
-        click.echo(f"error: {said}", err=True)
+        click.echo(f"error: {redact(for_file(path.name, error.message))}", err=True)
     if batch.exit_code == ExitCode.API_REFUSED:
-        click.echo("hint: renew the token (JOBMOJITO_TOKEN) and re-run the same command; done rows are not sent again", err=True)
+        where = f"in {settings.token_file}" if settings.token_file else "--token-command" if settings.token_command else "JOBMOJITO_TOKEN"
+        click.echo(f"hint: renew the token ({where}) and re-run the same command; done rows are not sent again", err=True)
     elif batch.exit_code == ExitCode.ROWS_FAILED and not opts["quiet"]:
         click.echo("some rows need attention: see enrol_status and enrol_reason in the output", err=True)
     return int(batch.exit_code)
@@ -279,7 +279,7 @@ def validate(inputs: tuple[str, ...], report: Path | None, **opts: Any) -> int:
         except BatchEnrolError as exc:
             if not many:
                 raise
-            click.echo(f"error: {path.name}: {redact(exc.message)}", err=True)
+            click.echo(f"error: {redact(for_file(path.name, exc.message))}", err=True)
             code = exc.exit_code
         worst = code if SEVERITY.index(code) < SEVERITY.index(worst) else worst
     return int(worst)

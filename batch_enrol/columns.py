@@ -9,7 +9,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError, InputFileError
+from .errors import ConfigError, InputFileError, some
 from .schema import FIELDS, PARTS, REQUIRED
 
 #: Headers users write for a field, besides the field's own name.
@@ -211,7 +211,7 @@ def map_columns(
     provided = set(fields) | set(defaults) | ({"candidate_name"} if name_parts else set())
     missing = [f for f in REQUIRED if f not in provided]
     if missing:
-        unknown = ", ".join(repr(h) for h in unmapped) or "none"
+        unknown = some(list(unmapped), 3, 20) or "none"
         raise InputFileError(
             f"required column(s) missing: {', '.join(missing)} (unrecognised headers: {unknown})",
             hint="rename the columns, map them with --mapping FILE, or give a value with --set FIELD=VALUE",

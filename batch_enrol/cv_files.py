@@ -66,6 +66,20 @@ def looks_like_file(value: str) -> bool:
     )
 
 
+_PATHLIKE = re.compile(r"^(?:~|/|\\|[a-z]:[\\/]|file:)|(?:^|[\\/])\.\.(?:[\\/]|$)", re.IGNORECASE)
+
+
+def check_not_a_path(value: str) -> None:
+    """CvFileError when a ``candidate_resume`` cell that is not a CV file name looks like a path or a file link
+    (absolute, ``~``, ``..``, ``file:``, or one word with a ``/`` or ``\\`` in it): never sent as the CV text."""
+    text = value.strip()
+    if "\n" in text or len(text) >= 300:
+        return
+    if _PATHLIKE.search(text) or (" " not in text and ("/" in text or "\\" in text)):
+        raise CvFileError(f"resume {text!r} looks like a file path, not CV text: name a .txt, .md, .pdf or .docx file "
+                          "inside the resumes folder, or put the CV text itself in the cell")  # fmt: skip
+
+
 def find(value: str, folders: list[Path]) -> Path:
     """The real path of the regular file named ``value`` inside one of ``folders`` (tried in order).
 

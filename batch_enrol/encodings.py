@@ -27,7 +27,7 @@ SPREADSHEET = (
     "utf_8", "utf_16", "utf_32", "cp1250", "cp1251", "cp1252", "cp1253", "cp1254", "cp1255", "cp1256",
     "cp1257", "cp1258", "latin_1", "iso8859_2", "iso8859_3", "iso8859_4", "iso8859_5", "iso8859_6",
     "iso8859_7", "iso8859_8", "iso8859_9", "iso8859_10", "iso8859_13", "iso8859_14", "iso8859_15",
-    "iso8859_16", "koi8_r", "koi8_u", "mac_roman", "shift_jis", "euc_jp", "gb18030", "big5", "euc_kr",
+    "iso8859_16", "koi8_r", "koi8_u", "mac_roman", "shift_jis", "euc_jp", "gb18030", "big5", "euc_kr", "cp874",
 )  # fmt: skip
 #: When two readings are equally good, the more common encoding wins (Windows first).
 USUAL = ("cp1252", "cp1250", "cp1251", "mac_roman", "iso8859_2", "cp1253", "cp1254", "cp1257", "koi8_r")
@@ -49,6 +49,8 @@ SCRIPTS = {"ko": ("HANGUL",), "he": ("HEBREW",), "ar": ("ARABIC",), "th": ("THAI
 HAN_LEVEL_ONE = (("gb2312", 0xB0, 0xD7), ("big5", 0xA4, 0xC6), ("euc_jp", 0xB0, 0xCF))
 SAMPLE_BYTES = 256 * 1024
 CONVINCING = 0.9  #: share of non-ASCII cells that must read as one language's letters
+WEAK = 24  #: this many non-ASCII letters or fewer cannot settle two readings in different scripts
+WEAK_SYLLABIC = 5  #: nor this many Han, kana or Hangul characters (each one a syllable)
 _CELLS = re.compile(r"[^;,\t|\r\n\"]+")
 
 
@@ -137,12 +139,54 @@ def _best_of(candidates: list[str], data: bytes, name: str) -> Detected:
     tied = [s for s in scored if s.letters == top]
     best = min(tied, key=lambda s: (languages_needed(s.text), _commonness(s.codec)), default=None)
     if best is None or best.letters < CONVINCING:
-        likely = sorted({display_name(s.codec) for s in sorted(scored, key=lambda s: -s.letters)[:3]}) or ["windows-1252"]
-        raise InputFileError(
-            f"{name}: cannot tell which encoding it was saved in (perhaps {' or '.join(likely)})",
-            hint="save it as CSV UTF-8, or name the encoding with --encoding NAME (e.g. --encoding windows-1250)",
-        )
+        _refuse(name, [s.codec for s in sorted(scored, key=lambda s: -s.letters)[:3]])
+    rivals = _rivals(best, tied)
+    if rivals:
+        _refuse(name, [best.codec, *rivals])
     return Detected(best.codec, display_name(best.codec))
+
+
+def _rivals(best: _Scored, tied: list[_Scored]) -> list[str]:
+    """Codecs that read the text as convincingly as ``best`` but into other letters, when the
+    text is too short to tell them apart (``WEAK`` letters or fewer, ``WEAK_SYLLABIC`` for
+    Chinese, Japanese or Korean; longer, the detector's order decides): a guess is never sent.
+    Two readings in the Latin script (``è``/``č``) are left to the commoner encoding, unless they
+    differ only in Romanian ``ş``/``ș`` (windows-1250 or ISO-8859-16)."""
+    letters = [c for c in best.text if ord(c) > 127 and c.isalpha()]
+    syllabic = sum(1 for c in letters if _script_of(c) in ("HANGUL", "CJK", "HIRAGANA", "KATAKANA"))
+    if len(letters) > WEAK or syllabic > WEAK_SYLLABIC:
+        return []
+    needed = languages_needed(best.text)
+    seen, out = {_non_ascii(best.text)}, []
+    for other in tied:
+        reading = _non_ascii(other.text)
+        if reading in seen or languages_needed(other.text) != needed:
+            continue
+        seen.add(reading)
+        if not (_latin(reading) and _latin(_non_ascii(best.text))) or reading.translate(_COMMA_TO_CEDILLA) == _non_ascii(
+            best.text
+        ).translate(_COMMA_TO_CEDILLA):
+            out.append(other.codec)
+    return out
+
+
+_COMMA_TO_CEDILLA = str.maketrans("șțȘȚ", "şţŞŢ")
+
+
+def _non_ascii(text: str) -> str:
+    return "".join(c for c in text if ord(c) > 127)
+
+
+def _latin(text: str) -> bool:
+    return all(unicodedata.name(c, "").startswith("LATIN") for c in text if c.isalpha())
+
+
+def _refuse(name: str, codecs_: list[str]) -> None:
+    likely = sorted({display_name(c) for c in codecs_}) or ["windows-1252"]
+    raise InputFileError(
+        f"{name}: cannot tell which encoding it was saved in (perhaps {' or '.join(likely)})",
+        hint=f"save it as CSV UTF-8, or name the encoding with --encoding NAME (e.g. --encoding {likely[0]})",
+    )
 
 
 def _commonness(codec: str) -> int:
@@ -169,8 +213,12 @@ def letters_score(text: str) -> float:
 def languages_needed(text: str) -> int:
     """How many alphabets it takes to spell every non-ASCII cell (greedy): a list in one
     encoding is usually in one or two languages, a wrong reading scatters over many."""
-    alphabets = _alphabets().values()
-    left = [{c.lower() for c in cell if ord(c) > 127 and c.isalpha()} for cell in _CELLS.findall(text) if not cell.isascii()]
+    alphabets = [*_alphabets().values(), *_SCRIPT_ALPHABETS]
+    left = [
+        {_script_of(c.lower()) for c in cell if ord(c) > 127 and c.isalpha()}
+        for cell in _CELLS.findall(text)
+        if not cell.isascii()
+    ]
     left = [letters for letters in left if letters]
     needed = 0
     while left:
@@ -182,12 +230,25 @@ def languages_needed(text: str) -> int:
     return needed
 
 
+#: Caseless scripts as one "alphabet" each for ``languages_needed`` (Japanese mixes Han and kana).
+_SCRIPT_ALPHABETS = (
+    *(frozenset({p}) for p in ("HANGUL", "HEBREW", "ARABIC", "THAI", "CJK")),
+    frozenset({"CJK", "HIRAGANA", "KATAKANA"}),
+)
+
+
+def _script_of(letter: str) -> str:
+    """A letter of a caseless script stands for its script; any other letter for itself."""
+    script = unicodedata.name(letter[0], "").split(" ")[0]
+    return script if script in {"HANGUL", "HEBREW", "ARABIC", "THAI", "CJK", "HIRAGANA", "KATAKANA"} else letter
+
+
 def reads_as_one_language(cell: str) -> bool:
     """Every non-ASCII character is a letter of one alphabet, and no word changes case inside."""
     odd = {c for c in cell if ord(c) > 127}
     if any(not c.isalpha() and c not in _ALLOWED_MARKS for c in odd):
         return False
-    if _case_flip(cell) or _vowelless_word(cell) or _mixed_scripts(cell):
+    if _case_flip(cell) or _vowelless_word(cell) or _mixed_scripts(cell) or _INNER_MARK.search(cell):
         return False
     lower = {c.lower() for c in odd if c.isalpha()}  # "İ" lowers to two characters: its name is its first's
     if not lower:
@@ -228,6 +289,8 @@ def _everyday_han(char: str, codec: str, first: int, last: int) -> bool:
 
 
 _ALLOWED_MARKS = set("–—‘’‚“”„•…€£«»°·§©®×")
+#: A dash, bullet or sign between two letters of a word (``Mu–oz``, ``Нх·ј``): how a wrong code page reads letters.
+_INNER_MARK = re.compile(r"[^\W\d_][–—•…€£«»°·§©®×][^\W\d_]")
 
 
 def _mixed_scripts(cell: str) -> bool:
@@ -240,10 +303,11 @@ def _mixed_scripts(cell: str) -> bool:
 
 
 def _case_flip(cell: str) -> bool:
-    """A non-ASCII capital inside a word, before a lower-case letter (``FranŤois``, ``MŸller``)."""
+    """A non-ASCII capital inside a word, before a lower-case letter (``FranŤois``, ``MŸller``),
+    or right after one (``хБЮМ``: windows-1251 bytes read as KOI8-R)."""
     return any(
         a.isalpha() and b.isupper() and not b.isascii() and c.islower() for a, b, c in zip(cell, cell[1:], cell[2:], strict=False)
-    )
+    ) or any(a.islower() and b.isupper() and not (a + b).isascii() for a, b in zip(cell, cell[1:], strict=False))
 
 
 @cache

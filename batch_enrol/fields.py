@@ -110,6 +110,7 @@ def _bool(value: str) -> bool:
 
 
 def _number(value: str) -> int | float:
+    value = getattr(value, "plain", value)  # a number cell: its number, not its shown "1,200"
     try:
         number = Decimal(_text(value).replace(" ", ""))
     except InvalidOperation:

@@ -33,6 +33,7 @@ import filelock
 
 from .errors import OutputError
 from .models import Outcome, Status
+from .redaction import redacted
 
 log = logging.getLogger("batch_enrol")
 
@@ -145,6 +146,7 @@ def _now() -> str:
 
 def outcome_to_json(outcome: Outcome) -> str:
     """The outcome as compact JSON: fields left at their default are omitted (``outcome_from_json`` restores them)."""
+    outcome = redacted(outcome)  # a key learned since the reason arrived is masked too
     data = {f.name: value for f in dataclasses.fields(outcome) if (value := getattr(outcome, f.name)) != f.default}
     data["row"], data["status"] = outcome.row, outcome.status.value
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))

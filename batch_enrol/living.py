@@ -26,7 +26,7 @@ from pathlib import Path
 import python_calamine as calamine
 
 from .errors import InputFileError, OutputError
-from .journal import START_OVER, recorded_rows
+from .journal import START_OVER, check_not_damaged, recorded_rows
 from .loader import load
 from .models import Outcome, Status, Table
 from .report_sheets import HISTORY, OWN_COLUMNS, ROW_KEY
@@ -110,9 +110,10 @@ def output_path(path: Path, out: Path | None) -> Path:
     return resolve_output(path, out)
 
 
-def check_journal_has_results(journal_file: Path, out: Path) -> None:
-    """OutputError (exit 2) when ``journal_file`` records no rows (or lost its rows table) while the output
-    ``out`` holds results: taking the journal as new would send everyone again."""
+def check_journal(journal_file: Path, out: Path) -> None:
+    """OutputError (exit 2) when ``journal_file`` is empty, or records no rows (or lost its rows table),
+    while the output ``out`` exists / holds results: taking the journal as new would send everyone again."""
+    check_not_damaged(journal_file, out)
     if recorded_rows(journal_file) == 0 and carries_results(out):
         raise OutputError(f"the journal {journal_file} records no rows, but its output {out} holds results: it was damaged",
                           hint=START_OVER)  # fmt: skip

@@ -35,7 +35,7 @@ def display(value: float, code: str) -> str | None:
     if parts is None:
         return None
     prefix, pattern, suffix, inner = parts
-    number = -value if negative and value < 0 else value
+    number = float(f"{-value if negative and value < 0 else value:.15g}")  # Excel shows 15 significant digits
     if inner:
         return prefix + _fill(number, pattern) + suffix
     try:

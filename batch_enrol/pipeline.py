@@ -30,7 +30,7 @@ from .embed_keys import EmbedKeyFile, embed_key_path
 from .encodings import display_name
 from .errors import ConfigError, InputFileError
 from .files import check_writable_file, sha256_of
-from .journal import Journal, check_not_damaged, run_lock
+from .journal import Journal, run_lock
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
 from .planner import Plan, confirmed, plan
@@ -242,8 +242,7 @@ async def run_async(
     journal_file = Path(journal) if journal else journal_path_for(out)
     with run_lock(journal_file, wait=wait):
         if not fresh:
-            check_not_damaged(journal_file, out)
-            living.check_journal_has_results(journal_file, out)
+            living.check_journal(journal_file, out)
         return await _run_locked(path, settings, out=out, journal=journal_file, fresh=fresh, force=force,
                                  transport=transport, checksum=checksum, control=control, confirm=confirm,
                                  reuse=reuse)  # fmt: skip

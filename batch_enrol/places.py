@@ -34,6 +34,7 @@ COUNTRY_ALIASES = {
     "swaziland": "SZ", "czech rep.": "CZ", "czech rep": "CZ", "czech republic": "CZ", "uae": "AE",
     "u.a.e.": "AE", "emirates": "AE", "turkey": "TR", "russia": "RU", "cape verde": "CV", "macedonia": "MK",
     "česká republika": "CZ", "slovenská republika": "SK", "south korea": "KR", "republic of korea": "KR", "north korea": "KP", "vatican": "VA", "east timor": "TL",
+    "drc": "CD", "dr congo": "CD", "d.r. congo": "CD", "dr of the congo": "CD", "zaire": "CD", "persia": "IR",
 }  # fmt: skip
 LANGUAGE_ALIASES = {
     "brazilian": "br", "brazilian portuguese": "br", "portuguese (brazil)": "br", "filipino": "fil",
@@ -44,6 +45,9 @@ LANGUAGE_ALIASES = {
 #: Names people use for more than one country: refused with both as suggestions.
 AMBIGUOUS_COUNTRIES = frozenset({"korea", "congo", "virgin islands", "samoa"})
 _NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XK", "XA", "XB"}
+
+
+SIMILAR = 0.85  #: how close a name must be to be suggested (Persia is not Russia, nor Catalan Italian)
 
 
 class Bad(ValueError):
@@ -135,7 +139,7 @@ def _suggest(value: str, index: dict[str, str], show) -> str:
         return ""
     names = sorted(index)
     close = [n for n in names if len(k) >= 4 and re.search(rf"\b{re.escape(k)}\b", n)]
-    close = close or difflib.get_close_matches(k, names, n=6, cutoff=0.75)
+    close = close or difflib.get_close_matches(k, names, n=6, cutoff=SIMILAR)
     codes: list[str] = []
     for name in close:
         if index[name] not in codes:
@@ -179,16 +183,19 @@ def language_code(value: str, options: tuple[str, ...]) -> str:
     """An interview language as written → one of the platform's ``options``. Raises Bad."""
     text = value.strip()
     code = _languages(options, ("en",))[0].get(key(text))  # English names first: one locale to load
-    if code:
+    if code in options:
         return code
     index, _ = _languages(options)
-    code = index.get(key(text))
-    if code is None and re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})+", text):
-        code = _platform(text, options)
+    code = code or index.get(key(text))
+    tag = re.sub(r"[.@][\w-]*$", "", text)  # a locale's encoding or variant: cs_CZ.UTF-8, ca_ES@valencia
+    if code is None and re.fullmatch(r"[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*", tag):  # en-GB, deu, eng
+        code = _platform(tag, options)
     if code is None and "(" in text:  # "English (UK)", "Deutsch (Österreich)"
         code = index.get(key(text.split("(")[0]))
-    if code:
-        return code
     english = {**Locale("en").languages, "br": "Brazilian Portuguese"}
+    if code in options:
+        return code
+    if code:  # a language, but not one the platform interviews in
+        raise Bad(f"{quote(value)} ({english.get(code, code)}) is not an interview language the platform offers")
     hint = _suggest(value, index, lambda c: f"{english.get(c, c)} ({c})")
     raise Bad(f"{quote(value)} is not a supported interview language: {hint or 'use a code such as en, de or sk'}")

@@ -11,15 +11,17 @@ record), so no secret reaches a log, a reason, the journal or a report:
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
+from typing import TypeVar
 
 from .errors import ConfigError
 
 MASK = "[redacted]"
 MIN_SECRET_CHARS = 8  #: shorter strings are not registered: masking "a" everywhere would ruin every text
-_BEARER = re.compile(r"(?i)\b(bearer)(\s+|%20|\+)[^\s\"',;}\]]+")
+_BEARER = re.compile(r"(?i)\b(bearer)(\s+|%20|\+)(?!\[redacted\])[^\s\"',;}\]]+")
 
 
 class Secrets:
@@ -43,10 +45,9 @@ class Secrets:
         """``text`` with every registered secret and every ``Bearer …`` credential masked."""
         if not text:
             return text
+        text = _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)  # first: a masked secret is no credential
         pattern = self._pattern
-        if pattern is not None:
-            text = pattern.sub(MASK, text)
-        return _BEARER.sub(lambda m: f"{m.group(1)}{m.group(2)}{MASK}", text)
+        return pattern.sub(MASK, text) if pattern is not None else text
 
 
 SECRETS = Secrets()
@@ -55,6 +56,20 @@ SECRETS = Secrets()
 def redact(text: str) -> str:
     """``SECRETS.redact``: the one step every outside text takes before it is kept or shown."""
     return SECRETS.redact(str(text))
+
+
+_WithReason = TypeVar("_WithReason")
+
+
+def redacted(outcome: _WithReason) -> _WithReason:
+    """``outcome`` (a dataclass with a ``reason``) with its reason redacted again, against every secret known now.
+
+    A reason redacted when it arrived may hold a key that arrived a moment later: writers of the
+    output and the journal pass each outcome through this at the time of writing.
+    """
+    reason = getattr(outcome, "reason", "")
+    cleaned = redact(reason) if reason else reason
+    return outcome if cleaned == reason else dataclasses.replace(outcome, reason=cleaned)  # type: ignore[type-var]
 
 
 class RedactingFilter(logging.Filter):
@@ -76,7 +91,9 @@ def check_token(token: str, where: str) -> str:
     """
     problem = ""
     if "\ufeff" in token:
-        problem = "a byte-order mark at its start: save the file as UTF-8 without BOM"
+        problem = "a byte-order mark at its start: " + (
+            "save the file as UTF-8 without BOM" if "file" in where or ".env" in where else "set it again without that character"
+        )
     elif "\n" in token or "\r" in token:
         problem = "several lines: it must be one line"
     elif any(c.isspace() for c in token):

@@ -3,9 +3,10 @@ and Needs attention (the rows to act on, with their row number in the main sheet
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from pathlib import Path
 
 from .models import RESULT_COLUMNS, Outcome, Status, Table
@@ -15,6 +16,8 @@ from .reports import Summary
 ROW_KEY = "sheet_row"
 #: Columns the tool owns in an output; everything else belongs to the user.
 OWN_COLUMNS = frozenset((*RESULT_COLUMNS, ROW_KEY))
+#: A date cell as the loader reads it: ``2026-12-30`` or ``2026-12-30 10:00:00``.
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}(?: \d{2}:\d{2}:\d{2})?")
 HISTORY = ("started", "ended", "input", "input SHA-256", "rows", "calls", "retries", "exit code", "stopped because")
 #: The status legend, in plain words (the Summary sheet shows it beside the counts).
 LEGEND = {
@@ -37,7 +40,7 @@ def local_time(text: str) -> str:
     if not text:
         return ""
     try:
-        return datetime.fromisoformat(text).astimezone().isoformat(timespec="seconds")
+        return dt.datetime.fromisoformat(text).astimezone().isoformat(timespec="seconds")
     except ValueError:
         return text
 
@@ -82,6 +85,17 @@ def user_columns(table: Table) -> list[int]:
     return [i for i, h in enumerate(table.headers) if h not in OWN_COLUMNS]
 
 
+def typed(value: object) -> object:
+    """A cell's text as the loader renders a date cell → that date (``dt.date``, or ``dt.datetime``
+    with a time), so a copy of the cell stays a date; any other value as it is."""
+    if isinstance(value, str) and _DATE_TEXT.fullmatch(value):
+        try:
+            return dt.datetime.fromisoformat(value) if " " in value else dt.date.fromisoformat(value)
+        except ValueError:  # 2026-02-30: not a date, keep the text
+            return value
+    return value
+
+
 def attention_rows(table: Table, outcomes: Mapping[int, Outcome]) -> list[tuple]:
     """Needs attention: the rows to act on, in the user's own columns, plus why and their main-sheet row."""
     keep = user_columns(table)
@@ -89,7 +103,7 @@ def attention_rows(table: Table, outcomes: Mapping[int, Outcome]) -> list[tuple]
     for source in table.rows:
         outcome = outcomes.get(source.row)
         if outcome is not None and outcome.status.is_failure:
-            cells = [source.cells[i] if i < len(source.cells) else "" for i in keep]
+            cells = [typed(source.cells[i]) if i < len(source.cells) else "" for i in keep]
             rows.append((*cells, outcome.status.value, outcome.reason, source.row))
     return rows
 

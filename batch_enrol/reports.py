@@ -13,6 +13,7 @@ from xml.etree import ElementTree as ET
 
 from .files import atomic_path
 from .models import Outcome, Status
+from .redaction import redacted
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -159,7 +160,7 @@ def write_junit(path: Path, suites: Sequence[Suite], notes: Sequence[FileNote] =
         failures = sum(suite.outcomes[r].status.is_failure for r in rows)
         element = ET.SubElement(root, "testsuite", name=suite.name, tests=str(len(rows)), failures=str(failures), errors="0")
         for row in rows:
-            outcome = suite.outcomes[row]
+            outcome = redacted(suite.outcomes[row])  # against every secret known now
             who = suite.info.get(row, RowInfo(row))
             name = f"row {row}" + (f" {mask_email(who.email)}" if who.email else "")
             case = ET.SubElement(element, "testcase", classname=suite.name, name=name)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import math
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from pathlib import Path
 
 from .columns import count_known
@@ -26,9 +28,7 @@ def cell_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        if value.is_integer() and abs(value) < 1e16:
-            return str(int(value))
-        return repr(value)
+        return _float_text(value)
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0):
             return value.date().isoformat()
@@ -36,6 +36,29 @@ def cell_text(value: object) -> str:
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     return str(value)
+
+
+def _float_text(value: float) -> str:
+    """A number as Excel shows it, never in scientific notation: 15 significant digits, the
+    rest zeros (``12345678901234567`` → ``12345678901234600``), ``3.0`` → ``3``."""
+    if not math.isfinite(value):
+        return repr(value)
+    shown = Decimal(f"{value:.15g}")
+    if shown == shown.to_integral_value():
+        return str(int(shown))
+    return format(shown.normalize(), "f")
+
+
+class Shown(str):
+    """A number cell's text as its number format shows it (``1,200``, ``000123``) for text
+    fields, with ``plain``: the number itself (``1200``, ``123``), for number fields."""
+
+    plain: str
+
+    def __new__(cls, shown: str, plain: str) -> Shown:
+        text = super().__new__(cls, shown)
+        text.plain = plain
+        return text
 
 
 def size(n: int) -> str:

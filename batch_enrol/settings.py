@@ -10,8 +10,10 @@ A bad value from any source is a ``ConfigError`` naming the key, the value and w
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import json
+import logging
 import math
 import os
 from collections.abc import Mapping
@@ -46,6 +48,7 @@ from .sources import (  # noqa: F401  (Secret, ENV_TOKEN and token_from are used
 )
 
 ENV_PREFIX = "JOBMOJITO_"
+log = logging.getLogger("batch_enrol")
 ENV_BASE_URL = "JOBMOJITO_BASE_URL"
 #: The token a sandbox run sends (the simulator accepts it; it is no secret).
 SANDBOX_TOKEN = "sandbox-token"
@@ -167,10 +170,11 @@ class Settings(BaseModel):
     @classmethod
     def _as_config_error(cls, values: Any, handler: Any, info: ValidationInfo) -> Settings:
         """Any invalid value → ConfigError naming the key (and, from ``load``, its source)."""
+        origins = (info.context or {}).get("origins", {})
+        _no_booleans_for_numbers(cls.model_fields, values, origins)
         try:
             return handler(values)
         except ValidationError as exc:
-            origins = (info.context or {}).get("origins", {})
             raise _config_error(exc, values if isinstance(values, Mapping) else {}, origins) from None
 
     @property
@@ -238,9 +242,11 @@ class Settings(BaseModel):
         values: dict[str, Any] = {}
         origins: dict[str, str] = {}
         if config_file is not None:
-            _layer(values, origins, load_config_file(Path(config_file)), lambda k: f"{k} in {config_file}")
+            _layer(values, origins, load_config_file(Path(config_file)),
+                   lambda k: f"{'columns' if k == 'mapping' else k} in {config_file}")  # fmt: skip
         dotenv_path = Path(dotenv) if dotenv is not None else Path.cwd() / ".env"
-        _layer(values, origins, _from_env(read_dotenv(dotenv_path)), lambda k: f"{ENV_PREFIX}{k.upper()} in {dotenv_path.name}")
+        _layer(values, origins, _from_env(read_dotenv(dotenv_path), where=dotenv_path),
+               lambda k: f"{ENV_PREFIX}{k.upper()} in {dotenv_path.name}")  # fmt: skip
         _layer(values, origins, _from_env(os.environ if env is None else env), lambda k: f"{ENV_PREFIX}{k.upper()}")
         flags = {k: v for k, v in (flags or {}).items() if v is not None}
         extra = {k: flags.pop(k) for k in ("mapping_file", "set") if k in flags}
@@ -267,14 +273,43 @@ class Settings(BaseModel):
         return cls.model_validate(values, context={"origins": origins})  # the wrap validator raises ConfigError
 
 
+def _no_booleans_for_numbers(fields: Mapping[str, Any], values: Any, origins: Mapping[str, str]) -> None:
+    """ConfigError for ``true``/``false`` given to a setting that is no flag (``concurrency = true`` is not 1)."""
+    for name, value in values.items() if isinstance(values, Mapping) else ():
+        field = fields.get(name)
+        if isinstance(value, bool) and field is not None and field.annotation is not bool:
+            raise ConfigError(f"{origins.get(name, name)} = {str(value).lower()}: true/false is not a value here",
+                              hint=f"{name}: {allowed(name)}")  # fmt: skip
+
+
 def _layer(values: dict[str, Any], origins: dict[str, str], new: Mapping[str, Any], origin: Any) -> None:
     for key, value in new.items():
         values[key] = value
         origins[key] = origin(key)
 
 
-def _from_env(env: Mapping[str, str]) -> dict[str, str]:
-    """``JOBMOJITO_<KEY>`` variables that name a setting → key: value (empty ones are not set)."""
+#: Command-line options that are no settings: a variable of that name would be ignored, so it is refused.
+FLAG_ONLY = {"MAPPING": "--mapping", "CONFIG": "--config", "TOKEN_FILE": "--token-file", "SET": "--set"}
+
+
+def _from_env(env: Mapping[str, str], where: Path | None = None) -> dict[str, str]:
+    """``JOBMOJITO_<KEY>`` variables that name a setting → key: value (empty ones are not set).
+
+    A ``JOBMOJITO_`` name that is no setting: ConfigError in a .env file (``where``); in the
+    environment a warning line (other JobMojito tools may share the prefix). A name of an
+    option that is command-line only (``JOBMOJITO_MAPPING``, ``JOBMOJITO_CONFIG``) is ConfigError in both.
+    """
+    keys = {ENV_PREFIX + n.upper() for n in Settings.model_fields if n not in ("mapping", "defaults", "value_maps")}
+    for name in sorted(k for k in env if k.startswith(ENV_PREFIX) and k not in keys):
+        rest = name.removeprefix(ENV_PREFIX)
+        suffix = f" in {where}" if where else ""
+        if rest in FLAG_ONLY:
+            raise ConfigError(f"{name}{suffix} is not read: use {FLAG_ONLY[rest]} instead", hint=f"unset {name}")
+        close = difflib.get_close_matches(name, sorted(keys), n=1)
+        hint = f"did you mean {close[0]}?" if close else f"settings are: {', '.join(sorted(keys))}"
+        if where is not None:
+            raise ConfigError(f"unknown setting {name} in {where}", hint=hint)
+        log.warning("%s is no batch-enrol setting and is ignored (%s)", name, hint)
     out = {}
     for name in Settings.model_fields:
         if name in ("mapping", "defaults", "value_maps"):

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import python_calamine as calamine
 
-from .errors import InputFileError
+from .errors import InputFileError, some
 from .files import xml_pieces
 from .models import Table
 from .number_formats import display
-from .rows import HEADER_SEARCH_ROWS, Limits, NoHeader, build_table, cell_text, size
+from .rows import HEADER_SEARCH_ROWS, Limits, NoHeader, Shown, build_table, cell_text, size
 from .xls_check import differs, xlrd_rows
 from .xlsx_scan import SheetScan, scan
 
@@ -33,6 +33,12 @@ _ODS_REPEATED = re.compile(rb'number-(?:rows|columns)-repeated="(\d+)"')
 def _open_workbook(path: Path, suffix: str) -> tuple[calamine.CalamineWorkbook, dict[str, SheetScan]]:
     with open(path, "rb") as fh:
         head = fh.read(8)
+        start = (head + fh.read(504)).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    if start.startswith(b"<") and any(tag in start for tag in (b"<html", b"<table", b"<!doctype html")):
+        raise InputFileError(
+            f"{path.name} is a web page saved as {suffix}, not a workbook",
+            hint="open it in Excel and save it as .xlsx (Excel Workbook)",
+        )
     scans: dict[str, SheetScan] = {}
     if suffix in {".xlsx", ".xlsm", ".ods"}:
         if head.startswith(OLE_MAGIC):
@@ -155,7 +161,8 @@ def _sheet_rows(sheet: calamine.CalamineSheet, found: SheetScan | None) -> Itera
         texts = [""] * offset
         for column, value in enumerate(cells, start=offset + 1):
             code = formats.get((number, column)) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-            texts.append((display(value, code) if code else None) or cell_text(value))
+            plain, shown = cell_text(value), display(value, code) if code else None
+            texts.append(Shown(shown, plain) if shown and shown != plain else plain)
         active = [m for m in active if m[1] >= number]
         for column, _, text in active:
             if column <= len(texts) and not texts[column - 1]:
@@ -190,6 +197,7 @@ def load_workbook(
             table = _cross_checked(path, workbook, table, mapping, limits)
         found = scans.get(table.sheet)
         table.blank_formulas = frozenset(found.formulas) if found else frozenset()
+        table.cell_errors = dict(found.errors) if found else {}
         table.sheet_names = tuple(workbook.sheet_names)
         return table
     finally:
@@ -225,7 +233,7 @@ def _pick_sheet(
             if wanted not in names:
                 raise InputFileError(
                     f"{path.name} has no sheet named {wanted!r}",
-                    hint=f"its sheets are: {', '.join(repr(n) for n in names)}",
+                    hint=f"its sheets are: {some(names, 5)}",
                 )
             return build_table(path, wanted, _sheet_rows(workbook.get_sheet_by_name(wanted), scans.get(wanted)), mapping, limits, fmt)
         visible = [m.name for m in sheets if m.visible == calamine.SheetVisibleEnum.Visible]

@@ -71,16 +71,28 @@ def load_config_file(path: Path) -> dict[str, Any]:
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
-    """The ``KEY=VALUE`` lines of a .env file (quotes stripped); empty if there is none."""
+    """The ``KEY=VALUE`` lines of a .env file (matching quotes stripped); empty if there is none.
+
+    ConfigError (exit 2) naming the file and line for a line that is not ``KEY=VALUE`` or has an
+    unclosed quote: a broken line is never skipped silently.
+    """
     if not path.is_file():
         return {}
     out = {}
-    for line in path.read_text("utf-8", errors="replace").splitlines():
+    for number, line in enumerate(path.read_text("utf-8", errors="replace").splitlines(), 1):
         line = line.strip()
-        if not line or line.startswith("#") or "=" not in line:
+        if not line or line.startswith("#"):
             continue
-        key, _, value = line.removeprefix("export ").partition("=")
-        out[key.strip()] = value.strip().strip("'\"")
+        key, sep, value = line.removeprefix("export ").partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or not key or " " in key:
+            raise ConfigError(f"{path} line {number} is not KEY=VALUE", hint="fix or remove the line (# starts a comment)")
+        if value[:1] in ("'", '"'):
+            if len(value) < 2 or value[-1] != value[0]:
+                raise ConfigError(f"{path} line {number} ({key}): the quote is not closed",
+                                  hint=f"close it: {key}={value[0]}…{value[0]}")  # fmt: skip
+            value = value[1:-1]
+        out[key] = value
     return out
 
 
@@ -90,6 +102,8 @@ def read_token_file(path: Path) -> Secret:
         text = Path(path).read_text("utf-8", errors="replace").strip()
     except OSError as exc:
         raise ConfigError(f"cannot read the token file {path}: {exc.strerror}") from None
+    if not text:
+        raise ConfigError(f"the token file {path} is empty", hint="put the API token in it, alone on one line")
     return Secret(check_token(text, f"the token file {path}"))
 
 

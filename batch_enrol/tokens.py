@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 
 from .errors import ConfigError
+from .redaction import check_token
 
 EXPIRY_MARGIN = 60.0  #: seconds before a JWT's ``exp`` when a token command is run again
 COMMAND_TIMEOUT = 60.0  #: seconds a token command may take
@@ -60,9 +61,9 @@ def run_token_command(command: str) -> str:
     if done.returncode != 0:
         raise ConfigError(f"--token-command failed with exit code {done.returncode}")
     token = done.stdout.strip()
-    if not token or any(c.isspace() for c in token):
+    if not token:
         raise ConfigError("--token-command printed no token (one line with the token, nothing else)")
-    return token
+    return check_token(token, "the token printed by --token-command")
 
 
 class TokenSource:

@@ -110,6 +110,7 @@ class Validator:
         self.value_maps = value_maps or {}
         self.min_resume_chars = min_resume_chars
         self.blank_formulas: frozenset[tuple[int, int]] = frozenset()  #: (row, column) 1-based, from the Table
+        self.cell_errors: Mapping[tuple[int, int], str] = {}  #: (row, column) 1-based → ``#N/A``…, from the Table
         loose = ("candidate_email", "position_def_set_id", "position_external_id", *Candidate.POSITION_FIELDS)
         self._loose_sources = [(columns.fields.get(n), str(self.defaults.get(n, "")).strip()) for n in loose]
 
@@ -137,6 +138,11 @@ class Validator:
             Problem(row.row, self.columns.headers[index], name, "", FORMULA_MESSAGE)
             for name, index in self.columns.fields.items()
             if (row.row, index + 1) in self.blank_formulas
+        ]
+        problems += [
+            Problem(row.row, self.columns.headers[index], name, shown, f"the cell shows the error {shown}: fix it in the file")
+            for name, index in self.columns.fields.items()
+            if (shown := self.cell_errors.get((row.row, index + 1)))
         ]
         for name, (label, text) in self._source(row).items():
             labels[name] = (label, text)
@@ -168,6 +174,7 @@ class Validator:
         """The resume's text: read from the file it names, or checked to be a resume at all."""
         if cv_files.looks_like_file(text):
             return cv_files.read_text(cv_files.find(text, self.cv_folders), self.cv_limits)
+        cv_files.check_not_a_path(text)
         resume_quality(text, self.min_resume_chars, self.cv_folders)
         return text
 
@@ -233,6 +240,7 @@ def check_table(
         value_maps=value_maps, min_resume_chars=min_resume_chars,
     )  # fmt: skip
     validator.blank_formulas = table.blank_formulas
+    validator.cell_errors = table.cell_errors
     first_seen: dict[tuple[str, ...], int] = {}
     loose_seen: dict[tuple[str, ...], int] = {}  # over every row, invalid ones too
     checked: list[Checked] = []

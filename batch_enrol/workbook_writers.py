@@ -12,6 +12,7 @@ output marker. Each raises ``xlsx_package.Unsupported`` when it cannot do the wo
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from . import xlsx_patch
 from .living import Target
 from .models import RESULT_COLUMNS, Outcome, Status, result_cells
-from .report_sheets import local_time, report_sheets
+from .report_sheets import local_time, report_sheets, typed
 from .reports import Summary
 from .xlsx_package import MARKER, Unsupported
 
@@ -42,6 +43,8 @@ WIDTHS = tuple(_WIDTH.get(name, 22) for name in RESULT_COLUMNS)
 LOCAL_TIMES = frozenset({"processed_at"})
 LINK = RESULT_COLUMNS.index("interview_url")
 LINK_FONT = Font(color="FF0563C1", underline="single")
+#: Number formats of a date cell and a date-time cell (as the loader reads them back: the same text).
+DATE_FORMATS = ("yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss")
 
 
 def tone(status: Status) -> str:
@@ -94,8 +97,13 @@ def write_patched(target: Target, final: Mapping[int, Outcome], dest: Path, summ
     results = xlsx_patch.Results(sheet=target.table.sheet, header_row=target.table.header_row, columns=positions(target),
                                  names=RESULT_COLUMNS, rows=rows, tones={r: TONES.index(tone(o.status)) for r, o in final.items()},
                                  fills=[FILLS[t].start_color.rgb for t in TONES], link=LINK, widths=WIDTHS,
-                                 edits=target.edits)  # fmt: skip
+                                 edits=_typed_edits(target))  # fmt: skip
     xlsx_patch.patch(target.src, dest, results, extra_sheets=_sheets(target, final, summary, titles), marker=marker(target, titles))
+
+
+def _typed_edits(target: Target) -> dict[int, dict[int, object]]:
+    """The fixes from Needs attention, a date typed there as a date (not its text)."""
+    return {row: {column: typed(text) for column, text in cells.items()} for row, cells in target.edits.items()}
 
 
 def write_openpyxl(target: Target, final: Mapping[int, Outcome], dest: Path, summary: Summary | None) -> None:
@@ -125,7 +133,7 @@ def write_openpyxl(target: Target, final: Mapping[int, Outcome], dest: Path, sum
                 cell.data_type = "s"
         sheet.cell(row=row, column=columns[0]).fill = FILLS[tone(outcome.status)]
         for column, value in target.edits.get(row, {}).items():
-            sheet.cell(row=row, column=column).value = value or None
+            sheet.cell(row=row, column=column).value = typed(value) or None
         _link(sheet.cell(row=row, column=columns[LINK]), outcome.interview_url)
     titles = titles_for(target)
     for title, rows, widths in _sheets(target, final, summary, titles):
@@ -154,7 +162,7 @@ def write_rebuilt(target: Target, final: Mapping[int, Outcome], dest: Path, summ
     for source in table.rows:
         cells: list[object] = list(source.cells) + [""] * (width - len(source.cells))
         for column, text in target.edits.get(source.row, {}).items():
-            cells[column - 1] = text
+            cells[column - 1] = typed(text)
         outcome = final.get(source.row)
         if outcome is not None:
             for name, value in zip(RESULT_COLUMNS, values(outcome), strict=True):
@@ -175,6 +183,8 @@ def _cell(sheet, value: object, bold: bool = False) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=value if value != "" else None)
     if isinstance(value, str) and value:
         cell.data_type = "s"  # never a formula, whatever the text starts with
+    elif isinstance(value, dt.date):
+        cell.number_format = DATE_FORMATS[isinstance(value, dt.datetime)]
     if bold:
         cell.font = Font(bold=True)
     return cell
@@ -197,9 +207,11 @@ def _fill_sheet(sheet, rows: list[tuple], widths: tuple[float, ...], freeze: boo
             sheet.append([_cell(sheet, v, bold=number == 0) for v in values_])
             continue
         sheet.append([v if v != "" else None for v in values_])
-        for cell in sheet[sheet.max_row]:
+        for cell, value in zip(sheet[sheet.max_row], values_, strict=False):
             if isinstance(cell.value, str):
                 cell.data_type = "s"
+            elif isinstance(value, dt.date):
+                cell.number_format = DATE_FORMATS[isinstance(value, dt.datetime)]
             if number == 0:
                 cell.font = Font(bold=True)
 

@@ -24,6 +24,7 @@ from .errors import InputFileError, OutputError
 from .files import atomic_path
 from .living import Target
 from .models import RESULT_COLUMNS, Outcome, Status, Table
+from .redaction import redacted
 from .reports import Summary
 from .workbook_writers import FILLS, data_sheet, tone, values, write_openpyxl, write_patched, write_rebuilt
 from .xlsx_package import Unsupported, read_marker
@@ -80,7 +81,7 @@ def write_output(table: Table, outcomes: Mapping[int, Outcome], out: Path, summa
     ``table`` when None). Returns the writer used; raises OutputError when none can.
     """
     target = target or Target(out, table, table.path, input_name=table.path.name)
-    final = target.merged(dict(outcomes))
+    final = {row: redacted(o) for row, o in target.merged(dict(outcomes)).items()}  # against every key known now
     if not target.carried:
         missing = [s.row for s in target.table.rows if s.row not in final]
         if missing:  # the writer never guesses; a missing outcome is a bug upstream
@@ -153,7 +154,12 @@ def _check_readable(path: Path, target: Target) -> None:
             names = z.namelist()
         if len(names) != len(set(names)) or read_marker(path) is None:
             raise OutputError("the written workbook is damaged (duplicate parts or no marker)")
-    reread = load(path, sheet=data_sheet(target) if path.suffix.lower() in {".xlsx", ".xlsm"} else None)
+    try:
+        reread = load(path, sheet=data_sheet(target) if path.suffix.lower() in {".xlsx", ".xlsm"} else None)
+    except InputFileError:
+        if target.table.format != "csv" or not target.table.encoding:
+            raise
+        reread = load(path, encoding=target.table.encoding)  # written in the encoding the input was read in
     if not set(RESULT_COLUMNS) <= set(reread.headers) or len(reread.rows) != len(target.table.rows):
         raise OutputError("the written output does not read back with its rows and result columns")
 

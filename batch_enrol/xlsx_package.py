@@ -176,8 +176,9 @@ def count_insert(xml: str, tag: str, items: Sequence[str]) -> tuple[str, int]:
     return xml[: match.start()] + f"<{tag}{attrs}>{inner}{''.join(items)}</{tag}>" + xml[match.end() :], existing
 
 
-def add_styles(xml: str, fills: Sequence[str]) -> tuple[str, list[int], int, int]:
-    """Add one solid fill per colour, a bold font and a link font; return the xf ids (fills, bold, link)."""
+def add_styles(xml: str, fills: Sequence[str]) -> tuple[str, list[int], int, int, tuple[int, int]]:
+    """Add one solid fill per colour, a bold font, a link font and the built-in date and date-time
+    formats; return the xf ids (fills, bold, link, (date, date-time))."""
     if re.search(r"<\w+:styleSheet\b", xml):
         raise Unsupported("prefixed styles.xml")
     xml, first_fill = count_insert(
@@ -188,8 +189,10 @@ def add_styles(xml: str, fills: Sequence[str]) -> tuple[str, list[int], int, int
     xfs = [f'<xf numFmtId="0" fontId="0" fillId="{first_fill + i}" borderId="0" xfId="0" applyFill="1"/>' for i in range(len(fills))]
     xfs.append(f'<xf numFmtId="0" fontId="{font}" fillId="0" borderId="0" xfId="0" applyFont="1"/>')
     xfs.append(f'<xf numFmtId="0" fontId="{font + 1}" fillId="0" borderId="0" xfId="0" applyFont="1"/>')
+    xfs += [f'<xf numFmtId="{n}" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>' for n in (14, 22)]
     xml, first_xf = count_insert(xml, "cellXfs", xfs)
-    return xml, [first_xf + i for i in range(len(fills))], first_xf + len(fills), first_xf + len(fills) + 1
+    link = first_xf + len(fills) + 1
+    return xml, [first_xf + i for i in range(len(fills))], link - 1, link, (link + 1, link + 2)
 
 
 def sheet_rels(existing: str | None, links: Sequence[tuple[str, str]]) -> str:

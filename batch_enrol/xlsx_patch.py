@@ -13,6 +13,7 @@ unexpected raises ``Unsupported`` and the caller uses another writer.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,6 +22,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils.datetime import to_excel
 
 from .files import xml_pieces
 from .xlsx_package import NS, Package, Unsupported, add_styles, check_package, rels_path, sheet_part, sheet_rels
@@ -40,7 +42,7 @@ _AFTER_LINKS = re.compile(rb"<(?:\w+:)?(?:printOptions|pageMargins|pageSetup|hea
                           rb"cellWatches|ignoredErrors|smartTags|drawing|legacyDrawing|legacyDrawingHF|picture|oleObjects|"
                           rb"controls|webPublishItems|tableParts|extLst)\b|</(?:\w+:)?worksheet>")  # fmt: skip
 
-Value = str | int | float | None
+Value = str | int | float | dt.date | None
 
 
 @dataclass(slots=True)
@@ -57,13 +59,19 @@ class Results:
     link: int | None = None  #: index of the column whose values become hyperlinks
     widths: Sequence[float] = ()  #: per result column, used where the user set no width
     edits: Mapping[int, Mapping[int, Value]] = field(default_factory=dict)  #: row → 1-based column → a user cell's new value
+    dates: tuple[int, int] | None = None  #: the xf ids of a date and a date-time cell (set by ``patch``)
 
 
 def _text(value: str) -> str:
     return escape(_ILLEGAL.sub("", value))
 
 
-def cell_xml(ref: str, value: Value, style: int | None) -> str:
+def cell_xml(ref: str, value: Value, style: int | None, dates: tuple[int, int] | None = None) -> str:
+    """One cell; a date is its serial number with ``style``, else the date or date-time style of ``dates``."""
+    if isinstance(value, dt.date):
+        if style is None and dates is not None:
+            style = dates[isinstance(value, dt.datetime)]
+        value = to_excel(value)
     s = f' s="{style}"' if style is not None else ""
     if value is None or value == "":
         return f'<c r="{ref}"{s}/>' if style is not None else ""
@@ -72,14 +80,16 @@ def cell_xml(ref: str, value: Value, style: int | None) -> str:
     return f'<c r="{ref}"{s}><v>{value}</v></c>'
 
 
-def sheet_xml(rows: Sequence[Sequence[Value]], bold: int, widths: Sequence[float] = (), freeze: bool = False) -> bytes:
-    """A whole new worksheet: the first row in bold (and frozen), every string inline (never a formula)."""
+def sheet_xml(rows: Sequence[Sequence[Value]], bold: int, widths: Sequence[float] = (), freeze: bool = False,
+              dates: tuple[int, int] | None = None) -> bytes:  # fmt: skip
+    """A whole new worksheet: the first row in bold (and frozen), every string inline (never a formula),
+    dates as dates in the ``dates`` styles (date, date-time)."""
     views = ('<sheetViews><sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
              "</sheetView></sheetViews>") if freeze else ""  # fmt: skip
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(widths, 1))
     body = []
     for r, values in enumerate(rows, start=1):
-        cells = "".join(cell_xml(f"{get_column_letter(c)}{r}", v, bold if r == 1 else None) for c, v in enumerate(values, 1))
+        cells = "".join(cell_xml(f"{get_column_letter(c)}{r}", v, bold if r == 1 else None, dates) for c, v in enumerate(values, 1))
         body.append(f'<row r="{r}">{cells}</row>')
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{NS["m"]}">{views}'
@@ -173,7 +183,7 @@ class _SheetPatcher:
             ref = f"{get_column_letter(c)}{number}"
             found = re.search(rb'<(?:\w+:)?c\b[^>]*?\br="' + ref.encode() + rb'"[^>]*?\bs="(\d+)"', inside)
             found = found or re.search(rb'<(?:\w+:)?c\b[^>]*?\bs="(\d+)"[^>]*?\br="' + ref.encode() + rb'"', inside)
-            out[c] = cell_xml(ref, v, int(found.group(1)) if found else None)
+            out[c] = cell_xml(ref, v, int(found.group(1)) if found else None, self.r.dates)
         return out  # type: ignore[return-value]
 
     def _rows(self, xml: bytes) -> Iterator[bytes]:
@@ -270,20 +280,20 @@ def patch(src: Path, dst: Path, results: Results, *, extra_sheets: Sequence[tupl
     with zin:
         check_package(zin)
         part, index = sheet_part(zin, results.sheet)
-        styles_xml, fill_xfs, bold_xf, link_xf = add_styles(zin.read("xl/styles.xml").decode("utf-8"), results.fills)
+        styles_xml, fill_xfs, bold_xf, link_xf, date_xfs = add_styles(zin.read("xl/styles.xml").decode("utf-8"), results.fills)
         styles = {row: fill_xfs[tone] for row, tone in results.tones.items()}
         last = _last_column(zin, part)
         columns, free = [], last + 1
         for column in results.columns:  # 0: a column new to this sheet, after the last one used
             columns.append(column or free)
             free += 0 if column else 1
-        patcher = _SheetPatcher(dataclasses.replace(results, columns=columns), styles, link_xf, last)
+        patcher = _SheetPatcher(dataclasses.replace(results, columns=columns, dates=date_xfs), styles, link_xf, last)
         package = Package(zin)
         replaced: dict[str, bytes | _SheetPatcher] = {part: patcher, "xl/styles.xml": styles_xml.encode("utf-8")}
         package.workbook = _widen_filter_name(package.workbook, index, patcher.last)
         added: dict[str, bytes] = {}
         for n, (title, values, widths) in enumerate(extra_sheets):
-            xml = sheet_xml(values, bold_xf, widths, freeze=n > 0)
+            xml = sheet_xml(values, bold_xf, widths, freeze=n > 0, dates=date_xfs)
             try:
                 replaced[sheet_part(zin, title)[0]] = xml
             except Unsupported:

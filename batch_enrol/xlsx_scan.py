@@ -2,7 +2,8 @@
 
 For each worksheet: its extent counted over cells that hold something (an empty styled
 cell, however far down, costs the reader nothing and is not counted), the cells holding a
-formula with no saved value, and the number format of each number cell whose format shows
+formula with no saved value, the cells showing an error value (``#N/A``, ``#REF!``; the
+value reader gives them as empty), and the number format of each number cell whose format shows
 something other than the plain value (``000000``, ``00000-0000``, ``#,##0``). Sheets are
 found by name through the workbook's relationships, so Strict Open XML works too.
 """
@@ -26,6 +27,10 @@ _FORMULA_ONLY = re.compile(
     rb"\s*(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>"
 )
 
+_ERROR = re.compile(
+    rb'<(?:\w+:)?c\b([^>]*\bt="e"[^>]*)>(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?v>([^<]*)</(?:\w+:)?v>', re.DOTALL
+)
+
 
 @dataclass(slots=True)
 class SheetScan:
@@ -35,6 +40,7 @@ class SheetScan:
     columns: int = 0  #: last column holding a cell with content
     formulas: set[tuple[int, int]] = field(default_factory=set)  #: formula cells with no saved value
     formats: dict[tuple[int, int], str] = field(default_factory=dict)  #: cell → number format code
+    errors: dict[tuple[int, int], str] = field(default_factory=dict)  #: cell → the error it shows (``#N/A``)
 
 
 def scan(archive: zipfile.ZipFile) -> dict[str, SheetScan]:
@@ -68,6 +74,11 @@ def _scan_sheet(archive: zipfile.ZipFile, info: zipfile.ZipInfo, styles: dict[in
                     ref = _REF.search(match.group(1))
                     if ref is not None:
                         result.formulas.add((int(ref.group(2)), column_number(ref.group(1))))
+            if b't="e"' in buffer:
+                for match in _ERROR.finditer(buffer):
+                    if ref := _REF.search(match.group(1)):
+                        shown = match.group(2).decode("utf-8", "replace").strip() or "#VALUE!"
+                        result.errors[(int(ref.group(2)), column_number(ref.group(1)))] = shown
     result.columns = column_number(widest)
     return result
 

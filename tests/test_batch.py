@@ -100,3 +100,30 @@ def test_fail_on_reject_fails_on_rejects_alone(tmp_path, serve):
     assert statuses & {"ai_reject", "recruiter_reject"}  # 20 candidates: the sandbox rejects some
     assert default.returncode == 0
     assert cli("run", source, "--fail-on", "reject", env=served.env()).returncode == 1
+
+
+def test_an_unexpected_error_in_one_file_skips_it_and_goes_on(tmp_path, serve, monkeypatch):
+    from batch_enrol import batch
+
+    real = batch._run_one_of_many
+
+    def crash_on_tuesday(path, *args, **kw):
+        if path.name == "tuesday.xlsx":
+            raise KeyError("Worksheet Candidates does not exist.")
+        return real(path, *args, **kw)
+
+    monkeypatch.setattr(batch, "_run_one_of_many", crash_on_tuesday)
+    served = serve()
+    result = cli("run", inbox(tmp_path), env=served.env())
+    assert result.returncode == 70, result.stderr
+    assert "error: tuesday.xlsx: unexpected KeyError" in result.stderr and "Traceback" not in result.stderr
+    assert len(served.ledger.enrolments) == 6  # monday and wednesday were sent
+
+
+def test_a_failed_file_is_named_once(tmp_path, serve):
+    served = serve()
+    folder = inbox(tmp_path)
+    (folder / "broken.csv").write_bytes(b"\x00\x01\x02" * 50)
+    result = cli("run", folder, env=served.env())
+    line = next(line for line in result.stderr.splitlines() if "broken.csv" in line)
+    assert line.count("broken.csv") == 1, line

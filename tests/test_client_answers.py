@@ -109,3 +109,32 @@ def test_a_renewed_token_is_redacted_too():
     client = Client("http://127.0.0.1:9", "first-token-abcdef")
     client.set_token("renewed-token-0123456789")
     assert redact("Invalid JWT: renewed-token-0123456789 / first-token-abcdef") == "Invalid JWT: [redacted] / [redacted]"
+
+
+def test_a_bearer_header_echoed_with_a_known_token_is_masked_once():
+    SECRETS.add("eyJSECRETTOKENabc123XYZ")
+    assert redact("Invalid JWT: Bearer eyJSECRETTOKENabc123XYZ") == "Invalid JWT: Bearer [redacted]"
+    assert redact("Invalid JWT: Bearer [redacted]") == "Invalid JWT: Bearer [redacted]"
+
+
+def test_a_key_learned_after_a_reason_arrived_reaches_neither_the_output_nor_the_journal(tmp_path):
+    """Another row's error body echoed the embed key before the key's own answer was read: the reason was
+    redacted without it. Writing the output and the journal masks it all the same."""
+    import sqlite3
+
+    from batch_enrol.journal import Journal, outcome_to_json
+    from batch_enrol.loader import load
+    from batch_enrol.models import Outcome
+    from batch_enrol.writer import write_output
+
+    key = "EMBEDSECRETKEYlearnedlate42"
+    early = Outcome(row=2, status=Status.ERROR, reason=redact(f"422: bad key {key}"), http_status=422, attempts=1)
+    SECRETS.add(key)  # arrives with the next answer
+    source = write_csv(tmp_path / "list.csv", candidate_rows(1))
+    write_output(load(source), {2: early}, tmp_path / "out.csv")
+    assert key.encode() not in (tmp_path / "out.csv").read_bytes()
+    assert key not in outcome_to_json(early)
+    with Journal(tmp_path / "j.sqlite") as journal:
+        journal._commit([("INSERT INTO rows VALUES ('f', 2, 'done', ?, 'now')", (outcome_to_json(early),))])
+    with sqlite3.connect(tmp_path / "j.sqlite") as db:
+        assert "[redacted]" in db.execute("SELECT outcome FROM rows").fetchone()[0]

@@ -158,3 +158,23 @@ def test_pdf_text_is_bounded_by_both_limits():
         read_text(pdf, CvLimits(max_bytes=20))  # the decoded page content, counted page by page
     with pytest.raises(CvFileError, match="more than 10 characters"):
         read_text(pdf, CvLimits(max_chars=10))
+
+
+@pytest.mark.parametrize("value", ["/proc/self/environ", "../../outside/noext", "file:///etc/passwd", "~/secrets",
+                                   "C:\\Users\\me\\cv", "docs/cv-final", "\\\\server\\share\\cv", "/home/me/My CV"])  # fmt: skip
+def test_a_path_without_a_cv_extension_is_never_sent_as_the_resume_text(tmp_path, serve, value):
+    served = serve()
+    rows = [["Eve", "eve@example.org", "SK", value, "Job", "Bratislava", "SK", "en"]]
+    source = write_csv(tmp_path / "list.csv", rows)
+    result = cli("run", source, "--out", tmp_path / "out.csv", env=served.env())
+    assert result.returncode == 1, result.stderr
+    (row,) = read_output(tmp_path / "out.csv")
+    assert row["enrol_status"] == "invalid" and "looks like a file path" in row["enrol_reason"]
+    assert served.ledger.requests == []
+
+
+def test_cv_text_with_slashes_and_dots_is_still_text(tmp_path):
+    from batch_enrol.cv_files import check_not_a_path
+
+    for text in ("Built CI/CD pipelines and C/C++ tools for ten years.", "Python, Go.. and more", "Sales"):
+        check_not_a_path(text)

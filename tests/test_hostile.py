@@ -100,3 +100,21 @@ def test_resumes_and_emails_stay_out_of_the_logs(tmp_path, serve):
     assert result.returncode == 0
     text = result.stdout + result.stderr
     assert "Resume of person" not in text and "@example.org" not in text and "https://sandbox" not in text
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_message_about_a_bad_file_fits_one_line_of_200_characters(name):
+    """The refusal (message and hint) or each row's problem: lists are cut, never pasted whole."""
+    from batch_enrol.errors import BatchEnrolError
+    from batch_enrol.pipeline import validate
+    from batch_enrol.settings import Settings
+
+    args = EXPECTED[name]["args"]
+    sheet = args[args.index("--sheet") + 1] if "--sheet" in args else None
+    try:
+        checked = validate(BAD / name, Settings(sandbox=True, sheet=sheet))
+    except BatchEnrolError as exc:
+        lines = [f"error: {exc.message}", f"hint: {exc.hint or ''}"]
+    else:
+        lines = [str(p) for p in checked.problems]
+    assert all(len(line) <= 200 for line in lines), max(lines, key=len)

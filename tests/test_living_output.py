@@ -203,3 +203,31 @@ def test_a_csv_output_fixed_and_run_again_sends_only_the_fixed_row(tmp_path, ser
     lines = out.read_text("utf-8-sig").splitlines()
     assert lines[0].count("enrol_status") == 1 and ",-5%," in lines[1]  # nothing doubled; the user's value as it was
     assert not list(tmp_path.glob("*.enrolled.enrolled.*"))
+
+
+def test_dates_stay_dates_on_needs_attention_and_a_fix_there_sends_only_the_fixed_cell(tmp_path, serve):
+    import datetime as dt
+
+    served = serve()
+    rows = [[*row, dt.datetime(2026, 12, 30)] for row in candidate_rows(2)]
+    rows[1][1] = "broken@@example"
+    source = write_xlsx(tmp_path / "dated.xlsx", rows, [*HEADERS, "Available till"])
+    assert cli("run", source, env=served.env()).returncode == 1
+    out = tmp_path / "dated.enrolled.xlsx"
+    workbook = openpyxl.load_workbook(out)
+    attention = workbook["Needs attention"]
+    till = [c.value for c in attention[1]].index("Available till") + 1
+    cell = attention.cell(2, till)
+    assert cell.value == dt.datetime(2026, 12, 30) and cell.is_date, (cell.value, cell.number_format)
+    attention.cell(2, 2).value = "person1@example.org"
+    attention.cell(2, till).value = dt.datetime(2027, 1, 15)  # a date fixed there is a date in the main sheet too
+    workbook.save(out)
+
+    result = cli("run", out, "--sheet", "Needs attention", env=served.env())
+    assert result.returncode == 0, result.stderr
+    (sent,) = served.ledger.enrolment_for("person1@example.org")
+    assert sent.request["interview_available_till"] == "2027-01-15"
+    main = openpyxl.load_workbook(out).worksheets[0]
+    column = [c.value for c in main[1]].index("Available till") + 1
+    assert [main.cell(r, column).value for r in (2, 3)] == [dt.datetime(2026, 12, 30), dt.datetime(2027, 1, 15)]
+    assert main.cell(3, column).is_date

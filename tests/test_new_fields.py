@@ -87,3 +87,28 @@ def test_human_headers_name_the_new_fields():
 def test_tags_split_on_commas_semicolons_and_line_breaks():
     assert normalise("tags", " a ;b,\nc ,, ") == ("a", "b", "c")
     assert normalise("tags", '["x; y", 2026, true]') == ("x; y", "2026", "true")
+
+
+@pytest.mark.parametrize(
+    ("header", "value", "sent"),
+    [
+        ("Hiring for", '{"name": "Acme", "sector": "IT"}', {"name": "Acme", "sector": "IT"}),
+        ("hiring_for_company.name", '{"name": "Acme"}', {"name": "Acme"}),
+        ("hiring_for_company", "Acme Plain", {"name": "Acme Plain"}),
+        ("hiring_for_company", '{"name": "Acme", "sector": "IT"}', {"name": "Acme", "sector": "IT"}),
+        ("Hiring for", "Acme Plain", {"name": "Acme Plain"}),
+    ],
+)
+def test_an_object_cell_is_the_object_and_plain_text_is_its_name(header, value, sent):
+    validator = Validator(map_columns((*HEADERS, header)))
+    candidate = validator.check(SourceRow("Candidates", 2, (*BASE, value)))
+    assert not isinstance(candidate, list), candidate
+    assert candidate.body()["hiring_for_company"] == sent
+
+
+def test_plain_text_for_an_object_without_a_name_asks_for_the_json_form():
+    validator = Validator(map_columns((*HEADERS, "pdf_export_auto_config")))
+    (problem,) = validator.check(SourceRow("Candidates", 2, (*BASE, "one pager")))
+    assert "not a JSON object: write it as {" in str(problem), str(problem)
+    (broken,) = Validator(map_columns((*HEADERS, "Hiring for"))).check(SourceRow("Candidates", 2, (*BASE, '{"name": "Acme"')))
+    assert "not a JSON object" in str(broken)

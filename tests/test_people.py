@@ -39,6 +39,10 @@ def test_a_mapping_file_maps_values(tmp_path):
     ("TBD", "is a placeholder"), ("n/a", "is a placeholder"), ("-", "is a placeholder"), ("See attached", "is a placeholder"),
     ("CV attached.", "is a placeholder"), ("https://drive.google.com/file/d/abc/view", "is a link"),
     ("www.example.org/cv", "is a link"), ("Jana_CV_2024.doc", "looks like a file name"), ("Support, 2 yrs", "too short"),
+    ("See attached CV", "is a placeholder"), ("please see the attached resume", "is a placeholder"),
+    ("will send later", "is a placeholder"), ("Lebenslauf folgt", "is a placeholder"), ("CV will follow by email", "is a placeholder"),
+    ("Voir CV ci-joint", "is a placeholder"), ("CV w załączniku", "is a placeholder"), ("drive.google.com/file/d/1AbC/view", "is a link"),
+    ("linkedin.com/in/jana-novak", "is a link"), ("x", "is a placeholder"), ("Agent", "is only 5 characters"),
 ])  # fmt: skip
 def test_what_is_not_a_resume_is_refused_saying_what_to_give(tmp_path, text, says):
     with pytest.raises(Bad, match=says) as info:
@@ -73,7 +77,7 @@ def test_validate_takes_folders_and_globs(tmp_path):
     result = cli("validate", folder)
     assert result.returncode == 2, result.stderr  # the empty file is the worst
     assert "2 rows: 2 valid" in result.stdout and "3 rows: 3 valid" in result.stdout
-    assert "error: c.csv: c.csv is empty" in result.stderr
+    assert "error: c.csv is empty" in result.stderr
     globbed = cli("validate", str(folder / "[ab].csv"))
     assert globbed.returncode == 0 and globbed.stdout.count("rows:") == 2
 
@@ -86,3 +90,9 @@ def test_resume_file_names_match_whatever_their_case(tmp_path):
     first, second = _checked(write_csv(tmp_path / "in.csv", rows), cv_folders=[tmp_path])
     assert first.candidate.candidate_resume == RESUME
     assert f"looked in {tmp_path.resolve()}" in second.outcome.reason
+
+
+@pytest.mark.parametrize("text", ["CV: analityk danych", "Životopis: logistika", "Sales rep, 3 years, sent 200 mails a day",
+                                  "Skills: 'SAP', 'SQL', 'Power BI'", "Attached to the Brno team as a forklift driver"])  # fmt: skip
+def test_a_real_short_resume_is_not_taken_for_a_placeholder(tmp_path, text):
+    resume_quality(text, 15, [tmp_path])

@@ -73,7 +73,7 @@ def test_a_token_in_the_config_file_is_refused(tmp_path):
 
 @pytest.mark.parametrize(
     ("toml", "key"),
-    [("rate = inf", "rate"), ("columns = 5", "mapping"), ('read_timeout = "soon"', "read_timeout"),
+    [("rate = inf", "rate"), ("columns = 5", "columns"), ('read_timeout = "soon"', "read_timeout"),
      ("connect_timeout = -1", "connect_timeout"), ("write_timeout = 0", "write_timeout"), ("concurency = 3", "concurency")],
 )  # fmt: skip
 def test_bad_config_values_name_the_key(tmp_path, toml, key):
@@ -191,3 +191,33 @@ def test_token_from_file_then_environment_then_dotenv(tmp_path):
     assert token_from({"JOBMOJITO_TOKEN": "from-env"}, None, tmp_path).get() == "from-env"
     with pytest.raises(ConfigError, match="malformed"):
         token_from({"JOBMOJITO_TOKEN": "two words"}, None, tmp_path)
+
+
+@pytest.mark.parametrize(("line", "message"), [("JOBMOJITO_CONCURENCY=4", "unknown setting JOBMOJITO_CONCURENCY"),
+                                               ("JOBMOJITO_RATE 5", "line 2 is not KEY=VALUE"),
+                                               ("JOBMOJITO_BASE_URL='http://x", "line 2 (JOBMOJITO_BASE_URL): the quote is not closed"),
+                                               ("JOBMOJITO_MAPPING=missing.toml", "JOBMOJITO_MAPPING in")])  # fmt: skip
+def test_a_broken_or_unknown_dotenv_line_is_refused_naming_it(tmp_path, line, message):
+    (tmp_path / ".env").write_text(f"# settings\n{line}\n")
+    with pytest.raises(ConfigError, match=re.escape(message)) as caught:
+        Settings.load(env={}, dotenv=tmp_path / ".env")
+    assert caught.value.exit_code == 2
+    if "CONCURENCY" in line:
+        assert "JOBMOJITO_CONCURRENCY" in caught.value.hint
+
+
+def test_unknown_environment_names_warn_and_flag_only_names_are_refused(tmp_path, caplog):
+    assert Settings.load(env={"JOBMOJITO_CONCURENCY": "4"}, dotenv=tmp_path / ".env").concurrency != 4
+    assert "JOBMOJITO_CONCURENCY is no batch-enrol setting" in caplog.text and "JOBMOJITO_CONCURRENCY" in caplog.text
+    for name, flag in (("JOBMOJITO_MAPPING", "--mapping"), ("JOBMOJITO_CONFIG", "--config")):
+        with pytest.raises(ConfigError, match=f"{name} is not read: use {flag}"):
+            Settings.load(env={name: str(tmp_path / "missing.toml")}, dotenv=tmp_path / ".env")
+
+
+@pytest.mark.parametrize(("toml", "shown"), [("concurrency = true", "concurrency in"), ("max_attempts = false", "max_attempts in"),
+                                             ("columns = 5", "columns in")])  # fmt: skip
+def test_config_booleans_for_numbers_and_a_bad_columns_table_name_their_key(tmp_path, toml, shown):
+    (tmp_path / "c.toml").write_text(toml + "\n")
+    with pytest.raises(ConfigError, match=re.escape(shown)) as caught:
+        Settings.load(env={}, dotenv=tmp_path / ".env", config_file=tmp_path / "c.toml")
+    assert "mapping in" not in caught.value.message

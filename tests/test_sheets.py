@@ -167,3 +167,42 @@ def test_where_the_readers_differ_xlrds_text_is_used(tmp_path, monkeypatch):
     reference = sheets.xlrd_rows(path, 0)
     monkeypatch.setattr(sheets, "xlrd_rows", lambda p, i: (reference[0], [reference[1][0], ["Aňa", *reference[1][1][1:]]]))
     assert load(path).rows[0].cells[0] == "Aňa"
+
+
+def test_number_fields_get_the_number_and_text_fields_never_scientific_notation(tmp_path):
+    headers = [*HEADERS, "Candidate ID", "max_duration", "interview_attempts"]
+    rows = [headers, ["P 0", "p0@example.org", "SK", RESUME, "Agent", "Bratislava", "SK", "en", 12345678901234567, 1200, 2]]
+    path = _workbook(tmp_path / "in.xlsx", rows, formats={"I2": "0", "J2": "#,##0", "K2": "#,##0.00"})
+    table = load(path)
+    assert table.rows[0].cells[8:11] == ("12345678901234600", "1,200", "2.00")  # what Excel shows
+    checked = check_table(table, map_columns(table.headers))
+    candidate = checked[0].candidate
+    assert candidate is not None, checked[0].outcome.reason
+    assert candidate.candidate_external_id == "12345678901234600"
+    assert candidate.max_duration == 1200 and candidate.interview_attempts == 2
+
+
+@pytest.mark.parametrize("value, text", [(12345678901234567.0, "12345678901234600"), (1e20, "100000000000000000000"),
+                                         (3.0, "3"), (0.1 + 0.2, "0.3"), (1e-7, "0.0000001")])  # fmt: skip
+def test_a_number_cell_reads_as_excel_shows_it_never_in_scientific_notation(value, text):
+    from batch_enrol.rows import cell_text
+
+    assert cell_text(value) == text
+
+
+def test_a_cell_showing_an_excel_error_makes_the_row_invalid_naming_the_error(tmp_path):
+    rows = [HEADERS, *candidate_rows(3)]
+    path = _workbook(tmp_path / "in.xlsx", rows)
+    with zipfile.ZipFile(path) as source:  # openpyxl writes no cached error values: put them in as Excel does
+        parts = {name: source.read(name) for name in source.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for ref, error in (("C2", "#N/A"), ("E3", "#REF!")):
+        sheet = re.sub(rf'<c r="{ref}"[^>]*>.*?</c>', f'<c r="{ref}" t="e"><f>VLOOKUP(A2,X!A:B,2,0)</f><v>{error}</v></c>', sheet)
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(path, "w") as target:
+        for name, data in parts.items():
+            target.writestr(name, data)
+    table = load(path)
+    checked = check_table(table, map_columns(table.headers))
+    assert [c.candidate is None for c in checked] == [True, True, False]
+    assert "#N/A" in checked[0].outcome.reason and "#REF!" in checked[1].outcome.reason

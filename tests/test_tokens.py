@@ -122,3 +122,27 @@ def test_the_cli_with_a_token_command_outlives_tokens_that_expire_every_few_call
     assert sum(r.status == 401 for r in requests) >= 3
     assert {r["enrol_status"] for r in read_output(tmp_path / "file.enrolled.csv")} <= {
         "ai_accept", "recruiter_accept", "recruiter_action", "ai_reject", "recruiter_reject"}  # fmt: skip
+
+
+def test_token_messages_say_what_is_wrong_with_their_own_source(tmp_path):
+    from batch_enrol.redaction import check_token
+    from batch_enrol.sources import read_token_file
+
+    with pytest.raises(ConfigError, match="printed by --token-command is malformed .whitespace inside"):
+        run_token_command(f"{sys.executable} -c \"print('two words')\"")
+    (tmp_path / "t.txt").write_text("\n")
+    with pytest.raises(ConfigError, match=f"the token file {tmp_path / 't.txt'} is empty"):
+        read_token_file(tmp_path / "t.txt")
+    with pytest.raises(ConfigError, match="byte-order mark") as caught:
+        check_token("\ufeffabc.def", "JOBMOJITO_TOKEN")
+    assert "save the file" not in caught.value.message
+
+
+def test_after_a_401_the_hint_names_the_token_file(tmp_path, serve):
+    served = serve()
+    source = write_csv(tmp_path / "list.csv", candidate_rows(2))
+    (tmp_path / "t.txt").write_text("not-the-sandbox-token\n")
+    env = {k: v for k, v in served.env().items() if k != "JOBMOJITO_TOKEN"}
+    result = cli("run", source, "--token-file", tmp_path / "t.txt", env=env)
+    assert result.returncode == 3, result.stderr
+    assert f"renew the token (in {tmp_path / 't.txt'})" in result.stderr and "JOBMOJITO_TOKEN" not in result.stderr

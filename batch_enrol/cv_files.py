@@ -69,13 +69,17 @@ def looks_like_file(value: str) -> bool:
 _PATHLIKE = re.compile(r"^(?:~|/|\\|[a-z]:[\\/]|file:)|(?:^|[\\/])\.\.(?:[\\/]|$)", re.IGNORECASE)
 
 
+_NOT_IN_NAMES = re.compile(r'[<>"|?*]')  #: characters no file name on Windows may hold: markup, not a path
+
+
 def check_not_a_path(value: str) -> None:
     """CvFileError when a ``candidate_resume`` cell that is not a CV file name looks like a path or a file link
-    (absolute, ``~``, ``..``, ``file:``, or one word with a ``/`` or ``\\`` in it): never sent as the CV text."""
+    (absolute, ``~``, ``..``, ``file:``, or one word with a ``/`` or ``\\`` in it and none of ``<>"|?*``): never sent as the CV text."""
     text = value.strip()
     if "\n" in text or len(text) >= 300:
         return
-    if _PATHLIKE.search(text) or (" " not in text and ("/" in text or "\\" in text)):
+    one_word_path = " " not in text and ("/" in text or "\\" in text) and not _NOT_IN_NAMES.search(text)
+    if _PATHLIKE.search(text) or one_word_path:
         raise CvFileError(f"resume {text!r} looks like a file path, not CV text: name a .txt, .md, .pdf or .docx file "
                           "inside the resumes folder, or put the CV text itself in the cell")  # fmt: skip
 

@@ -120,14 +120,35 @@ def _number(value: str) -> int | float:
     return int(number) if number == number.to_integral_value() else float(number)
 
 
-def _object(value: str) -> dict:
-    try:
-        data = json.loads(value)
-    except json.JSONDecodeError:
-        raise Bad(f"{quote(value)} is not a JSON object") from None
-    if not isinstance(data, dict):
-        raise Bad(f"{quote(value)} is not a JSON object")
-    return data
+#: Object fields whose cell may hold plain text: the text is this part (``Acme`` → ``{"name": "Acme"}``).
+PLAIN_TEXT_PART = {"hiring_for_company": "name"}
+
+
+def _object(name: str, value: str) -> dict:
+    """An object field's cell: a JSON object is the object; plain text is the object's name where it
+    has one (``PLAIN_TEXT_PART``), else an error naming the JSON form. Text that looks like JSON
+    (``{…}``, ``[…]``) but is not a JSON object is an error, never a name."""
+    text = value.strip()
+    if text[:1] in "{[":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError:
+            raise Bad(f"{quote(value)} is not a JSON object") from None
+        if not isinstance(data, dict):
+            raise Bad(f"{quote(value)} is not a JSON object")
+        return data
+    part = PLAIN_TEXT_PART.get(name)
+    if part is None:
+        example = ", ".join(f'"{p}": …' for p in list(OBJECT_MODELS[name].model_fields)[:2])
+        raise Bad(f"{quote(value)} is not a JSON object: write it as {{{example}}}")
+    return {part: _text(value)}
+
+
+def _part_or_object(parent: str, part_normaliser: Normaliser, value: str) -> Any:
+    """A part's cell (``hiring_for_company.name``); a cell holding a JSON object is the whole object (a dict)."""
+    if value.strip().startswith("{"):
+        return _object(parent, value)
+    return part_normaliser(value)
 
 
 def _array(value: str) -> tuple:
@@ -204,7 +225,7 @@ BY_KIND: dict[str, Callable[[str], Normaliser]] = {
     "enum": lambda name: partial(_enum, ENUMS[name]),
     "bool": lambda name: _bool,
     "number": lambda name: _number,
-    "object": lambda name: _object,
+    "object": lambda name: partial(_object, name),
     "array": lambda name: _array,
 }
 
@@ -229,7 +250,11 @@ def _part_normaliser(annotation: Any) -> Normaliser:
 #: Every request field, and every part of an object field (``hiring_for_company.name``) → its normaliser.
 NORMALISERS: dict[str, Normaliser] = {name: SPECIAL.get(name) or BY_KIND[KINDS[name]](name) for name in Candidate.model_fields}
 NORMALISERS.update(
-    {f"{name}.{part}": _part_normaliser(f.annotation) for name, model in OBJECT_MODELS.items() for part, f in model.model_fields.items()}
+    {
+        f"{name}.{part}": partial(_part_or_object, name, _part_normaliser(f.annotation))
+        for name, model in OBJECT_MODELS.items()
+        for part, f in model.model_fields.items()
+    }
 )
 
 

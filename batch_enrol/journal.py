@@ -31,7 +31,7 @@ from pathlib import Path
 
 import filelock
 
-from .errors import OutputError
+from .errors import ConfigError, InputFileError, OutputError
 from .models import Outcome, Status
 from .redaction import redacted
 
@@ -108,6 +108,23 @@ def run_lock(journal_file: Path, *, wait: bool = False) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+@contextlib.contextmanager
+def forget_if_refused(journal_file: Path) -> Iterator[None]:
+    """Around a run: when it raises ConfigError or InputFileError, remove the journal (holding no row) and
+    its lock file if this run created them, so a refused run leaves nothing behind."""
+    journal_file = Path(journal_file)
+    had = {p for p in (journal_file, lock_path_for(journal_file)) if os.path.lexists(p)}
+    try:
+        yield
+    except (ConfigError, InputFileError):
+        if journal_file not in had and not recorded_rows(journal_file):
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(journal_file) + suffix).unlink(missing_ok=True)
+        if lock_path_for(journal_file) not in had and not journal_file.exists():
+            lock_path_for(journal_file).unlink(missing_ok=True)
+        raise
 
 
 def check_not_damaged(journal_file: Path, output: Path) -> None:

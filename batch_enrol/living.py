@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import logging
+import shutil
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
@@ -167,11 +168,29 @@ def plan(path: Path, table: Table, out: Path | None, checksum: str, default: Pat
     if previous == checksum:
         existing = load(target_out, sheet=_main_sheet(target_out))
         target = Target(target_out, existing, target_out, input_name=path.name, input_sha256=checksum)
-        return _read_state(target, read_marker(target_out) if target_out.suffix.lower() in XLSX else None)
+        target = _read_state(target, read_marker(target_out) if target_out.suffix.lower() in XLSX else None)
+        _keep_unsent_fixes(target)
+        return target
     fresh.rotated = rotate(target_out)
     log.warning("%s changed since the last run of %s: the previous output is kept as %s; rows already done "
                 "(same request) are not sent again", path.name, target_out.name, fresh.rotated.name)  # fmt: skip
     return fresh
+
+
+def _keep_unsent_fixes(target: Target) -> None:
+    """The input run again while its output's Needs attention holds fixes: that sheet is about to be
+    rebuilt from the main sheet, so the output as it stands is first copied aside and one line says so."""
+    if target.out.suffix.lower() not in XLSX:
+        return
+    try:
+        sheet = load(target.out, sheet=target.titles[1])
+        fixes = _edits(sheet, target.table, _row_keys(sheet, target.table))
+    except (InputFileError, OutputError):
+        return  # no Needs attention sheet (or not as written): nothing typed there to lose
+    if fixes:
+        kept = rotate(target.out, copy=True)
+        log.warning("your edits in %r were not used: run the output (batch-enrol run %s --sheet %r) to send them; "
+                    "the output with your edits is kept as %s", target.titles[1], target.out.name, target.titles[1], kept.name)  # fmt: skip
 
 
 def _load(path: Path, sheet: str) -> Table:
@@ -200,8 +219,8 @@ def _identity(out: Path) -> str | None:
     return None
 
 
-def rotate(out: Path) -> Path:
-    """Rename an output to ``<stem>.<date>[-n]<suffix>``; return the new path.
+def rotate(out: Path, copy: bool = False) -> Path:
+    """Rename an output to ``<stem>.<date>[-n]<suffix>`` (or copy it there, ``copy``); return the new path.
 
     The journal stays: it is keyed by request, so a row of the new list that was already sent
     gets its earlier outcome and URL instead of being sent again.
@@ -210,7 +229,10 @@ def rotate(out: Path) -> Path:
     target, n = out.with_name(f"{stem}.{today}{suffix}"), 2
     while target.exists():
         target, n = out.with_name(f"{stem}.{today}-{n}{suffix}"), n + 1
-    out.rename(target)
+    if copy:
+        shutil.copy2(out, target)
+    else:
+        out.rename(target)
     return target
 
 

@@ -30,7 +30,7 @@ from .embed_keys import EmbedKeyFile, embed_key_path
 from .encodings import display_name
 from .errors import ConfigError, InputFileError
 from .files import check_writable_file, sha256_of
-from .journal import Journal, run_lock
+from .journal import Journal, forget_if_refused, run_lock
 from .loader import load
 from .models import FAILURES, ExitCode, Outcome, Status, Table
 from .planner import Plan, confirmed, plan
@@ -240,7 +240,7 @@ async def run_async(
     path = Path(path)
     out = living.output_path(path, out)  # an output of this tool run again is updated in place
     journal_file = Path(journal) if journal else journal_path_for(out)
-    with run_lock(journal_file, wait=wait):
+    with forget_if_refused(journal_file), run_lock(journal_file, wait=wait):
         if not fresh:
             living.check_journal(journal_file, out)
         return await _run_locked(path, settings, out=out, journal=journal_file, fresh=fresh, force=force,
@@ -289,7 +289,7 @@ async def _run_locked(
         said = confirmed(path, settings, planned, checked.rows, confirm)
         client = _client(settings, token, transport)
         dispatcher = Dispatcher(client, policy_from(settings), journal=jrnl, known_positions=planned.known_positions,
-                                tokens=tokens)  # fmt: skip
+                                tokens=tokens, ours=planned.ours)  # fmt: skip
         dispatcher.embed_keys = embed_keys = EmbedKeyFile(embed_key_path(out))  # on disk as each arrives
         outcomes = await _dispatch(dispatcher, planned, checked.table, target, settings, control)
     exit_code = _exit_code(outcomes, dispatcher, settings.fail_on)

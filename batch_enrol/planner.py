@@ -18,7 +18,7 @@ from .dispatcher import Job
 from .errors import Cancelled
 from .identity import fingerprint, position_key
 from .journal import Journal
-from .models import Outcome
+from .models import Outcome, Status
 from .preview import Confirm, Preview, log_preview
 from .settings import Settings
 from .validator import Checked
@@ -32,6 +32,8 @@ class Plan:
     outcomes: dict[int, Outcome] = field(default_factory=dict)  #: invalid, duplicate, and done in an earlier run
     known_positions: dict[Hashable, str] = field(default_factory=dict)  #: position key → position_def_set_id
     resumed: int = 0  #: rows whose request was done in an earlier run (not sent again)
+    #: profile_interview_id → the journal's outcome of our own earlier enrolment (see ``outcomes.decided``)
+    ours: dict[str, Outcome] = field(default_factory=dict)
 
 
 def plan(rows: Iterable[Checked], done: Mapping[str, Outcome], attempted: Set[str] = frozenset()) -> Plan:
@@ -41,6 +43,8 @@ def plan(rows: Iterable[Checked], done: Mapping[str, Outcome], attempted: Set[st
     jobs are marked ``sent_before``, so an ``already-applied`` answer is known as our own enrolment.
     """
     result = Plan()
+    result.ours = {o.profile_interview_id: o for o in done.values()
+                   if o.profile_interview_id and o.status != Status.ALREADY_APPLIED}  # fmt: skip
     for checked in rows:
         if checked.outcome is not None:
             result.outcomes[checked.row] = checked.outcome

@@ -72,7 +72,7 @@ class Preview:
             f"rows to send: {self.rows}" + (f" ({self.done} already done, not sent again)" if self.done else "")
             + (f"; {self.not_sendable} invalid or duplicate, never sent" if self.not_sendable else ""),
             f"positions to create: at most {self.positions}",
-            f"estimated duration: {_duration(self.seconds)}",
+            f"estimated duration: {duration_words(self.seconds)}",
             f"estimated credits: {self.credits:g} ({self.rows} × {self.credits_per_candidate:g} per candidate; an estimate, "
             "not a price)",
         ]
@@ -84,7 +84,8 @@ class Preview:
         return data
 
 
-def _duration(seconds: float) -> str:
+def duration_words(seconds: float) -> str:
+    """An estimated duration in seconds, in words: "about 40 s", "about 3 min", "about 1.5 h"."""
     if seconds < 60:
         return f"about {max(seconds, 1):.0f} s"
     if seconds < 3600:

@@ -75,13 +75,18 @@ class ResultsReport:
     calls: int = 0
     failed: int = 0  #: rows whose query failed (left as they were)
     stop_reason: str = ""
+    error: str = ""  #: why the first failed row could not be read ("" when none failed)
     exit_code: ExitCode = ExitCode.OK
     statuses: dict[str, int] = field(default_factory=dict)  #: interview_status → rows
 
     def line(self) -> str:
-        """What happened, in one line."""
-        statuses = ", ".join(f"{k} {v}" for k, v in sorted(self.statuses.items())) or "none yet"
-        return (f"{self.output}: {self.enrolled} enrolled rows, {self.found} with a result ({statuses}), "
+        """What happened, in one line: rows that could not be read say why, never "none yet"."""
+        statuses = ", ".join(f"{k} {v}" for k, v in sorted(self.statuses.items()))
+        unread = ""
+        if self.failed or self.stop_reason:
+            unread = f"{self.failed} could not be read ({self.stop_reason or self.error or 'the calls failed'}), "
+        statuses = statuses or ("none read" if unread else "none yet")
+        return (f"{self.output}: {self.enrolled} enrolled rows, {unread}{self.found} with a result ({statuses}), "
                 f"{self.changed} changed, {self.calls} calls")  # fmt: skip
 
     def warnings(self) -> list[str]:
@@ -137,6 +142,7 @@ class _Reader:
         self.stopped = asyncio.Event()
         self.calls = 0
         self.stop_reason = ""
+        self.error = ""  #: the first failure that left rows unread
         self.exit_code = ExitCode.OK
 
     async def page(self, params: dict[str, str | int]) -> ResultPage | None:
@@ -161,6 +167,7 @@ class _Reader:
                     else:
                         query = ", ".join(f"{k}={v}" for k, v in params.items() if k != "limit")
                         log.warning("could not read results (%s): %s", query, exc)
+                        self.error = self.error or str(exc)
                         self.exit_code = max(self.exit_code, ExitCode.ROWS_FAILED)
                     return None
                 self.pacing.succeeded(started)
@@ -316,7 +323,7 @@ async def read_results_async(
         found, failed, reader = await fetch(client, settings, rows)
     by_row = {r.row: found[r.profile_interview_id] for r in rows if r.profile_interview_id in found}
     report.found, report.failed, report.calls = len(by_row), len(failed), reader.calls
-    report.stop_reason, report.exit_code = reader.stop_reason, reader.exit_code
+    report.stop_reason, report.error, report.exit_code = reader.stop_reason, reader.error, reader.exit_code
     for result in by_row.values():
         status = result.coach_status or "(none)"
         report.statuses[status] = report.statuses.get(status, 0) + 1

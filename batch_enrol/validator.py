@@ -81,13 +81,15 @@ def _normalise_repeated(name: str, text: str) -> tuple[object, str | None]:
 def fold_parts(values: dict[str, object]) -> None:
     """Object parts from dotted columns (``hiring_for_company.name``) into their object, in place.
 
-    A part overrides the same key of a JSON cell holding the whole object.
+    A part overrides the same key of a JSON cell holding the whole object; a part's cell that held
+    a JSON object (a dict) is that object, merged the same way.
     """
     for name in [n for n in values if "." in n]:
         parent, part = name.split(".", 1)
         whole, value = values.get(parent), values.pop(name)
         if value is not None:  # None: the part's cell was refused, and that is reported already
-            values[parent] = {**(whole if isinstance(whole, dict) else {}), part: value}
+            given = value if isinstance(value, dict) else {part: value}
+            values[parent] = {**(whole if isinstance(whole, dict) else {}), **given}
 
 
 class Validator:

@@ -176,5 +176,5 @@ def test_a_path_without_a_cv_extension_is_never_sent_as_the_resume_text(tmp_path
 def test_cv_text_with_slashes_and_dots_is_still_text(tmp_path):
     from batch_enrol.cv_files import check_not_a_path
 
-    for text in ("Built CI/CD pipelines and C/C++ tools for ten years.", "Python, Go.. and more", "Sales"):
+    for text in ("Built CI/CD pipelines and C/C++ tools for ten years.", "Python, Go.. and more", "Sales", "<b>cv</b>"):
         check_not_a_path(text)

@@ -231,3 +231,24 @@ def test_dates_stay_dates_on_needs_attention_and_a_fix_there_sends_only_the_fixe
     column = [c.value for c in main[1]].index("Available till") + 1
     assert [main.cell(r, column).value for r in (2, 3)] == [dt.datetime(2026, 12, 30), dt.datetime(2027, 1, 15)]
     assert main.cell(3, column).is_date
+
+
+def test_fixes_on_needs_attention_are_never_dropped_silently_when_the_input_is_run_again(tmp_path, serve):
+    served = serve()
+    rows = candidate_rows(3)
+    rows[1][1] = "broken-email"
+    source = write_xlsx(tmp_path / "list.xlsx", rows)
+    assert cli("run", source, env=served.env()).returncode == 1
+    assert cli("run", source, env=served.env()).returncode == 1  # nothing typed: no copy, no warning
+    assert sorted(p.name for p in tmp_path.glob("list.enrolled*.xlsx")) == ["list.enrolled.xlsx"]
+    out = tmp_path / "list.enrolled.xlsx"
+    workbook = openpyxl.load_workbook(out)
+    workbook["Needs attention"]["B2"] = "person1@example.org"
+    workbook.save(out)
+
+    result = cli("run", source, env=served.env())  # the input, not the output
+    assert "edits in 'Needs attention' were not used: run the output" in result.stderr, result.stderr
+    (kept,) = [p for p in tmp_path.glob("list.enrolled.*.xlsx") if p != out]
+    assert kept.name in result.stderr
+    assert openpyxl.load_workbook(kept)["Needs attention"]["B2"].value == "person1@example.org"
+    assert not served.ledger.enrolment_for("person1@example.org")

@@ -72,3 +72,23 @@ def test_already_applied_is_a_repeat_only_without_an_earlier_attempt():
     assert (own.status, own.reason) == (Status.ENROLLED, OWN_REPEAT)
     accepted = EnrolResponse(status="ai_accept", interview_url="https://x/i")
     assert decided(2, accepted, 2, own_repeat=True).status == Status.AI_ACCEPT
+
+
+def test_our_own_earlier_enrolment_after_a_name_fix_keeps_its_decision_and_url(tmp_path, serve):
+    served = serve()
+    rows = candidate_rows(2)
+    source = write_csv(tmp_path / "list.csv", rows)
+    assert cli("run", source, env=served.env()).returncode == 0
+    first = {r["E-mail"]: r for r in read_output(tmp_path / "list.enrolled.csv")}
+    rows[0][0] = rows[0][0] + " Jr"  # next week's list: a name's spelling fixed, same email and position
+    write_csv(source, rows)
+    result = cli("run", source, env=served.env())
+    assert result.returncode == 0, result.stderr
+    _, enrolments, _ = served.ledger.snapshot()
+    assert len(enrolments) == 2 and sorted(e.count for e in enrolments.values()) == [1, 2]  # asked again, answered already-applied
+    again = {r["E-mail"]: r for r in read_output(tmp_path / "list.enrolled.csv")}
+    fixed = again[rows[0][1]]
+    before = first[rows[0][1]]
+    assert fixed["enrol_status"] == before["enrol_status"] != "already-applied"
+    assert fixed["interview_url"] == before["interview_url"] and fixed["profile_interview_id"] == before["profile_interview_id"]
+    assert fixed["enrol_reason"]

@@ -112,6 +112,17 @@ def test_a_refused_token_stops_with_exit_code_3_and_leaves_the_file(tmp_path, se
     result = cli("results", output, env=served.env(token="not-the-token"))
     assert result.returncode == 3 and "refused" in result.stderr and "not-the-token" not in result.stderr + result.stdout
     assert digest(output) == before
+    assert "none yet" not in result.stdout and "3 could not be read (" in result.stdout and "refused" in result.stdout, result.stdout
+
+
+def test_a_dead_server_says_the_rows_could_not_be_read_and_why_not_none_yet(tmp_path, serve):
+    served = serve()
+    source = write_csv(tmp_path / "in.csv", candidate_rows(2))
+    assert cli("run", source, env=served.env()).returncode == 0
+    dead = {**served.env(), "JOBMOJITO_BASE_URL": "http://127.0.0.1:1"}
+    result = cli("results", tmp_path / "in.enrolled.csv", env=dead)
+    assert result.returncode == 1, result.stderr
+    assert "none yet" not in result.stdout and "2 could not be read (could not connect" in result.stdout, result.stdout
 
 
 def test_a_file_that_is_not_an_output_is_refused_in_one_line(tmp_path, serve):

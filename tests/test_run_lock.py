@@ -147,3 +147,17 @@ def test_a_journal_whose_rows_were_emptied_or_dropped_beside_an_output_is_refuse
         assert str(journal) in refused.stderr and "--fresh" in refused.stderr
         assert len(served.ledger.requests) == sent  # nobody sent again
         assert (folder / "list.enrolled.csv").read_bytes() == before  # decisions kept
+
+
+def test_a_run_refused_before_sending_leaves_no_journal_or_lock_behind(tmp_path):
+    import pytest
+
+    from batch_enrol.errors import ConfigError
+    from batch_enrol.pipeline import run
+    from batch_enrol.settings import Settings
+
+    source = write_csv(tmp_path / "list.csv", candidate_rows(2))
+    settings = Settings.load(env={"JOBMOJITO_BASE_URL": "http://127.0.0.1:9"}, dotenv=tmp_path / ".env")
+    with pytest.raises(ConfigError, match="no API token"):
+        run(source, settings)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["list.csv"]

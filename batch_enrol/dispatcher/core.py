@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 
 from ..client import CallError, Client
 from ..errors import OutputError
@@ -46,12 +46,15 @@ class Dispatcher:
         on_outcome: Callable[[Outcome], None] | None = None,
         known_positions: dict[Hashable, str] | None = None,
         tokens: TokenSource | None = None,
+        ours: Mapping[str, Outcome] | None = None,
     ) -> None:
-        """``tokens``: where a renewed token comes from (``--token-command``, ``--token-file``)."""
+        """``tokens``: where a renewed token comes from (``--token-command``, ``--token-file``);
+        ``ours``: our earlier enrolments by profile_interview_id (``Plan.ours``, from the journal)."""
         self.client = client
         self.policy = policy
         self.journal = journal
         self.on_outcome = on_outcome
+        self.ours = ours or {}
         self.warmup = Warmup(known_positions)
         self.pacing = Pacing(policy)
         self.stats = RunStats()
@@ -149,7 +152,7 @@ class Dispatcher:
                     self.auth.worked()
                     if response.embed_signing_key:
                         self.embed_keys[response.embed_id or f"row {job.row}"] = response.embed_signing_key
-                    return outcomes.decided(job.row, response, attempts, own_repeat=reached)
+                    return outcomes.decided(job.row, response, attempts, own_repeat=reached, ours=self.ours)
             if error.status == 401 and self.auth.renewable and not self.stopping:
                 if (stop := await self.auth.refused(error, used)) is None:
                     continue  # the row was not enrolled: again, with the new token, not counted

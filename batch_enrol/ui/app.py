@@ -11,6 +11,7 @@ import webbrowser
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -67,6 +68,8 @@ class Ui:
     store: Store
     runner: Runner
     templates: Environment
+    transport: httpx.AsyncBaseTransport | None = None  #: where runs send and results are read (None: the real API)
+    practice: Any = None  #: the in-process simulator (a batch_enrol.sandbox.Sandbox) in practice mode, else None
 
     def page(self, request: Request, name: str, status_code: int = 200, **context: object) -> HTMLResponse:
         template = self.templates.get_template(name)
@@ -109,15 +112,17 @@ def ui_of(request: Request) -> Ui:
 def create_app(config: UiConfig, *, transport: httpx.AsyncBaseTransport | None = None) -> Starlette:
     """The app. ``transport``: where runs send; None = the real API over HTTPS, or in practice mode
     (``config.settings.sandbox``) a simulator kept for the app's lifetime."""
-    from . import flow, sending
+    from . import flow, interviews, sending
 
+    practice = None
     if config.settings.sandbox and transport is None:  # practice mode: one simulator for the app's lifetime
         from ..sandbox import Sandbox
 
-        transport = httpx.ASGITransport(app=Sandbox().app)
+        practice = Sandbox()
+        transport = httpx.ASGITransport(app=practice.app)
     templates = Environment(loader=PackageLoader("batch_enrol.ui", "templates"), autoescape=select_autoescape(["html"]))
     store = Store(config.data_dir, max_unzipped_bytes=config.max_unzipped_bytes)
-    ui = Ui(config, store, Runner(lambda: transport), templates)
+    ui = Ui(config, store, Runner(lambda: transport), templates, transport, practice)
 
     async def on_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -125,7 +130,7 @@ def create_app(config: UiConfig, *, transport: httpx.AsyncBaseTransport | None =
                        back=back_path(request))  # fmt: skip
 
     app = Starlette(
-        routes=[*flow.routes, *sending.routes, Mount("/static", StaticFiles(directory=STATIC), name="static")],
+        routes=[*flow.routes, *sending.routes, *interviews.routes, Mount("/static", StaticFiles(directory=STATIC), name="static")],
         middleware=[
             # a web page elsewhere must not reach this app through a DNS name pointed at 127.0.0.1 (DNS rebinding)
             Middleware(TrustedHostMiddleware, allowed_hosts=LOOPBACK_NAMES if is_loopback(config.host) else ["*"]),

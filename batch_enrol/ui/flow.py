@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
@@ -12,13 +11,13 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from .. import pipeline
+from ..batch import plan_run
 from ..columns import load_mapping_defaults, load_mapping_file, mapping_toml, match_header
 from ..edits import edit_cells
 from ..errors import BatchEnrolError
-from ..journal import Journal
 from ..loader import load
 from ..models import Status, Table
-from ..planner import Plan, plan
+from ..preview import duration_words
 from ..schema import FIELDS, REQUIRED
 from ..settings import Settings
 from ..writer import write_validation_report
@@ -228,36 +227,18 @@ async def edit_cell(request: Request) -> Response:
     return _go(f"/runs/{run.id}/check")
 
 
-def _plan(run: Run, settings: Settings) -> tuple[pipeline.CheckedFile, Plan]:
-    """The checked file and what a send would do now, against the run's journal (the library's planner)."""
-    checked = pipeline.check_file(run.input, settings)
-    done = {}
-    if run.journal.exists():
-        with Journal(run.journal) as journal:
-            done = journal.done()
-    return checked, plan(checked.rows, done)
-
-
 async def preview_page(request: Request) -> Response:
     ui = ui_of(request)
     run = ui.run_or_404(request)
     if ui.runner.busy(run.id):
         return _go(f"/runs/{run.id}/progress")
     settings = settings_for(ui, run)
-    try:
-        checked, planned = await run_in_threadpool(_plan, run, settings)
+    try:  # the library's own preview, the same numbers `batch-enrol plan` prints for this file and journal
+        said = await run_in_threadpool(plan_run, run.input, settings, out=run.output, journal=run.journal)
     except BatchEnrolError as exc:
         return ui.page(request, "check.html", 400, title="3. Check", run=run, problem=_say(exc))
-    send = len(planned.jobs)
-    positions = {j.group for j in planned.jobs if j.group is not None and j.group not in planned.known_positions}
-    seconds = send / pipeline.policy_from(settings).expected_rate
-    host = (
-        "the practice server on this computer (nothing reaches JobMojito)"
-        if settings.sandbox
-        else urlsplit(settings.base_url).hostname
-    )
-    return ui.page(request, "preview.html", title="4. Preview", run=run, host=host, rows=len(checked.rows), send=send,
-                   done=planned.resumed, positions=len(positions), minutes=max(1, round(seconds / 60)), credits=send * 0.25,
+    return ui.page(request, "preview.html", title="4. Preview", run=run, preview=said, duration=duration_words(said.seconds),
+                   in_file=said.rows + said.done + said.not_sendable,
                    token_missing=not settings.sandbox and not settings.token)  # fmt: skip
 
 

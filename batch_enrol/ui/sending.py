@@ -16,6 +16,7 @@ from ..models import FAILURES
 from ..writer import embed_key_path
 from .app import STATUS_WORDS, ui_of
 from .flow import SHOWN, settings_for
+from .interviews import SHOWN_COLUMNS, interview_table
 from .security import read_form
 from .store import write_private
 
@@ -106,8 +107,11 @@ async def done_page(request: Request) -> Response:
                     attention.append((source.row, status, source.cells[at["enrol_reason"]]))
     words = totals_in_words((summary or {}).get("counts", {}))
     more = max(0, len(attention) - SHOWN)
+    results, more_results = await interview_table(run)
     return ui.page(request, "done.html", title="6. Done", run=run, summary=words, attention=attention[:SHOWN], more=more,
-                   has_output=run.output.exists(), has_keys=embed_key_path(run.output).exists())  # fmt: skip
+                   has_output=run.output.exists(), has_keys=embed_key_path(run.output).exists(), results=results,
+                   more_results=more_results, result_headings=list(SHOWN_COLUMNS.values()),
+                   practice=ui.practice is not None)  # fmt: skip
 
 
 async def results_file(request: Request) -> Response:

@@ -63,6 +63,7 @@ class RunState:
     message: str = ""
     exit_code: int | None = None
     needs_token: bool = False  #: JobMojito did not accept the access token: a new one is needed before resuming
+    results_message: str = ""  #: what the last "Refresh results" did, in plain words
 
 
 class Run:

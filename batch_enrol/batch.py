@@ -161,7 +161,7 @@ def _move(path: Path, folder: Path) -> Path:
 
 def _run_one_of_many(path: Path, settings: Settings, folder: Path, target: Path, batch: BatchResult, *,
                      fresh: bool, force: bool, wait: bool, move_done: Path | None,
-                     transport: httpx.AsyncBaseTransport | None, confirm: Confirm | None) -> RunResult | None:  # fmt: skip
+                     transport: httpx.AsyncBaseTransport | None, confirm: Confirm | None, reuse: bool) -> RunResult | None:  # fmt: skip
     """One input of a many-file run, under its journal lock: None when the registry says it is done."""
     registry = Registry(folder)
     checksum = sha256_of(path) if path.is_file() else ""
@@ -171,7 +171,7 @@ def _run_one_of_many(path: Path, settings: Settings, folder: Path, target: Path,
         batch.skipped.append(path)
         return None
     result = asyncio.run(run_async(path, settings, out=target, fresh=fresh, force=force, wait=wait, checksum=checksum or None,
-                                   transport=transport, confirm=confirm))  # fmt: skip
+                                   transport=transport, confirm=confirm, reuse=reuse))  # fmt: skip
     if fully_processed(result):
         registry.add(checksum, result)
         if move_done is not None:
@@ -232,7 +232,9 @@ def run_many(
     ``wait``: queue behind another run of the same output; without it a single input raises
     OutputError, and among several an input another run is processing is skipped.
     ``summary_json``/``junit`` cover every input (their paths are checked before anything is
-    sent); ``transport`` and ``confirm`` as in ``run``. Raises ``ConfigError`` when ``out`` or ``journal`` is
+    sent); ``transport`` and ``confirm`` as in ``run``. Without ``junit`` (which needs every row),
+    an input whose finished run is unchanged returns that run's summary at once
+    (``RunResult.unchanged``; see ``batch_enrol.unchanged``). Raises ``ConfigError`` when ``out`` or ``journal`` is
     given with several inputs.
     """
     for report, what in ((summary_json, "--summary-json"), (junit, "--junit")):
@@ -258,13 +260,14 @@ def run_many(
         target = (folder / default_output(path).name) if many else out
         if not many:
             result = asyncio.run(run_async(path, settings, out=target, journal=journal, fresh=fresh, force=force, wait=wait,
-                                           transport=transport, confirm=confirm))  # fmt: skip
+                                           transport=transport, confirm=confirm, reuse=junit is None))  # fmt: skip
         else:
             try:
                 # the input's journal lock is held from the registry check to the registry entry (and the move)
                 with run_lock(journal_path_for(resolve_output(path, target)), wait=wait):
                     result = _run_one_of_many(path, settings, folder, target, batch, fresh=fresh, force=force, wait=wait,
-                                              move_done=move_done, transport=transport, confirm=confirm)  # fmt: skip
+                                              move_done=move_done, transport=transport, confirm=confirm,
+                                              reuse=junit is None)  # fmt: skip
             except JournalBusy:
                 log.warning("%s: another batch-enrol run is processing it; skipped (--wait queues behind it)", path.name)
                 batch.skipped.append(path)

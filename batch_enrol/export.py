@@ -12,9 +12,9 @@ from .files import sha256_of
 from .identity import fingerprint
 from .journal import Journal
 from .models import Outcome, Status
-from .pipeline import _public_settings, check_file
+from .pipeline import check_file
 from .preflight import journal_path_for
-from .reports import Summary
+from .reports import Summary, public_settings
 from .settings import Settings
 
 
@@ -48,7 +48,7 @@ def export(path: Path, settings: Settings, *, out: Path | None = None, journal: 
     summary = Summary(input=str(path), input_sha256=checksum, output=str(target.out), started_at=started,
                       ended_at=datetime.now(UTC).isoformat(timespec="seconds"), duration_s=0.0, exit_code=0,
                       stop_reason="rebuilt from the journal (batch-enrol export)", counts=counts, by_position=by_position,
-                      settings=_public_settings(settings))  # fmt: skip
+                      settings=public_settings(settings))  # fmt: skip
     writer.prove(target, checked.table, target.out)
     writer.write_output(checked.table, outcomes, target.out, summary, target=target)
     return target.out, counts

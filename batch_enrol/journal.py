@@ -1,7 +1,8 @@
 """SQLite journal of every row's state, so a killed run resumes without sending a row twice.
 
 One row per request fingerprint: ``in_flight`` is committed before the request leaves,
-the outcome right after it is known (WAL, ``synchronous=FULL``). It never stores the
+the outcome right after it is known (WAL, ``synchronous=FULL``; small pages and a larger
+WAL keep the bytes written per row small: see PAGE_SIZE and WAL_PAGES). It never stores the
 token or the embed signing key, and the file is created with mode 0600.
 
 One run at a time: ``run_lock`` holds an exclusive OS lock on ``<journal>.lock`` for a whole
@@ -59,6 +60,14 @@ RECORD = (
 )
 
 Write = tuple[str, tuple[object, ...]]
+#: Bytes per page of a new journal (SQLite fixes it when it creates the file). Every commit
+#: writes each page it touches in full to the WAL, and the fingerprint index is touched at
+#: random places: small pages make that cost per row small (benchmarks/io_cost.py).
+PAGE_SIZE = 1024
+#: Pages the WAL grows to before SQLite copies them into the journal (its default is 1,000):
+#: a page rewritten by many commits in between is copied once. 100,000 (~100 MB at most, for
+#: runs of ~100k rows): at 100k rows, 16,000 wrote 508 MB, this 405 MB (benchmarks/README.md).
+WAL_PAGES = 100_000
 START_OVER = "to start over, re-run with --fresh (rows it recorded as sent may be sent again: check the output first)"
 
 
@@ -153,10 +162,11 @@ def _now() -> str:
 
 
 def outcome_to_json(outcome: Outcome) -> str:
+    """The outcome as compact JSON: fields left at their default are omitted (``outcome_from_json`` restores them)."""
     outcome = redacted(outcome)  # a key learned since the reason arrived is masked too
-    data = {f.name: getattr(outcome, f.name) for f in dataclasses.fields(outcome)}  # all scalars: no deep copy
-    data["status"] = outcome.status.value
-    return json.dumps(data, ensure_ascii=False)
+    data = {f.name: value for f in dataclasses.fields(outcome) if (value := getattr(outcome, f.name)) != f.default}
+    data["row"], data["status"] = outcome.row, outcome.status.value
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
 def outcome_from_json(text: str) -> Outcome:
@@ -175,7 +185,9 @@ class Journal:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
                 os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
             self._db = sqlite3.connect(self.path, isolation_level=None)
+            self._db.execute(f"PRAGMA page_size={PAGE_SIZE}")  # no effect on an existing journal
             self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
             self._db.execute("PRAGMA synchronous=FULL")
             self._db.executescript(SCHEMA)
         except sqlite3.DatabaseError as exc:
@@ -207,6 +219,9 @@ class Journal:
 
     def set_meta(self, key: str, value: str) -> None:
         self._db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
+
+    def delete_meta(self, key: str) -> None:
+        self._db.execute("DELETE FROM meta WHERE key = ?", (key,))
 
     # --- rows ---------------------------------------------------------------------
     def done(self) -> dict[str, Outcome]:

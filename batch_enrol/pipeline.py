@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from . import living, reports, writer
+from . import living, reports, unchanged, writer
 from .checkpoints import checkpoints
 from .client import Client, Timeouts
 from .columns import ColumnMap, map_columns
@@ -157,6 +157,7 @@ class RunResult:
     stop_reason: str = ""
     embed_file: Path | None = None
     warnings: list[str] = field(default_factory=list)
+    unchanged: bool = False  #: a repeat of a finished run (``reuse``): nothing loaded, sent or written; no outcomes
 
 
 def run(
@@ -226,13 +227,15 @@ async def run_async(
     checksum: str | None = None,
     control: RunControl | None = None,
     confirm: Confirm | None = None,
+    reuse: bool = False,
 ) -> RunResult:
     """The body of ``run``: one input, no reports. ``checksum``: the input's SHA-256, if known.
 
     ``control``: a RunControl to watch each outcome and stop the run from another thread.
     The whole run holds its journal's lock: another run of the same output raises
     OutputError (exit 2), or with ``wait`` this one waits for it. A damaged journal raises
-    OutputError unless ``fresh``.
+    OutputError unless ``fresh``. ``reuse``: a finished run repeated with nothing changed
+    returns at once (``RunResult.unchanged``; see ``batch_enrol.unchanged``).
     """
     path = Path(path)
     out = living.output_path(path, out)  # an output of this tool run again is updated in place
@@ -241,7 +244,8 @@ async def run_async(
         if not fresh:
             living.check_journal(journal_file, out)
         return await _run_locked(path, settings, out=out, journal=journal_file, fresh=fresh, force=force,
-                                 transport=transport, checksum=checksum, control=control, confirm=confirm)  # fmt: skip
+                                 transport=transport, checksum=checksum, control=control, confirm=confirm,
+                                 reuse=reuse)  # fmt: skip
 
 
 async def _run_locked(
@@ -256,9 +260,12 @@ async def _run_locked(
     checksum: str | None,
     control: RunControl | None,
     confirm: Confirm | None,
+    reuse: bool = False,
 ) -> RunResult:
     started_at, clock = datetime.now(UTC), time.monotonic()
     path = Path(path)
+    if reuse and not (fresh or force) and (previous := unchanged.previous_summary(Path(journal), path, settings, out)):
+        return unchanged.result(path, out, previous, (started_at, clock))
     checked = check_file(path, settings)
     checksum = checksum or sha256_of(path)
     target = living.plan(path, checked.table, out, checksum, writer.default_output(path))
@@ -270,6 +277,7 @@ async def _run_locked(
     token = run_token(settings, sum(1 for c in checked.rows if c.candidate is not None), warnings, tokens)
     with Journal(journal_file) as jrnl:
         warnings += _note_input(jrnl, path, target.input_sha256 or checksum, quiet=target.updating or target.rotated is not None)
+        unchanged.clear(jrnl)
         for message in warnings:
             log.warning(message)
         prior = {c.row: dataclasses.replace(done, row=c.row) for c in checked.rows  # the output says it is done
@@ -288,6 +296,7 @@ async def _run_locked(
     summary = _summary(path, checksum, out, checked, outcomes, dispatcher, settings, exit_code, (started_at, clock), target)
     summary.preview = said.as_dict()
     writer.write_output(checked.table, outcomes, out, summary, target=target)
+    unchanged.record(journal_file, checksum, settings, out, summary, finished=unchanged.nothing_left(planned.jobs, outcomes), checked=checked)
     embed_keys.flush()
     embed_file = embed_keys.path if embed_keys.received else None
     return RunResult(exit_code, out, outcomes, summary, checked, dispatcher.stop_reason, embed_file, warnings)
@@ -344,7 +353,7 @@ def _summary(
         retries=dispatcher.stats.retries,
         counts=per_status,
         by_position=per_position,
-        settings=_public_settings(settings),
+        settings=reports.public_settings(settings),
         input_encoding=display_name(checked.table.encoding) if checked.table.encoding else "",
     )
 
@@ -386,14 +395,3 @@ def _exit_code(outcomes: dict[int, Outcome], dispatcher: Dispatcher, fail_on: st
     if any(o.status in failing for o in outcomes.values()):
         return ExitCode.ROWS_FAILED
     return ExitCode.OK
-
-
-def _public_settings(settings: Settings) -> dict[str, object]:
-    """The settings worth recording in reports: never the token."""
-    return {
-        "base_url": "sandbox (in-process)" if settings.sandbox else settings.base_url,
-        "concurrency": settings.concurrency,
-        "rate": settings.rate,
-        "max_attempts": settings.max_attempts,
-        "defaults": dict(settings.defaults),
-    }

@@ -8,11 +8,15 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree as ET
 
 from .files import atomic_path
 from .models import Outcome, Status
 from .redaction import redacted
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 
 def mask_email(email: str) -> str:
@@ -201,3 +205,13 @@ def append_step_summary(summary: Summary, env: Mapping[str, str] = os.environ) -
         with open(target, "a", encoding="utf-8") as fh:
             fh.write(markdown(summary))
 
+
+def public_settings(settings: Settings) -> dict[str, object]:
+    """The settings worth recording in reports: never the token."""
+    return {
+        "base_url": "sandbox (in-process)" if settings.sandbox else settings.base_url,
+        "concurrency": settings.concurrency,
+        "rate": settings.rate,
+        "max_attempts": settings.max_attempts,
+        "defaults": dict(settings.defaults),
+    }

@@ -156,7 +156,7 @@ class Settings(BaseModel):
         default_factory=dict, description="Request field → {value as written: value sent}, from a mapping file's [values.FIELD]."
     )
     checkpoint_every: float = Field(
-        30.0, gt=0, description="Seconds between checkpoint writes of the output.", json_schema_extra={"unit": "SECONDS"}
+        30.0, gt=0, description="Seconds before the first checkpoint write of the output, and the least between two.", json_schema_extra={"unit": "SECONDS"}
     )
     progress: Literal["auto", "bar", "log", "none"] = Field("auto", description="How progress is shown.")
     fail_on: Literal["reject", "invalid", "error", "never"] = Field("invalid", description="What makes the exit code 1.")

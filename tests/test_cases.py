@@ -26,7 +26,7 @@ EXPECTED = {
         "Tools: 'Zendesk', 'Jira', 'Excel' - 4 years", "Certs: 'ITIL', 'CCNA' - support lead", "Skills: 'SAP', 'SQL', 'Power BI'",
     ]),
 }  # fmt: skip
-# strict_ooxml.xlsx is read right (tests/test_loader_formats.py); writing it back is the writer's part.
+# strict_ooxml.xlsx: read right in tests/test_sheets.py, written back (and its ledger checked) in tests/test_living_output.py.
 
 
 def _sent(served, field: str) -> list[object]:

@@ -153,23 +153,8 @@ class Client:
     async def enrol(self, candidate: Candidate, *, idempotency_key: str, lane: int = 0) -> EnrolResponse:
         """Send one enrolment. Raises CallError for anything but a well-formed 200."""
         http = self._lanes[lane % len(self._lanes)]
-        try:
-            async with asyncio.timeout(self._total):
-                request = http.build_request("POST", self._url, json=candidate.body(), headers={"Idempotency-Key": idempotency_key})
-                response = await http.send(request, stream=True)
-                try:
-                    content = await _read_capped(response)
-                finally:
-                    await response.aclose()
-        except TimeoutError:
-            raise CallError(f"no complete answer within {self._total:g} s (the call's overall deadline)") from None
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            where = f"{self._url.host}:{self._url.port}" if self._url.port else self._url.host
-            raise CallError(f"could not connect to {where} ({_connect_problem(exc)})", reached_server=False) from None
-        except httpx.TimeoutException as exc:
-            raise CallError(f"no response in time ({type(exc).__name__})") from None
-        except httpx.TransportError as exc:
-            raise CallError(f"connection failed ({type(exc).__name__})") from None
+        request = http.build_request("POST", self._url, json=candidate.body(), headers={"Idempotency-Key": idempotency_key})
+        response, content = await self._send(http, request)
         if response.status_code == 200:
             try:
                 answer = EnrolResponse.model_validate_json(content)
@@ -185,21 +170,36 @@ class Client:
     async def result_list(self, params: dict[str, str | int], *, lane: int = 0) -> ResultPage:
         """One page of ``GET /merchant-result-list``. Raises CallError for anything but a well-formed 200."""
         http = self._lanes[lane % len(self._lanes)]
+        response, content = await self._send(http, http.build_request("GET", self._results_url, params=params))
+        if response.status_code == 200:
+            try:
+                return ResultPage.model_validate_json(content)
+            except ValidationError:
+                raise CallError("the API answered 200 with a result list that does not match the contract", status=200) from None
+        raise _http_error(response, content)
+
+    async def _send(self, http: httpx.AsyncClient, request: httpx.Request) -> tuple[httpx.Response, bytes]:
+        """(response, body) of one call within the overall deadline, the body read up to the size cap.
+
+        Raises CallError naming what went wrong in fixed words (never the exception's own text).
+        """
         try:
-            response = await http.get(self._results_url, params=params)
+            async with asyncio.timeout(self._total):
+                response = await http.send(request, stream=True)
+                try:
+                    content = await _read_capped(response)
+                finally:
+                    await response.aclose()
+        except TimeoutError:
+            raise CallError(f"no complete answer within {self._total:g} s (the call's overall deadline)") from None
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             where = f"{self._url.host}:{self._url.port}" if self._url.port else self._url.host
-            raise CallError(f"could not connect to {where} ({type(exc).__name__})", reached_server=False) from None
+            raise CallError(f"could not connect to {where} ({_connect_problem(exc)})", reached_server=False) from None
         except httpx.TimeoutException as exc:
             raise CallError(f"no response in time ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
             raise CallError(f"connection failed ({type(exc).__name__})") from None
-        if response.status_code == 200:
-            try:
-                return ResultPage.model_validate_json(response.content)
-            except ValidationError:
-                raise CallError("the API answered 200 with a result list that does not match the contract", status=200) from None
-        raise _http_error(response, response.content)
+        return response, content
 
 
 def _connect_problem(exc: BaseException) -> str:

@@ -138,3 +138,22 @@ def test_a_key_learned_after_a_reason_arrived_reaches_neither_the_output_nor_the
         journal._commit([("INSERT INTO rows VALUES ('f', 2, 'done', ?, 'now')", (outcome_to_json(early),))])
     with sqlite3.connect(tmp_path / "j.sqlite") as db:
         assert "[redacted]" in db.execute("SELECT outcome FROM rows").fetchone()[0]
+
+
+def test_the_result_list_is_read_within_the_same_size_cap_and_deadline():
+    """``results`` reads its pages through the same capped, deadline-bound call as enrolment."""
+    import asyncio
+
+    import httpx
+
+    from batch_enrol.client import MAX_BODY_BYTES, CallError, Client
+
+    def huge(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, content=b"[" + b" " * (MAX_BODY_BYTES + 10) + b"]")
+
+    async def page():
+        async with Client("https://api.test", "secret-token", transport=httpx.MockTransport(huge)) as client:
+            await client.result_list({"limit": 1})
+
+    with pytest.raises(CallError, match="not read further"):
+        asyncio.run(page())

@@ -41,7 +41,7 @@ from batch_enrol.sandbox import DEFAULT_TOKEN
 from batch_enrol.schema import ENDPOINT
 from batch_enrol.settings import Settings
 
-from . import capacity, data
+from . import capacity, data, serve
 
 HERE = Path(__file__).resolve().parent
 WORK = HERE / "work"
@@ -52,19 +52,8 @@ RESULTS = HERE / "results"
 
 @contextlib.contextmanager
 def sandbox(latency: float) -> Iterator[str]:
-    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.serve", str(latency)], cwd=HERE.parent,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        url = proc.stdout.readline().strip()
-        if not url.startswith("http://127.0.0.1:"):
-            raise RuntimeError("the sandbox did not start")
+    with serve.running(str(latency)) as url:
         yield url
-    finally:
-        proc.stdin.close()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def stats(url: str) -> dict:

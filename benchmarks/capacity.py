@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import subprocess
 import sys
 import tempfile
 import time
@@ -36,7 +35,7 @@ from batch_enrol.pipeline import check_file
 from batch_enrol.sandbox import DEFAULT_TOKEN
 from batch_enrol.settings import Settings
 
-from . import data
+from . import data, serve
 
 HERE = Path(__file__).resolve().parent
 LATENCY = {"latency": 0.2, "latency_jitter": 0.1}  #: 0.1-0.3 s a call: the platform's 0.5-1.5 s, ÷ 5
@@ -62,19 +61,8 @@ SCENARIOS = (
 
 @contextlib.contextmanager
 def server(faults: dict) -> Iterator[str]:
-    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.serve", "--faults", json.dumps(faults)], cwd=HERE.parent,
-                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        url = proc.stdout.readline().strip()
-        if not url.startswith("http://127.0.0.1:"):
-            raise RuntimeError("the sandbox did not start")
+    with serve.running("--faults", json.dumps(faults)) as url:
         yield url
-    finally:
-        proc.stdin.close()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 def run_once(scenario: Scenario, jobs: list[Job], policy: Policy) -> dict:

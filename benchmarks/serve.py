@@ -6,10 +6,33 @@ python -m benchmarks.serve --faults '{"rate_limit": 5, "latency": 0.2}'   (any `
 
 from __future__ import annotations
 
+import contextlib
 import json
+import subprocess
 import sys
+from collections.abc import Iterator
+from pathlib import Path
 
 from batch_enrol.sandbox import Faults, Sandbox, serve_in_thread
+
+
+@contextlib.contextmanager
+def running(*args: str) -> Iterator[str]:
+    """Start ``python -m benchmarks.serve ARGS`` in its own process; yield its base URL; stop it on exit."""
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks.serve", *args], cwd=Path(__file__).parent.parent,
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        url = proc.stdout.readline().strip()
+        if not url.startswith("http://127.0.0.1:"):
+            raise RuntimeError("the sandbox did not start")
+        yield url
+    finally:
+        proc.stdin.close()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
 
 if __name__ == "__main__":
     if sys.argv[1] == "--faults":

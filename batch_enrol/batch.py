@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import filelock
 import httpx
@@ -207,6 +208,44 @@ def plan_many(
     return [plan_run(path, settings, out=output_for(path, many, out, out_dir), journal=None if many else journal) for path in files]
 
 
+def _inputs(items: Sequence[str | Path], *, out: Path | None, out_dir: Path | None, journal: Path | None,
+            reports: tuple[Path | None, Path | None]) -> tuple[list[Path], bool]:  # fmt: skip
+    """The input files and whether they are several; raises ConfigError for options that name one file among several."""
+    for report, what in zip(reports, ("--summary-json", "--junit"), strict=True):
+        if report is not None:
+            check_writable_file(Path(report), what)
+    files, many = expand(items)
+    many = many or out_dir is not None
+    if many and out is not None:
+        raise ConfigError("--out names one file; with several inputs use --out-dir", hint="or run one input at a time")
+    if many and journal is not None:
+        raise ConfigError("--journal names one file; with several inputs each output keeps its own journal")
+    return files, many
+
+
+def _guarded(path: Path, settings: Settings, folder: Path, target: Path | None, batch: BatchResult, *, wait: bool,
+             **options: Any) -> RunResult | None:  # fmt: skip
+    """One input among several, under its journal lock; None (and noted in ``batch``) when it was skipped or failed."""
+    try:
+        # the input's journal lock is held from the registry check to the registry entry (and the move)
+        with run_lock(journal_path_for(resolve_output(path, target)), wait=wait):
+            return _run_one_of_many(path, settings, folder, target, batch, wait=wait, **options)
+    except JournalBusy:
+        log.warning("%s: another batch-enrol run is processing it; skipped (--wait queues behind it)", path.name)
+        batch.skipped.append(path)
+    except Cancelled:
+        raise
+    except BatchEnrolError as exc:
+        batch.failed.append((path, exc))  # the front end says so, once
+        batch.worsen(exc.exit_code)
+    except Exception as exc:  # a bug reading one input must not stop the others
+        log.debug("%s crashed", path.name, exc_info=True)
+        crash = CrashedError(f"unexpected {type(exc).__name__}: {str(exc)[:200]} (a bug: please report it)")
+        batch.failed.append((path, crash))
+        batch.worsen(crash.exit_code)
+    return None
+
+
 def run_many(
     items: Sequence[str | Path],
     settings: Settings,
@@ -237,15 +276,7 @@ def run_many(
     (``RunResult.unchanged``; see ``batch_enrol.unchanged``). Raises ``ConfigError`` when ``out`` or ``journal`` is
     given with several inputs.
     """
-    for report, what in ((summary_json, "--summary-json"), (junit, "--junit")):
-        if report is not None:
-            check_writable_file(Path(report), what)
-    files, many = expand(items)
-    many = many or out_dir is not None
-    if many and out is not None:
-        raise ConfigError("--out names one file; with several inputs use --out-dir", hint="or run one input at a time")
-    if many and journal is not None:
-        raise ConfigError("--journal names one file; with several inputs each output keeps its own journal")
+    files, many = _inputs(items, out=out, out_dir=out_dir, journal=journal, reports=(summary_json, junit))
     batch = BatchResult()
     if not files:
         log.warning("no input files found in %s", ", ".join(str(i) for i in items))
@@ -262,28 +293,8 @@ def run_many(
             result = asyncio.run(run_async(path, settings, out=target, journal=journal, fresh=fresh, force=force, wait=wait,
                                            transport=transport, confirm=confirm, reuse=junit is None))  # fmt: skip
         else:
-            try:
-                # the input's journal lock is held from the registry check to the registry entry (and the move)
-                with run_lock(journal_path_for(resolve_output(path, target)), wait=wait):
-                    result = _run_one_of_many(path, settings, folder, target, batch, fresh=fresh, force=force, wait=wait,
-                                              move_done=move_done, transport=transport, confirm=confirm,
-                                              reuse=junit is None)  # fmt: skip
-            except JournalBusy:
-                log.warning("%s: another batch-enrol run is processing it; skipped (--wait queues behind it)", path.name)
-                batch.skipped.append(path)
-                continue
-            except Cancelled:
-                raise
-            except BatchEnrolError as exc:
-                batch.failed.append((path, exc))  # the front end says so, once
-                batch.worsen(exc.exit_code)
-                continue
-            except Exception as exc:  # a bug reading one input must not stop the others
-                log.debug("%s crashed", path.name, exc_info=True)
-                crash = CrashedError(f"unexpected {type(exc).__name__}: {str(exc)[:200]} (a bug: please report it)")
-                batch.failed.append((path, crash))
-                batch.worsen(crash.exit_code)
-                continue
+            result = _guarded(path, settings, folder, target, batch, fresh=fresh, force=force, wait=wait, move_done=move_done,
+                              transport=transport, confirm=confirm, reuse=junit is None)  # fmt: skip
             if result is None:
                 continue
         batch.results.append(result)

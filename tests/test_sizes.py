@@ -9,13 +9,6 @@ from tests.helpers import ROOT
 MAX_MODULE, MAX_CLASS, MAX_FUNCTION = 400, 200, 60
 SOURCES = sorted((ROOT / "batch_enrol").rglob("*.py"))
 
-#: Known offenders, each in a module another change is splitting; reported, not failed, for now.
-#: Remove an entry once it is back under the limits (the second test below insists on it).
-KNOWN: set[str] = {
-    "batch_enrol/batch.py: function run_many",  # 71 lines: the run lock and registry for dropped files
-}
-
-
 def offenders() -> list[str]:
     found = []
     for path in SOURCES:
@@ -36,11 +29,5 @@ def offenders() -> list[str]:
 
 def test_modules_classes_and_functions_stay_small():
     assert SOURCES, "no sources found"
-    new = [o for o in offenders() if o.split(" of ")[0] not in KNOWN]
-    assert not new, "over the size limits:\n" + "\n".join(new)
-
-
-def test_known_offenders_are_still_offenders():
-    """An entry in KNOWN that is fixed must leave the list, so the limit holds from then on."""
-    current = {o.split(" of ")[0] for o in offenders()}
-    assert KNOWN <= current, f"fixed, remove from KNOWN: {sorted(KNOWN - current)}"
+    found = offenders()
+    assert not found, "over the size limits:\n" + "\n".join(found)

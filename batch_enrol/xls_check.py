@@ -175,13 +175,11 @@ def _calamine_book(path: Path) -> calamine.CalamineWorkbook:
         with open(path, "rb") as fh:
             ole = fh.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
         what = (
-            f"a damaged .xls workbook ({first_line(exc)})"
+            f"is a damaged .xls workbook ({first_line(exc)})"
             if ole
-            else "not a real .xls workbook (damaged, or another kind of file renamed)"
+            else "is not a real .xls workbook (it is damaged, or another kind of file renamed)"
         )
-        raise InputFileError(
-            f"{path.name} cannot be read: {what}", hint="open it in Excel or LibreOffice and save it as .xlsx"
-        ) from None
+        raise InputFileError(f"{path.name} {what}", hint="open it in Excel or LibreOffice and save it as .xlsx") from None
 
 
 def _calamine_sheets(path: Path) -> list[XlsSheet]:

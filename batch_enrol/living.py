@@ -53,6 +53,7 @@ class Target:
     input_sha256: str = ""
     rotated: Path | None = None
     route: str | None = None  #: the writer proven to work for this output (see writer.prove)
+    write_s: float = 0.0  #: seconds the proof's write of the whole output took (paces checkpoints.checkpoints)
 
     @property
     def updating(self) -> bool:

@@ -13,6 +13,7 @@ import csv
 import json
 import logging
 import re
+import time
 import warnings
 import zipfile
 from collections.abc import Mapping
@@ -125,7 +126,9 @@ def prove(target: Target, table: Table, out: Path) -> list[str]:
     try:
         for route in routes(target, out):
             try:
+                began = time.monotonic()
                 _write_with(route, target, final, probe, None, quiet=True)
+                target.write_s = time.monotonic() - began
                 _check_readable(probe, target)
             except (OutputError, InputFileError) as exc:
                 reasons.append(exc.message)

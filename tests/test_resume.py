@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -116,6 +118,26 @@ def test_journal_file_is_private_and_holds_no_token(tmp_path, serve):
         assert b"tok-SECRET-123" not in path.read_bytes(), path
 
 
+def test_a_journal_of_the_previous_format_still_keeps_every_done_row_from_being_sent_again(tmp_path, serve):
+    served = serve()
+    source = write_csv(tmp_path / "list.csv", candidate_rows(5))
+    assert cli("run", source, env=served.env()).returncode == 0
+    journal, output = tmp_path / "list.enrolled.csv.journal.sqlite", tmp_path / "list.enrolled.csv"
+    urls = {r["E-mail"]: r["interview_url"] for r in read_output(output)}
+    with sqlite3.connect(journal) as db:  # back to the format before the events table: one row per fingerprint
+        latest = db.execute("SELECT fingerprint, row, state, outcome, updated_at FROM rows").fetchall()
+        db.executescript("DROP VIEW rows; DROP TABLE events; PRAGMA user_version = 0; CREATE TABLE rows (fingerprint TEXT "
+                         "PRIMARY KEY, row INTEGER NOT NULL, state TEXT NOT NULL, outcome TEXT, updated_at TEXT NOT NULL)")  # fmt: skip
+        db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?)", latest)
+    output.unlink()  # only the journal knows what was sent
+    again = cli("run", source, env=served.env())
+    assert again.returncode == 0, again.stderr
+    assert len(served.ledger.requests) == 5  # nobody sent again
+    assert {r["E-mail"]: r["interview_url"] for r in read_output(output)} == urls
+    with sqlite3.connect(journal) as db:
+        assert db.execute("SELECT count(*) FROM rows WHERE state = 'done'").fetchone()[0] == 5
+
+
 def test_journal_reuses_decisions_only(tmp_path):
     async def write(journal: Journal) -> None:
         await journal.commit_in_flight("a", 2)
@@ -187,7 +209,6 @@ def test_checkpoints_leave_a_usable_output_while_running(tmp_path, serve):
                         checkpoint_every=0.5, progress="none")  # fmt: skip
     seen = []
 
-    import threading
 
     def watch():
         out = tmp_path / "list.enrolled.csv"
@@ -204,6 +225,37 @@ def test_checkpoints_leave_a_usable_output_while_running(tmp_path, serve):
     assert result.exit_code == 0
     assert seen and len(seen[0]) == 12 and "not_sent" in seen[0]  # a checkpoint, before the end
     assert os.path.exists(tmp_path / "list.enrolled.csv")
+
+
+def test_no_checkpoint_comes_before_the_run_has_lasted_many_writes_of_the_output(tmp_path, serve, monkeypatch):
+    """Checkpoints are paced by what one costs: the proof's write of the whole output, times CHECKPOINT_SHARE
+    (here made huge, as for a large output), comes before the first; the final write still has every row."""
+    from batch_enrol import checkpoints
+
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_SHARE", 1_000_000)
+    served = serve(Faults(latency=0.2, position_race=False))
+    source = write_csv(tmp_path / "list.csv", candidate_rows(12))
+    settings = Settings(base_url=served.url, token=Secret(DEFAULT_TOKEN), concurrency=1, rate=100,
+                        checkpoint_every=0.3, progress="none")  # fmt: skip
+    out, seen, running = tmp_path / "list.enrolled.csv", [], threading.Event()
+    running.set()
+
+    def watch():
+        while running.is_set():
+            with contextlib.suppress(OSError):
+                seen.append({r["enrol_status"] for r in read_output(out)})
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        result = run(source, settings)
+    finally:
+        running.clear()
+        watcher.join()
+    assert result.exit_code == 0 and result.summary.duration_s > 2  # about 8 checkpoint_every's
+    assert all(statuses <= {"not_sent"} for statuses in seen)  # no checkpoint with results while running
+    assert "not_sent" not in {r["enrol_status"] for r in read_output(out)} and len(read_output(out)) == 12
 
 
 def test_a_second_ctrl_c_stops_at_once_and_the_journal_keeps_everything(tmp_path, serve):

@@ -181,3 +181,26 @@ def test_only_styles_that_show_more_than_the_value_are_kept():
         formats = cell_formats(archive)
     assert formats[b"ce1"] == "000000" and formats[b"child"] == "000000"
     assert b"ce3" not in formats and b"ce5" not in formats  # text, scientific: the value as it is
+
+
+def _with_part(data: bytes, name: str, part: bytes) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.namelist():
+            target.writestr(item, source.read(item))
+        target.writestr(name, part)
+    return out.getvalue()
+
+
+def test_hostile_styles_are_refused_or_ignored_in_bounded_time(tmp_path):
+    rows = _row(ods_cells(["Candidate ID", "Full name"])) + _row(_number(12, "ce1") + ods_cells(["P"]))
+    laughs = "".join(f'<!ENTITY l{i} "{f"&l{i - 1};" * 10}">' for i in range(1, 10))
+    bomb = (f'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY l0 "ha">{laughs}]>'
+            f'<office:document-styles {ODS_NS}><office:styles>&l9;</office:styles></office:document-styles>')  # fmt: skip
+    path = tmp_path / "laughs.ods"
+    path.write_bytes(_with_part(_ods(rows, STYLES), "styles.xml", bomb.encode()))
+    assert load(path).rows[0].cells[:2] == ("000012", "P")  # the parser refuses the expansion; content.xml's styles still count
+    many = f'<office:document-styles {ODS_NS} {_STYLE_NS}><office:styles>' + "<style:style/>" * 500_001 + "</office:styles></office:document-styles>"
+    path.write_bytes(_with_part(_ods(rows, STYLES), "styles.xml", many.encode()))
+    with pytest.raises(InputFileError, match="damaged workbook .*more than 500,000 style elements"):
+        load(path)

@@ -21,7 +21,7 @@ import zipfile
 from collections.abc import Iterator
 from xml.etree import ElementTree as ET
 
-from .number_formats import display
+from .number_formats import shows_more
 
 _NUMBER_STYLES = {"number-style", "percentage-style", "currency-style"}
 _STYLE_KINDS = _NUMBER_STYLES | {"text-style", "date-style", "time-style", "boolean-style"}
@@ -57,7 +57,7 @@ def cell_formats(archive: zipfile.ZipFile) -> dict[bytes, str]:
     out: dict[bytes, str] = {}
     for name in cells:
         code = _resolved(name, cells, codes, maps)
-        if code and any(display(probe, code) not in (None, str(probe)) for probe in (7, 1234, -5)):
+        if code and shows_more(code):
             out[name.encode("utf-8")] = code
     return out
 
@@ -183,7 +183,7 @@ def _digits(number: ET.Element) -> str | None:
 
 def _with_embedded(integers: int, embedded: list[tuple[int, str]]) -> str:
     """Integer digits with literal text at positions counted from the decimal point leftwards."""
-    width = max(integers, max(p for p, _ in embedded), 1)
+    width = max(integers, max(p for p, _ in embedded) + 1)  # a digit before the leftmost text: "# ##0"
     out: list[str] = []
     for position in range(width + 1):  # right to left: position = digits to the right
         out += [_literal(text) for p, text in reversed(embedded) if p == position]

@@ -11,6 +11,7 @@ dates and times give None: the cell reads as its value does.
 from __future__ import annotations
 
 import re
+from decimal import ROUND_HALF_UP, Decimal, localcontext
 from functools import cache
 
 from babel.numbers import NumberFormatError, format_decimal
@@ -36,10 +37,14 @@ def display(value: float, code: str) -> str | None:
         return None
     prefix, pattern, suffix, inner = parts
     number = float(f"{-value if negative and value < 0 else value:.15g}")  # Excel shows 15 significant digits
+    if number == 0 and "0" not in pattern:  # only # and ? placeholders: Excel shows no digit for zero
+        return (prefix + suffix).strip() or None
     if inner:
         return prefix + _fill(number, pattern) + suffix
     try:
-        return prefix + format_decimal(number, format=pattern, locale="en_US", group_separator=True) + suffix
+        with localcontext() as context:
+            context.rounding = ROUND_HALF_UP  # Excel rounds halves away from zero: 0.5 with "0" shows 1
+            return prefix + format_decimal(number, format=pattern, locale="en_US", group_separator=True) + suffix
     except (NumberFormatError, ValueError):
         return None
 
@@ -82,7 +87,7 @@ def _parse(section: str) -> tuple[str, str, str, bool] | None:
     pieces: list[tuple[str, str]] = []  # ("d", pattern char) or ("l", literal text)
     for quoted, escaped, digit, other in _TOKEN.findall(section):
         if digit:
-            pieces.append(("d", "0" if digit == "?" else digit))
+            pieces.append(("d", "#" if digit == "?" else digit))  # ? pads with a space where # shows nothing
         elif quoted or escaped or other:
             pieces.append(("l", quoted or escaped or other))
     digits = [i for i, (kind, _) in enumerate(pieces) if kind == "d"]
@@ -102,7 +107,7 @@ def _parse(section: str) -> tuple[str, str, str, bool] | None:
 def _fill(number: float, pattern: str) -> str:
     """Digits laid into a template with literals between them (``00000-0000``), right to left."""
     slots = sum(1 for c in pattern if c in "0#")
-    digits = str(round(abs(number)))
+    digits = str(Decimal(str(abs(number))).quantize(Decimal(1), rounding=ROUND_HALF_UP))  # halves away from zero
     zeros = sum(1 for c in pattern if c == "0")
     digits = digits.rjust(zeros, "0") if len(digits) < zeros else digits
     out: list[str] = []

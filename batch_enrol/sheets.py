@@ -15,7 +15,7 @@ from .files import xml_pieces
 from .models import Table
 from .number_formats import display
 from .rows import HEADER_SEARCH_ROWS, Limits, NoHeader, Shown, build_table, cell_text, size
-from .xls_check import differs, xlrd_rows
+from .xls_check import xls_sheets
 from .xlsx_scan import SheetScan, scan
 
 log = logging.getLogger("batch_enrol")
@@ -30,7 +30,8 @@ _ODS_REPEATED = re.compile(rb'number-(?:rows|columns)-repeated="(\d+)"')
 # --- Excel and OpenDocument -----------------------------------------------------------
 
 
-def _open_workbook(path: Path, suffix: str) -> tuple[calamine.CalamineWorkbook, dict[str, SheetScan]]:
+def _refuse_web_page(path: Path, suffix: str) -> bytes:
+    """The file's first 8 bytes, once it is known not to be a web page saved as a workbook."""
     with open(path, "rb") as fh:
         head = fh.read(8)
         start = (head + fh.read(504)).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -39,6 +40,11 @@ def _open_workbook(path: Path, suffix: str) -> tuple[calamine.CalamineWorkbook, 
             f"{path.name} is a web page saved as {suffix}, not a workbook",
             hint="open it in Excel and save it as .xlsx (Excel Workbook)",
         )
+    return head
+
+
+def _open_workbook(path: Path, suffix: str) -> tuple[calamine.CalamineWorkbook, dict[str, SheetScan]]:
+    head = _refuse_web_page(path, suffix)
     scans: dict[str, SheetScan] = {}
     if suffix in {".xlsx", ".xlsm", ".ods"}:
         if head.startswith(OLE_MAGIC):
@@ -186,15 +192,14 @@ def _merges_by_top_row(sheet: calamine.CalamineSheet) -> dict[int, list[tuple[in
     return out
 
 
-def load_workbook(
-    path: Path, suffix: str, wanted: str | None, mapping: Mapping[str, str] | None, limits: Limits
-) -> Table:
+def load_workbook(path: Path, suffix: str, wanted: str | None, mapping: Mapping[str, str] | None, limits: Limits) -> Table:
+    if suffix == ".xls":
+        _refuse_web_page(path, suffix)
+        return _load_xls(path, wanted, mapping, limits)
     workbook, scans = _open_workbook(path, suffix)
     fmt = suffix.lstrip(".").replace("xlsm", "xlsx")
     try:
         table = _pick_sheet(path, workbook, wanted, mapping, limits, fmt, scans)
-        if fmt == "xls":
-            table = _cross_checked(path, workbook, table, mapping, limits)
         found = scans.get(table.sheet)
         table.blank_formulas = frozenset(found.formulas) if found else frozenset()
         table.cell_errors = dict(found.errors) if found else {}
@@ -204,20 +209,33 @@ def load_workbook(
         workbook.close()
 
 
-def _cross_checked(
-    path: Path, workbook: calamine.CalamineWorkbook, table: Table, mapping: Mapping[str, str] | None, limits: Limits
-) -> Table:
-    """An .xls sheet as xlrd reads it, where it reads differently (see ``xls_check``)."""
-    index = list(workbook.sheet_names).index(table.sheet)
-    theirs = xlrd_rows(path, index)
-    if theirs is None:
+def _load_xls(path: Path, wanted: str | None, mapping: Mapping[str, str] | None, limits: Limits) -> Table:
+    """An .xls file's sheet (see ``xls_check``): the one named ``wanted``, else the first
+    visible one with a header row. Headers are found in the text the right reader gives."""
+    sheets = xls_sheets(path)
+    if not sheets:
+        raise InputFileError(f"{path.name} has no worksheets (only charts or macros)", hint="is it the right file?")
+    names = [s.name for s in sheets]
+    if wanted is not None and wanted not in names:
+        raise InputFileError(f"{path.name} has no sheet named {wanted!r}", hint=f"its sheets are: {some(names, 5)}")
+    for sheet in sheets:
+        if (wanted is None and not sheet.visible) or wanted not in (None, sheet.name):
+            continue
+        try:
+            table = build_table(path, sheet.name, enumerate(sheet.rows(), start=1), mapping, limits, "xls")
+        except NoHeader:
+            if wanted is not None:
+                break
+            continue
+        if sheet.reader != "xlrd":
+            log.info("%s: sheet %r read with calamine (xlrd cannot read it)", path.name, sheet.name)
+        table.cell_errors = dict(sheet.errors)
+        table.sheet_names = tuple(names)
         return table
-    name, rows = theirs
-    ours = [cells for _, cells in _sheet_rows(workbook.get_sheet_by_name(table.sheet), None)]
-    if name == table.sheet and not differs(ours, rows):
-        return table
-    log.info("%s: sheet %r read with xlrd (the fast reader differs)", path.name, name)
-    return build_table(path, name, enumerate(rows, start=1), mapping, limits, "xls")
+    raise InputFileError(
+        f"{path.name}: no header row found in the first {HEADER_SEARCH_ROWS} rows of any visible sheet",
+        hint="the header row must name at least two fields, e.g. 'Name' and 'Email'; or pick a sheet with --sheet",
+    )
 
 
 def _pick_sheet(

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, localcontext
-from functools import cache
+from functools import lru_cache
 
 from babel.numbers import NumberFormatError, format_decimal
 
@@ -41,6 +41,8 @@ def display(value: float, code: str) -> str | None:
         return (prefix + suffix).strip() or None
     if inner:
         return prefix + _fill(number, pattern) + suffix
+    if pattern.count("0") == len(pattern) and number.is_integer():  # 000000: what Babel gives, without its cost
+        return prefix + ("-" if number < 0 else "") + str(int(abs(number))).rjust(len(pattern), "0") + suffix
     try:
         with localcontext() as context:
             context.rounding = ROUND_HALF_UP  # Excel rounds halves away from zero: 0.5 with "0" shows 1
@@ -55,15 +57,19 @@ def _section(code: str, value: float) -> tuple[str | None, bool]:
         return sections[1], True  # the negative section shows its own sign, if any
     if value == 0 and len(sections) > 2:
         return sections[2], False
-    section = sections[0]
+    return (None if _plain(sections[0]) else sections[0]), False
+
+
+@lru_cache(maxsize=4096)  # codes come from the file: bounded
+def _plain(section: str) -> bool:
+    """Does this section show the plain value (General, Text, dates, times, fractions, scientific)?"""
     if section.strip().lower() in ("", "general", "@") or "@" in section or "/" in _unquoted(section):
-        return None, False
-    if _DATE_TOKENS.search(_unquoted(_BRACKETS.sub("", section))) or "E+" in section or "e+" in section:
-        return None, False
-    return section, False
+        return True
+    return bool(_DATE_TOKENS.search(_unquoted(_BRACKETS.sub("", section)))) or "E+" in section or "e+" in section
 
 
-def _split(code: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def _split(code: str) -> tuple[str, ...]:
     out, current, quoted = [], "", False
     for char in code:
         if char == '"':
@@ -73,14 +79,14 @@ def _split(code: str) -> list[str]:
             current = ""
         else:
             current += char
-    return [*out, current]
+    return (*out, current)
 
 
 def _unquoted(section: str) -> str:
     return re.sub(r'"[^"]*"|\\.', "", section)
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _parse(section: str) -> tuple[str, str, str, bool] | None:
     """(literal prefix, digit pattern, literal suffix, literals inside the digits?)."""
     section = _BRACKETS.sub("", _CURRENCY.sub(lambda m: f'"{m.group(1)}"', section))

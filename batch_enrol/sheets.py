@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import logging
-import re
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import python_calamine as calamine
 
 from .errors import InputFileError, some
-from .files import xml_pieces
 from .models import Table
 from .number_formats import display
+from .ods_scan import scan_ods
 from .rows import HEADER_SEARCH_ROWS, Limits, NoHeader, Shown, build_table, cell_text, size
 from .xls_check import xls_sheets
 from .xlsx_scan import SheetScan, scan
@@ -23,8 +23,7 @@ log = logging.getLogger("batch_enrol")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and every encrypted xlsx
 MAX_UNZIPPED_BYTES = 2 * 1024**3  #: what a workbook may expand to (a zip bomb expands to far more)
 MAX_SHEET_CELLS = 20_000_000  #: rows × columns of a sheet's extent (the reader allocates all of it)
-_ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*)>")  # no lazy match: 4× faster
-_ODS_REPEATED = re.compile(rb'number-(?:rows|columns)-repeated="(\d+)"')
+_ODS_HINT = "a value repeated over whole rows or columns? delete those rows and columns and save again"
 
 
 # --- Excel and OpenDocument -----------------------------------------------------------
@@ -89,13 +88,12 @@ def _check_zip(path: Path, suffix: str) -> dict[str, SheetScan]:
             )
         try:
             if suffix == ".ods":
-                _check_ods_extent(path, archive)
-                return {}
+                return scan_ods(archive, lambda rows, columns: _refuse_extent(path, rows, max(columns, 1), _ODS_HINT))
             names = {i.filename for i in infos}
             if "xl/workbook.xml" in names and not any(n.startswith("xl/worksheets/") for n in names):
                 raise InputFileError(f"{path.name} has no worksheets", hint="is it the right file? open it in Excel and add the list")
             scans = scan(archive)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
             raise InputFileError(f"{path.name} is a damaged workbook ({_first_line(exc)})") from None
     for found in scans.values():
         hint = "a stray value far below or right of the data? delete those rows and columns in Excel"
@@ -111,47 +109,6 @@ def _refuse_extent(path: Path, rows: int, columns: int, hint: str) -> None:
         )
 
 
-def _check_ods_extent(path: Path, archive: zipfile.ZipFile) -> None:
-    """An .ods row or cell can say "repeat me a million times": 800 bytes can ask for 10^11
-    cells. Walk content.xml's table start tags (no parse tree) and size each sheet's extent
-    as the reader will: up to the last row and column that hold something. Empty repeats,
-    which LibreOffice writes to the end of every sheet, cost nothing and are not counted.
-    A row ends where the next row or sheet starts, so only start tags need matching."""
-    rows = columns = 0  # extent of the current sheet
-    row = row_repeat = 0  # where the current row starts, and how many times it repeats
-    column = 0
-    row_has_content = False
-
-    def end_row() -> None:
-        nonlocal rows, row, row_repeat, row_has_content
-        if row_has_content:
-            rows = row + row_repeat
-            _refuse_extent(path, rows, columns, "a value repeated over whole rows or columns? delete those rows and columns and save again")
-        row, row_repeat, row_has_content = row + row_repeat, 0, False
-
-    try:
-        fh = archive.open("content.xml")
-    except KeyError:
-        return  # no content.xml: the reader says what is wrong
-    with fh:
-        for buffer in xml_pieces(fh):
-            for tag, attributes in _ODS_TAG.findall(buffer):
-                found = b"repeated" in attributes and _ODS_REPEATED.search(attributes)
-                repeat = int(found.group(1)) if found else 1
-                if tag == b"table-row":
-                    end_row()
-                    row_repeat, column = repeat, 0
-                elif tag == b"table":
-                    end_row()
-                    rows = columns = row = 0
-                else:  # a cell: content unless it is an empty element with no value
-                    if not attributes.endswith(b"/") or b"value-type" in attributes:
-                        row_has_content = True
-                        columns = max(columns, column + repeat)
-                    column += repeat
-    end_row()
-
-
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
@@ -161,30 +118,35 @@ def _sheet_rows(sheet: calamine.CalamineSheet, found: SheetScan | None) -> Itera
     """Each row's cells as shown: number formats applied, a vertical merge's value on every row."""
     offset = sheet.start[1] if sheet.start else 0
     formats = found.formats if found else {}
-    starts = _merges_by_top_row(sheet)
-    active: list[tuple[int, int, str]] = []  # (column, last row, text) of merges being filled down
+    starts = _merges_by_top_row(found.merges if found and found.merges else _merged_ranges(sheet))
+    active: dict[int, tuple[int, str]] = {}  # column → (last row, text) of the merges being filled down
     for number, cells in enumerate(sheet.iter_rows(), start=1):
         texts = [""] * offset
         for column, value in enumerate(cells, start=offset + 1):
             code = formats.get((number, column)) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
             plain, shown = cell_text(value), display(value, code) if code else None
             texts.append(Shown(shown, plain) if shown and shown != plain else plain)
-        active = [m for m in active if m[1] >= number]
-        for column, _, text in active:
-            if column <= len(texts) and not texts[column - 1]:
-                texts[column - 1] = text
+        if active:
+            active = {column: merge for column, merge in active.items() if merge[0] >= number}
+            for column, (_, text) in active.items():
+                if column <= len(texts) and not texts[column - 1]:
+                    texts[column - 1] = text
         for column, bottom in starts.get(number, ()):
             if column <= len(texts):
-                active.append((column, bottom, texts[column - 1]))
+                active[column] = (bottom, texts[column - 1])
         yield number, texts
 
 
-def _merges_by_top_row(sheet: calamine.CalamineSheet) -> dict[int, list[tuple[int, int]]]:
-    """1-based top row → [(column, bottom row)] of the merges that span several rows."""
+def _merged_ranges(sheet: calamine.CalamineSheet) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The merges the value reader found (it finds none in .ods: the scan does)."""
     try:
-        ranges = sheet.merged_cell_ranges or []
+        return sheet.merged_cell_ranges or []
     except (AttributeError, calamine.CalamineError):
-        return {}
+        return []
+
+
+def _merges_by_top_row(ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
+    """1-based top row → [(column, bottom row)] of the merges that span several rows (0-based ranges in)."""
     out: dict[int, list[tuple[int, int]]] = {}
     for (top, left), (bottom, _right) in ranges:
         if bottom > top:
@@ -201,8 +163,8 @@ def load_workbook(path: Path, suffix: str, wanted: str | None, mapping: Mapping[
     try:
         table = _pick_sheet(path, workbook, wanted, mapping, limits, fmt, scans)
         found = scans.get(table.sheet)
-        table.blank_formulas = frozenset(found.formulas) if found else frozenset()
-        table.cell_errors = dict(found.errors) if found else {}
+        table.blank_formulas = (frozenset(found.formulas) if isinstance(found.formulas, set) else found.formulas) if found else frozenset()
+        table.cell_errors = found.errors if found else {}
         table.sheet_names = tuple(workbook.sheet_names)
         return table
     finally:

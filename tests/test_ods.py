@@ -232,3 +232,20 @@ def test_every_number_style_reads_as_libreoffice_shows_it_and_as_the_same_format
         wrong = [(CODES[r - 1], VALUES[c - 1], text, ours[r][c - 1]) for (r, c), text in shown.items()
                  if ours[r][c - 1] != text and (CODES[r - 1], VALUES[c - 1]) not in KNOWN_DIFFERENCES]  # fmt: skip
         assert not wrong, source.suffix
+
+
+def test_cells_libreoffice_calculated_to_errors_make_their_rows_invalid_naming_the_error():
+    table = load(DATA / "good" / "formula_errors.ods")  # =1/0, =VLOOKUP(…) of a missing key, =NOSUCHFUNCTION(1)
+    assert dict(table.cell_errors) == {(3, 1): "#DIV/0!", (4, 3): "#N/A", (5, 1): "#NAME?"}
+    checked = check_table(table, map_columns(table.headers))
+    assert checked[0].candidate is not None
+    reasons = [c.outcome.reason for c in checked[1:]]
+    assert [("#DIV/0!" in r, "#N/A" in r, "#NAME?" in r) for r in reasons] == [(True, False, False), (False, True, False), (False, False, True)]
+
+
+def test_dates_and_times_in_an_ods_read_as_iso(tmp_path):
+    cells = ('<table:table-cell office:value-type="date" office:date-value="2024-03-01"/>'
+             '<table:table-cell office:value-type="date" office:date-value="2024-03-01T09:30:00"/>')  # fmt: skip
+    path = tmp_path / "dates.ods"
+    path.write_bytes(_ods(_row(ods_cells(["Full name", "E-mail"])) + _row(cells)))
+    assert load(path).rows[0].cells == ("2024-03-01", "2024-03-01 09:30:00")

@@ -1,9 +1,20 @@
 """SQLite journal of every row's state, so a killed run resumes without sending a row twice.
 
-One row per request fingerprint: ``in_flight`` is committed before the request leaves,
-the outcome right after it is known (WAL, ``synchronous=FULL``; small pages and a larger
-WAL keep the bytes written per row small: see PAGE_SIZE and WAL_PAGES). It never stores the
+Each row's states are appended to the ``events`` table, keyed by request fingerprint:
+``in_flight`` is committed before the request leaves, the outcome (``done``) right after it
+is known (WAL, ``synchronous=FULL``). A row's latest event is its state (``_latest``; the
+``rows`` view shows the same for a person reading the file with sqlite3). It never stores the
 token or the embed signing key, and the file is created with mode 0600.
+
+Cost design (issue 15: a run's bytes written stay a small multiple of its output's size).
+Nothing is updated in place and there is no index but the rowid, so a commit writes only the
+table's tail pages: the bytes written are about twice the events' size (once into the WAL,
+once when SQLite copies the WAL into the journal), ~1.8 KB per 100k-run row beside ~2.4 KB of
+output. The earlier format (one row per fingerprint, updated in place, with a unique index
+on it) rewrote tens of pages at random places per commit: 405 MB for 100k rows instead of
+~180 MB. Reading folds ~2 events per row in one pass by rowid (100k rows: ~0.3 s). A journal
+of that earlier format (``user_version`` 0, a ``rows`` table) is upgraded in place when
+opened, in one transaction; one of a newer format is refused (OutputError, START_OVER).
 
 One run at a time: ``run_lock`` holds an exclusive OS lock on ``<journal>.lock`` for a whole
 run, so a second run of the same output is refused (or queues), never sends alongside. A
@@ -37,37 +48,44 @@ from .redaction import redacted
 
 log = logging.getLogger("batch_enrol")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS rows (
-    fingerprint TEXT PRIMARY KEY,
-    row INTEGER NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('in_flight', 'done')),
-    outcome TEXT,
-    updated_at TEXT NOT NULL
-);
-"""
-
-
-MARK_IN_FLIGHT = (
-    "INSERT INTO rows (fingerprint, row, state, outcome, updated_at) VALUES (?, ?, 'in_flight', NULL, ?) "
-    "ON CONFLICT (fingerprint) DO UPDATE SET state = 'in_flight', row = excluded.row, updated_at = excluded.updated_at"
+#: The journal's format, in SQLite's ``user_version``: 0 was one ``rows`` row per fingerprint,
+#: updated in place (still read: ``Journal._prepare`` upgrades it); 1 appends to ``events``.
+FORMAT = 1
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    """CREATE TABLE IF NOT EXISTS events (
+        id INTEGER PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        row INTEGER NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('in_flight', 'done')),
+        outcome TEXT,
+        at TEXT NOT NULL
+    )""",
+    # each fingerprint's latest event, for people (and tests) reading the file with sqlite3
+    """CREATE VIEW IF NOT EXISTS rows AS
+        SELECT fingerprint, row, state, outcome, at AS updated_at FROM events
+        WHERE id IN (SELECT max(id) FROM events GROUP BY fingerprint)""",
 )
-RECORD = (
-    "INSERT INTO rows (fingerprint, row, state, outcome, updated_at) VALUES (?, ?, 'done', ?, ?) "
-    "ON CONFLICT (fingerprint) DO UPDATE SET state = 'done', row = excluded.row, "
-    "outcome = excluded.outcome, updated_at = excluded.updated_at"
+#: Format 0's table becomes events in one transaction (it held one row per fingerprint).
+UPGRADE = (
+    "ALTER TABLE rows RENAME TO rows_format_0",
+    *SCHEMA,
+    "INSERT INTO events (fingerprint, row, state, outcome, at) "
+    "SELECT fingerprint, row, state, outcome, updated_at FROM rows_format_0 ORDER BY rowid",
+    "DROP TABLE rows_format_0",
 )
+MARK_IN_FLIGHT = "INSERT INTO events (fingerprint, row, state, outcome, at) VALUES (?, ?, 'in_flight', NULL, ?)"
+RECORD = "INSERT INTO events (fingerprint, row, state, outcome, at) VALUES (?, ?, 'done', ?, ?)"
 
 Write = tuple[str, tuple[object, ...]]
-#: Bytes per page of a new journal (SQLite fixes it when it creates the file). Every commit
-#: writes each page it touches in full to the WAL, and the fingerprint index is touched at
-#: random places: small pages make that cost per row small (benchmarks/io_cost.py).
-PAGE_SIZE = 1024
-#: Pages the WAL grows to before SQLite copies them into the journal (its default is 1,000):
-#: a page rewritten by many commits in between is copied once. 100,000 (~100 MB at most, for
-#: runs of ~100k rows): at 100k rows, 16,000 wrote 508 MB, this 405 MB (benchmarks/README.md).
-WAL_PAGES = 100_000
+#: Bytes per page of a new journal (SQLite fixes it when it creates the file; an older journal
+#: keeps its own). Commits only append, so a page is written about once into the WAL and once
+#: into the journal; 4 KiB pages hold ~6 rows' events where 1 KiB held one (20k rows: a 12.8 MB
+#: journal instead of 17.5 MB, 36 MB written instead of 41 MB; benchmarks/io_cost.py).
+PAGE_SIZE = 4096
+#: Pages the WAL grows to before SQLite copies them into the journal (SQLite's default). With
+#: appends only, a larger WAL saves nothing (measured: 100,000 pages wrote as much) and takes disk.
+WAL_PAGES = 1000
 START_OVER = "to start over, re-run with --fresh (rows it recorded as sent may be sent again: check the output first)"
 
 
@@ -139,20 +157,24 @@ def check_not_damaged(journal_file: Path, output: Path) -> None:
 
 
 def recorded_rows(journal_file: Path) -> int | None:
-    """How many rows ``journal_file`` records; None when it does not exist or was never written.
+    """How many row states ``journal_file`` records (events: a row sent has one or more; 0: no row);
+    None when it does not exist or was never written.
 
-    OutputError when it has a ``meta`` table but no ``rows`` table (both are created together).
+    Reads either format (``events``, or format 0's ``rows`` table). OutputError when it has a
+    ``meta`` table but neither (they are created together).
     """
     if not journal_file.is_file() or journal_file.stat().st_size == 0:
         return None
     try:
         with contextlib.closing(sqlite3.connect(f"file:{journal_file}?mode=ro", uri=True)) as db:
-            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if "rows" not in tables:
-                if "meta" in tables:
-                    raise OutputError(f"the journal {journal_file} is damaged (its rows table is missing)", hint=START_OVER)
-                return None
-            return int(db.execute("SELECT count(*) FROM rows").fetchone()[0])
+            kinds = dict(db.execute("SELECT name, type FROM sqlite_master"))
+            if kinds.get("events") == "table":
+                return int(db.execute("SELECT count(*) FROM events").fetchone()[0])
+            if kinds.get("rows") == "table":
+                return int(db.execute("SELECT count(*) FROM rows").fetchone()[0])
+            if "meta" in kinds:
+                raise OutputError(f"the journal {journal_file} is damaged (its rows are missing)", hint=START_OVER)
+            return None
     except sqlite3.Error:
         return None  # opening it for the run says what is wrong
 
@@ -189,7 +211,7 @@ class Journal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute(f"PRAGMA wal_autocheckpoint={WAL_PAGES}")
             self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(SCHEMA)
+            self._prepare()
         except sqlite3.DatabaseError as exc:
             if "not a database" in str(exc) or "malformed" in str(exc):
                 raise OutputError(f"the journal {self.path} is damaged ({exc})", hint=START_OVER) from None
@@ -197,6 +219,23 @@ class Journal:
         except (OSError, sqlite3.Error) as exc:
             raise OutputError(f"cannot open the journal {self.path}: {exc}", hint="use --journal PATH elsewhere, or --fresh") from None
         self._batch: list[tuple[Write, asyncio.Future[None]]] = []
+
+    def _prepare(self) -> None:
+        """Create the tables of a new journal, or upgrade a format-0 one (its ``rows`` table) in one
+        transaction; OutputError for a journal of a newer format, or one that lost its events table."""
+        version = int(self._db.execute("PRAGMA user_version").fetchone()[0])
+        kinds = dict(self._db.execute("SELECT name, type FROM sqlite_master"))
+        if version > FORMAT:
+            raise OutputError(f"the journal {self.path} was written by a newer batch-enrol (journal format {version})",
+                              hint="run that version again, or " + START_OVER)  # fmt: skip
+        if version == FORMAT and kinds.get("events") != "table":
+            raise OutputError(f"the journal {self.path} is damaged (its events table is missing)", hint=START_OVER)
+        if version == FORMAT and kinds.get("rows") == "view":
+            return
+        upgrade = kinds.get("rows") == "table"
+        if upgrade:
+            log.info("upgrading the journal %s to format %d (each row's events in one table)", self.path, FORMAT)
+        self._commit([(statement, ()) for statement in (UPGRADE if upgrade else SCHEMA)] + [(f"PRAGMA user_version = {FORMAT}", ())])
 
     def close(self) -> None:
         try:
@@ -224,40 +263,51 @@ class Journal:
         self._db.execute("DELETE FROM meta WHERE key = ?", (key,))
 
     # --- rows ---------------------------------------------------------------------
-    def done(self) -> dict[str, Outcome]:
-        """Outcomes already final (an API decision) by fingerprint: these are never sent again."""
+    def _latest(self) -> dict[str, tuple[str, str | None]]:
+        """Each fingerprint's latest event: fingerprint → (state, outcome JSON or None)."""
+        latest: dict[str, tuple[str, str | None]] = {}
         try:
-            rows = self._db.execute("SELECT fingerprint, outcome FROM rows WHERE state = 'done'").fetchall()
+            for fingerprint, state, text in self._db.execute("SELECT fingerprint, state, outcome FROM events ORDER BY id"):
+                latest[fingerprint] = (state, text)
         except sqlite3.DatabaseError as exc:
             raise OutputError(f"the journal {self.path} is damaged ({exc})", hint=START_OVER) from None
+        return latest
+
+    def _parsed(self, fingerprint: str, text: str) -> Outcome:
+        try:
+            return outcome_from_json(text)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise OutputError(
+                f"the journal {self.path} is damaged: the row recorded for fingerprint {str(fingerprint)[:12]} "
+                f"does not parse ({type(exc).__name__})",
+                hint=START_OVER,
+            ) from None
+
+    def done(self) -> dict[str, Outcome]:
+        """Outcomes already final (an API decision) by fingerprint: these are never sent again.
+
+        A fingerprint's latest event counts; OutputError (exit 2, START_OVER) when one does not parse."""
         out = {}
-        for fingerprint, text in rows:
-            try:
-                outcome = outcome_from_json(text)
-            except (TypeError, ValueError, KeyError) as exc:
-                raise OutputError(
-                    f"the journal {self.path} is damaged: the row recorded for fingerprint {str(fingerprint)[:12]} "
-                    f"does not parse ({type(exc).__name__})",
-                    hint=START_OVER,
-                ) from None
-            if outcome.status.is_decision:
-                out[fingerprint] = outcome
+        for fingerprint, (state, text) in self._latest().items():
+            if state == "done":
+                outcome = self._parsed(fingerprint, text or "")
+                if outcome.status.is_decision:
+                    out[fingerprint] = outcome
         return out
 
     def attempted(self) -> set[str]:
         """Fingerprints an earlier run may have enrolled: left in flight, or ended without an answer or with a 5xx."""
-        rows = self._db.execute("SELECT fingerprint, state, outcome FROM rows")
         out = set()
-        for fingerprint, state, text in rows:
-            outcome = outcome_from_json(text) if text else None
-            if state == "in_flight" or outcome is None or (outcome.attempts and not outcome.status.is_decision
+        for fingerprint, (state, text) in self._latest().items():
+            outcome = self._parsed(fingerprint, text) if text and state == "done" else None
+            if outcome is None or (outcome.attempts and not outcome.status.is_decision
                                    and (outcome.http_status is None or outcome.http_status >= 500)):  # fmt: skip
                 out.add(fingerprint)
         return out
 
     def in_flight(self) -> set[str]:
-        rows = self._db.execute("SELECT fingerprint FROM rows WHERE state = 'in_flight'")
-        return {r[0] for r in rows}
+        """Fingerprints whose latest event is ``in_flight``: a request may have left, no outcome came back."""
+        return {fingerprint for fingerprint, (state, _) in self._latest().items() if state == "in_flight"}
 
     async def commit_in_flight(self, fingerprint: str, row: int) -> None:
         """Mark a row as about to be sent; returns once that is on disk."""

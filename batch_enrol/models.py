@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -87,7 +87,7 @@ class Table:
     delimiter: str | None = None  #: CSV only
     bom: bool = False  #: CSV only: the file started with a byte-order mark
     sheet_names: tuple[str, ...] = ()  #: every sheet of the workbook (Excel only)
-    blank_formulas: frozenset[tuple[int, int]] = frozenset()  #: (row, column), 1-based: formulas with no saved value
+    blank_formulas: Collection[tuple[int, int]] = frozenset()  #: (row, column), 1-based: formulas with no saved value
     cell_errors: Mapping[tuple[int, int], str] = field(default_factory=dict)  #: (row, column) → ``#N/A``, ``#REF!``…
 
 

@@ -11,7 +11,8 @@ dates and times give None: the cell reads as its value does.
 from __future__ import annotations
 
 import re
-from functools import cache
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from functools import lru_cache
 
 from babel.numbers import NumberFormatError, format_decimal
 
@@ -36,10 +37,16 @@ def display(value: float, code: str) -> str | None:
         return None
     prefix, pattern, suffix, inner = parts
     number = float(f"{-value if negative and value < 0 else value:.15g}")  # Excel shows 15 significant digits
+    if number == 0 and "0" not in pattern:  # only # and ? placeholders: Excel shows no digit for zero
+        return (prefix + suffix).strip() or None
     if inner:
         return prefix + _fill(number, pattern) + suffix
+    if pattern.count("0") == len(pattern) and number.is_integer():  # 000000: what Babel gives, without its cost
+        return prefix + ("-" if number < 0 else "") + str(int(abs(number))).rjust(len(pattern), "0") + suffix
     try:
-        return prefix + format_decimal(number, format=pattern, locale="en_US", group_separator=True) + suffix
+        with localcontext() as context:
+            context.rounding = ROUND_HALF_UP  # Excel rounds halves away from zero: 0.5 with "0" shows 1
+            return prefix + format_decimal(number, format=pattern, locale="en_US", group_separator=True) + suffix
     except (NumberFormatError, ValueError):
         return None
 
@@ -50,15 +57,19 @@ def _section(code: str, value: float) -> tuple[str | None, bool]:
         return sections[1], True  # the negative section shows its own sign, if any
     if value == 0 and len(sections) > 2:
         return sections[2], False
-    section = sections[0]
+    return (None if _plain(sections[0]) else sections[0]), False
+
+
+@lru_cache(maxsize=4096)  # codes come from the file: bounded
+def _plain(section: str) -> bool:
+    """Does this section show the plain value (General, Text, dates, times, fractions, scientific)?"""
     if section.strip().lower() in ("", "general", "@") or "@" in section or "/" in _unquoted(section):
-        return None, False
-    if _DATE_TOKENS.search(_unquoted(_BRACKETS.sub("", section))) or "E+" in section or "e+" in section:
-        return None, False
-    return section, False
+        return True
+    return bool(_DATE_TOKENS.search(_unquoted(_BRACKETS.sub("", section)))) or "E+" in section or "e+" in section
 
 
-def _split(code: str) -> list[str]:
+@lru_cache(maxsize=4096)
+def _split(code: str) -> tuple[str, ...]:
     out, current, quoted = [], "", False
     for char in code:
         if char == '"':
@@ -68,21 +79,21 @@ def _split(code: str) -> list[str]:
             current = ""
         else:
             current += char
-    return [*out, current]
+    return (*out, current)
 
 
 def _unquoted(section: str) -> str:
     return re.sub(r'"[^"]*"|\\.', "", section)
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _parse(section: str) -> tuple[str, str, str, bool] | None:
     """(literal prefix, digit pattern, literal suffix, literals inside the digits?)."""
     section = _BRACKETS.sub("", _CURRENCY.sub(lambda m: f'"{m.group(1)}"', section))
     pieces: list[tuple[str, str]] = []  # ("d", pattern char) or ("l", literal text)
     for quoted, escaped, digit, other in _TOKEN.findall(section):
         if digit:
-            pieces.append(("d", "0" if digit == "?" else digit))
+            pieces.append(("d", "#" if digit == "?" else digit))  # ? pads with a space where # shows nothing
         elif quoted or escaped or other:
             pieces.append(("l", quoted or escaped or other))
     digits = [i for i, (kind, _) in enumerate(pieces) if kind == "d"]
@@ -102,7 +113,7 @@ def _parse(section: str) -> tuple[str, str, str, bool] | None:
 def _fill(number: float, pattern: str) -> str:
     """Digits laid into a template with literals between them (``00000-0000``), right to left."""
     slots = sum(1 for c in pattern if c in "0#")
-    digits = str(round(abs(number)))
+    digits = str(Decimal(str(abs(number))).quantize(Decimal(1), rounding=ROUND_HALF_UP))  # halves away from zero
     zeros = sum(1 for c in pattern if c == "0")
     digits = digits.rjust(zeros, "0") if len(digits) < zeros else digits
     out: list[str] = []

@@ -27,6 +27,7 @@ from pathlib import Path
 import httpx
 import openpyxl
 
+from . import xlsx_patch
 from .client import CallError, Client, Timeouts
 from .dispatcher import Pacing, policy_from, retry
 from .dispatcher.pacing import sleep_unless
@@ -261,8 +262,43 @@ def _update_csv(table: Table, cells: Mapping[int, Mapping[str, Cell]]) -> int:
     return changed
 
 
+def _shown(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _patch_xlsx(table: Table, cells: Mapping[int, Mapping[str, Cell]]) -> int:
+    """Set result cells by patching the workbook's XML (images, charts, links and all else kept).
+
+    Returns how many rows changed (0: file untouched). Raises ``xlsx_patch.Unsupported`` for a
+    workbook the patcher declines, which ``_update_xlsx`` then writes with openpyxl.
+    """
+    index = {h: i for i, h in enumerate(table.headers)}
+    shown = {r.row: r.cells for r in table.rows}
+    changed = {}
+    for row, values in cells.items():
+        now = shown.get(row, ())
+        before = [now[index[n]] if n in index and index[n] < len(now) else "" for n in INTERVIEW_COLUMNS]
+        if before != [_shown(values[n]) for n in INTERVIEW_COLUMNS]:
+            changed[row] = [values[n] if values[n] != "" else None for n in INTERVIEW_COLUMNS]
+    if changed or any(n not in index for n in INTERVIEW_COLUMNS):
+        columns = [index[n] + 1 if n in index else 0 for n in INTERVIEW_COLUMNS]
+        results = xlsx_patch.Results(sheet=table.sheet, header_row=table.header_row, columns=columns,
+                                     names=list(INTERVIEW_COLUMNS), rows=changed, widths=[20.0] * len(columns))  # fmt: skip
+        with atomic_path(table.path) as tmp:
+            xlsx_patch.patch(table.path, tmp, results)
+    return len(changed)
+
+
 def _update_xlsx(table: Table, cells: Mapping[int, Mapping[str, Cell]]) -> int:
-    """Set result cells in a workbook output in place; return how many rows changed (0: file untouched)."""
+    """Set result cells in a workbook output in place; return how many rows changed (0: file untouched).
+
+    The XML patcher first (every part of the user's workbook kept); openpyxl for a workbook
+    it declines (openpyxl drops charts and other parts it does not model).
+    """
+    try:
+        return _patch_xlsx(table, cells)
+    except xlsx_patch.Unsupported as exc:
+        log.info("writing %s with openpyxl: %s", table.path.name, exc)
     keep_vba = table.path.suffix.lower() == ".xlsm"
     try:
         workbook = openpyxl.load_workbook(table.path, keep_vba=keep_vba, rich_text=True)

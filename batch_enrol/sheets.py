@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import logging
-import re
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import python_calamine as calamine
 
 from .errors import InputFileError, some
-from .files import xml_pieces
 from .models import Table
 from .number_formats import display
+from .ods_scan import scan_ods
 from .rows import HEADER_SEARCH_ROWS, Limits, NoHeader, Shown, build_table, cell_text, size
-from .xls_check import differs, xlrd_rows
+from .xls_check import xls_sheets
 from .xlsx_scan import SheetScan, scan
 
 log = logging.getLogger("batch_enrol")
@@ -23,14 +23,14 @@ log = logging.getLogger("batch_enrol")
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls, and every encrypted xlsx
 MAX_UNZIPPED_BYTES = 2 * 1024**3  #: what a workbook may expand to (a zip bomb expands to far more)
 MAX_SHEET_CELLS = 20_000_000  #: rows × columns of a sheet's extent (the reader allocates all of it)
-_ODS_TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table)(?=[\s/>])([^>]*)>")  # no lazy match: 4× faster
-_ODS_REPEATED = re.compile(rb'number-(?:rows|columns)-repeated="(\d+)"')
+_ODS_HINT = "a value repeated over whole rows or columns? delete those rows and columns and save again"
 
 
 # --- Excel and OpenDocument -----------------------------------------------------------
 
 
-def _open_workbook(path: Path, suffix: str) -> tuple[calamine.CalamineWorkbook, dict[str, SheetScan]]:
+def _refuse_web_page(path: Path, suffix: str) -> bytes:
+    """The file's first 8 bytes, once it is known not to be a web page saved as a workbook."""
     with open(path, "rb") as fh:
         head = fh.read(8)
         start = (head + fh.read(504)).lstrip(b"\xef\xbb\xbf \t\r\n").lower()
@@ -39,6 +39,11 @@ def _open_workbook(path: Path, suffix: str) -> tuple[calamine.CalamineWorkbook, 
             f"{path.name} is a web page saved as {suffix}, not a workbook",
             hint="open it in Excel and save it as .xlsx (Excel Workbook)",
         )
+    return head
+
+
+def _open_workbook(path: Path, suffix: str) -> tuple[calamine.CalamineWorkbook, dict[str, SheetScan]]:
+    head = _refuse_web_page(path, suffix)
     scans: dict[str, SheetScan] = {}
     if suffix in {".xlsx", ".xlsm", ".ods"}:
         if head.startswith(OLE_MAGIC):
@@ -83,13 +88,12 @@ def _check_zip(path: Path, suffix: str) -> dict[str, SheetScan]:
             )
         try:
             if suffix == ".ods":
-                _check_ods_extent(path, archive)
-                return {}
+                return scan_ods(archive, lambda rows, columns: _refuse_extent(path, rows, max(columns, 1), _ODS_HINT))
             names = {i.filename for i in infos}
             if "xl/workbook.xml" in names and not any(n.startswith("xl/worksheets/") for n in names):
                 raise InputFileError(f"{path.name} has no worksheets", hint="is it the right file? open it in Excel and add the list")
             scans = scan(archive)
-        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError, zlib.error) as exc:
             raise InputFileError(f"{path.name} is a damaged workbook ({_first_line(exc)})") from None
     for found in scans.values():
         hint = "a stray value far below or right of the data? delete those rows and columns in Excel"
@@ -105,47 +109,6 @@ def _refuse_extent(path: Path, rows: int, columns: int, hint: str) -> None:
         )
 
 
-def _check_ods_extent(path: Path, archive: zipfile.ZipFile) -> None:
-    """An .ods row or cell can say "repeat me a million times": 800 bytes can ask for 10^11
-    cells. Walk content.xml's table start tags (no parse tree) and size each sheet's extent
-    as the reader will: up to the last row and column that hold something. Empty repeats,
-    which LibreOffice writes to the end of every sheet, cost nothing and are not counted.
-    A row ends where the next row or sheet starts, so only start tags need matching."""
-    rows = columns = 0  # extent of the current sheet
-    row = row_repeat = 0  # where the current row starts, and how many times it repeats
-    column = 0
-    row_has_content = False
-
-    def end_row() -> None:
-        nonlocal rows, row, row_repeat, row_has_content
-        if row_has_content:
-            rows = row + row_repeat
-            _refuse_extent(path, rows, columns, "a value repeated over whole rows or columns? delete those rows and columns and save again")
-        row, row_repeat, row_has_content = row + row_repeat, 0, False
-
-    try:
-        fh = archive.open("content.xml")
-    except KeyError:
-        return  # no content.xml: the reader says what is wrong
-    with fh:
-        for buffer in xml_pieces(fh):
-            for tag, attributes in _ODS_TAG.findall(buffer):
-                found = b"repeated" in attributes and _ODS_REPEATED.search(attributes)
-                repeat = int(found.group(1)) if found else 1
-                if tag == b"table-row":
-                    end_row()
-                    row_repeat, column = repeat, 0
-                elif tag == b"table":
-                    end_row()
-                    rows = columns = row = 0
-                else:  # a cell: content unless it is an empty element with no value
-                    if not attributes.endswith(b"/") or b"value-type" in attributes:
-                        row_has_content = True
-                        columns = max(columns, column + repeat)
-                    column += repeat
-    end_row()
-
-
 def _first_line(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()
     return text[0][:200] if text else type(exc).__name__
@@ -155,30 +118,35 @@ def _sheet_rows(sheet: calamine.CalamineSheet, found: SheetScan | None) -> Itera
     """Each row's cells as shown: number formats applied, a vertical merge's value on every row."""
     offset = sheet.start[1] if sheet.start else 0
     formats = found.formats if found else {}
-    starts = _merges_by_top_row(sheet)
-    active: list[tuple[int, int, str]] = []  # (column, last row, text) of merges being filled down
+    starts = _merges_by_top_row(found.merges if found and found.merges else _merged_ranges(sheet))
+    active: dict[int, tuple[int, str]] = {}  # column → (last row, text) of the merges being filled down
     for number, cells in enumerate(sheet.iter_rows(), start=1):
         texts = [""] * offset
         for column, value in enumerate(cells, start=offset + 1):
             code = formats.get((number, column)) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
             plain, shown = cell_text(value), display(value, code) if code else None
             texts.append(Shown(shown, plain) if shown and shown != plain else plain)
-        active = [m for m in active if m[1] >= number]
-        for column, _, text in active:
-            if column <= len(texts) and not texts[column - 1]:
-                texts[column - 1] = text
+        if active:
+            active = {column: merge for column, merge in active.items() if merge[0] >= number}
+            for column, (_, text) in active.items():
+                if column <= len(texts) and not texts[column - 1]:
+                    texts[column - 1] = text
         for column, bottom in starts.get(number, ()):
             if column <= len(texts):
-                active.append((column, bottom, texts[column - 1]))
+                active[column] = (bottom, texts[column - 1])
         yield number, texts
 
 
-def _merges_by_top_row(sheet: calamine.CalamineSheet) -> dict[int, list[tuple[int, int]]]:
-    """1-based top row → [(column, bottom row)] of the merges that span several rows."""
+def _merged_ranges(sheet: calamine.CalamineSheet) -> list[tuple[tuple[int, int], tuple[int, int]]]:
+    """The merges the value reader found (it finds none in .ods: the scan does)."""
     try:
-        ranges = sheet.merged_cell_ranges or []
+        return sheet.merged_cell_ranges or []
     except (AttributeError, calamine.CalamineError):
-        return {}
+        return []
+
+
+def _merges_by_top_row(ranges: list[tuple[tuple[int, int], tuple[int, int]]]) -> dict[int, list[tuple[int, int]]]:
+    """1-based top row → [(column, bottom row)] of the merges that span several rows (0-based ranges in)."""
     out: dict[int, list[tuple[int, int]]] = {}
     for (top, left), (bottom, _right) in ranges:
         if bottom > top:
@@ -186,38 +154,50 @@ def _merges_by_top_row(sheet: calamine.CalamineSheet) -> dict[int, list[tuple[in
     return out
 
 
-def load_workbook(
-    path: Path, suffix: str, wanted: str | None, mapping: Mapping[str, str] | None, limits: Limits
-) -> Table:
+def load_workbook(path: Path, suffix: str, wanted: str | None, mapping: Mapping[str, str] | None, limits: Limits) -> Table:
+    if suffix == ".xls":
+        _refuse_web_page(path, suffix)
+        return _load_xls(path, wanted, mapping, limits)
     workbook, scans = _open_workbook(path, suffix)
     fmt = suffix.lstrip(".").replace("xlsm", "xlsx")
     try:
         table = _pick_sheet(path, workbook, wanted, mapping, limits, fmt, scans)
-        if fmt == "xls":
-            table = _cross_checked(path, workbook, table, mapping, limits)
         found = scans.get(table.sheet)
-        table.blank_formulas = frozenset(found.formulas) if found else frozenset()
-        table.cell_errors = dict(found.errors) if found else {}
+        table.blank_formulas = (frozenset(found.formulas) if isinstance(found.formulas, set) else found.formulas) if found else frozenset()
+        table.cell_errors = found.errors if found else {}
         table.sheet_names = tuple(workbook.sheet_names)
         return table
     finally:
         workbook.close()
 
 
-def _cross_checked(
-    path: Path, workbook: calamine.CalamineWorkbook, table: Table, mapping: Mapping[str, str] | None, limits: Limits
-) -> Table:
-    """An .xls sheet as xlrd reads it, where it reads differently (see ``xls_check``)."""
-    index = list(workbook.sheet_names).index(table.sheet)
-    theirs = xlrd_rows(path, index)
-    if theirs is None:
+def _load_xls(path: Path, wanted: str | None, mapping: Mapping[str, str] | None, limits: Limits) -> Table:
+    """An .xls file's sheet (see ``xls_check``): the one named ``wanted``, else the first
+    visible one with a header row. Headers are found in the text the right reader gives."""
+    sheets = xls_sheets(path)
+    if not sheets:
+        raise InputFileError(f"{path.name} has no worksheets (only charts or macros)", hint="is it the right file?")
+    names = [s.name for s in sheets]
+    if wanted is not None and wanted not in names:
+        raise InputFileError(f"{path.name} has no sheet named {wanted!r}", hint=f"its sheets are: {some(names, 5)}")
+    for sheet in sheets:
+        if (wanted is None and not sheet.visible) or wanted not in (None, sheet.name):
+            continue
+        try:
+            table = build_table(path, sheet.name, enumerate(sheet.rows(), start=1), mapping, limits, "xls")
+        except NoHeader:
+            if wanted is not None:
+                break
+            continue
+        if sheet.reader != "xlrd":
+            log.info("%s: sheet %r read with calamine (xlrd cannot read it)", path.name, sheet.name)
+        table.cell_errors = dict(sheet.errors)
+        table.sheet_names = tuple(names)
         return table
-    name, rows = theirs
-    ours = [cells for _, cells in _sheet_rows(workbook.get_sheet_by_name(table.sheet), None)]
-    if name == table.sheet and not differs(ours, rows):
-        return table
-    log.info("%s: sheet %r read with xlrd (the fast reader differs)", path.name, name)
-    return build_table(path, name, enumerate(rows, start=1), mapping, limits, "xls")
+    raise InputFileError(
+        f"{path.name}: no header row found in the first {HEADER_SEARCH_ROWS} rows of any visible sheet",
+        hint="the header row must name at least two fields, e.g. 'Name' and 'Email'; or pick a sheet with --sheet",
+    )
 
 
 def _pick_sheet(

@@ -1,36 +1,120 @@
-"""Legacy .xls text, cross-checked against xlrd: where the fast reader disagrees, xlrd's text wins.
+"""Legacy .xls (BIFF5/BIFF8) workbooks → sheets of cell text, read with xlrd, calamine where xlrd cannot.
 
-calamine reads BIFF fast, but old BIFF5 files (code-page text, sheet names) and rich-text
-strings are where readers differ; xlrd is the long-kept reference for the format. Each
-sheet read from an .xls is compared cell by cell with xlrd's reading; on any difference
-the whole sheet is taken from xlrd. xlrd also gives what calamine does not for .xls: number
-formats (``000123``, ``1,200``) and merged cells, applied as for .xlsx.
+Two readers were measured on real .xls files from other projects' test suites
+(``python -m benchmarks.xls_corpus``): where they disagree on a cell's text, xlrd is right
+(calamine misreads BIFF8 sheets whose strings are stored without their compression flag,
+and code-page text in some rich-text strings), and only xlrd gives what the
+cell shows: number formats (``000123``, ``1,200``), merged cells, times and durations as
+Excel types them. So a sheet is read with xlrd; calamine reads the files and sheets xlrd
+refuses (some damaged files: a string table that miscounts its strings, broken streams).
+A BIFF5 file without a code page record is read as Windows-1252, as Excel does.
+A file neither can read is refused with one line. Both readers are bounded: BIFF allows at
+most 65,536 rows × 256 columns, and neither reads ahead of the records the file holds.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
+import python_calamine as calamine
+
+from .errors import InputFileError
 from .number_formats import display
 from .rows import Shown, cell_text
 
 log = logging.getLogger("batch_enrol")
 
+_ELAPSED = re.compile(r"\[(h+|m+|s+)\]", re.IGNORECASE)  #: ``[h]:mm:ss``: a duration, not a time of day
 
-def xlrd_rows(path: Path, index: int) -> tuple[str, list[list[str]]] | None:
-    """(sheet name, rows of cell text) of sheet ``index`` as xlrd reads it; None when it cannot."""
+
+@dataclass
+class XlsSheet:
+    """One worksheet: its name, whether Excel shows it, and ``rows()``: lists of cell text
+    (row 1 first), with ``errors``: (row, column) 1-based → the error value shown (``#N/A``)."""
+
+    name: str
+    visible: bool
+    rows: Callable[[], list[list[str]]]
+    reader: str  #: "xlrd" or "calamine"
+    errors: dict[tuple[int, int], str]
+
+
+class _Discard:
+    """xlrd writes its warnings to a file (stdout by default): they are not the user's business."""
+
+    def write(self, _text: str) -> None:
+        pass
+
+
+def xls_sheets(path: Path) -> list[XlsSheet]:
+    """The worksheets of an .xls file, in order (charts and macro sheets left out).
+
+    Raises InputFileError when neither reader can open the file (password, damage, not .xls)."""
+    book = _xlrd_book(path)
+    if book is None:
+        return _calamine_sheets(path)
+    out = []
+    for index, name in enumerate(book.sheet_names()):
+        visible = book._sheet_visibility[index] == 0  # xlrd keeps it per sheet, loaded or not
+        errors: dict[tuple[int, int], str] = {}
+        out.append(XlsSheet(name, visible, _xlrd_reader(path, book, index, errors), "xlrd", errors))
+    return out
+
+
+def _xlrd_book(path: Path):
+    """xlrd's book, or None when xlrd cannot open the file."""
     import xlrd
 
     try:
-        book = xlrd.open_workbook(str(path), on_demand=True, formatting_info=True)
-        sheet = book.sheet_by_index(index)
-        rows = [[_text(book, sheet.cell(r, c)) for c in range(sheet.ncols)] for r in range(sheet.nrows)]
-        _fill_merges(rows, sheet.merged_cells)
-        return sheet.name, rows
-    except Exception as exc:  # xlrd is the second opinion: when it cannot read, the first stands
-        log.debug("xlrd cannot read %s: %s", path.name, type(exc).__name__)
+        book = xlrd.open_workbook(str(path), on_demand=True, formatting_info=True, logfile=_Discard())
+        if book.biff_version < 80 and book.codepage is None:  # no CODEPAGE record: Excel reads Windows-1252
+            book = xlrd.open_workbook(
+                str(path), on_demand=True, formatting_info=True, logfile=_Discard(), encoding_override="cp1252"
+            )
+        return book
+    except Exception as exc:  # xlrd raises many kinds (AssertionError included) on damaged files
+        log.debug("xlrd cannot open %s: %s", path.name, type(exc).__name__)
         return None
+
+
+def _xlrd_reader(path: Path, book, index: int, errors: dict[tuple[int, int], str]) -> Callable[[], list[list[str]]]:
+    def rows() -> list[list[str]]:
+        try:
+            sheet = book.sheet_by_index(index)
+        except Exception as exc:  # a sheet xlrd cannot parse: calamine may
+            log.info("%s: sheet %d read with calamine (xlrd: %s)", path.name, index + 1, type(exc).__name__)
+            return _calamine_rows_of(path, index)
+        return xlrd_rows(book, sheet, errors)
+
+    return rows
+
+
+def xlrd_rows(book, sheet, errors: dict[tuple[int, int], str] | None = None) -> list[list[str]]:
+    """Rows of cell text of one xlrd sheet: number formats applied, merges filled down over data rows."""
+    import xlrd
+
+    rows = []
+    for r in range(sheet.nrows):
+        row = []
+        for c, cell in enumerate(sheet.row(r)):
+            if cell.ctype == xlrd.XL_CELL_ERROR and errors is not None:
+                errors[(r + 1, c + 1)] = xlrd.error_text_from_code.get(cell.value, "#ERROR")
+            row.append(_text(book, cell))
+        rows.append(row)
+    _fill_merges(rows, sheet.merged_cells)
+    return rows
+
+
+def _format(book, cell) -> str | None:
+    if not book.xf_list or cell.xf_index is None or cell.xf_index >= len(book.xf_list):
+        return None
+    found = book.format_map.get(book.xf_list[cell.xf_index].format_key)
+    return found.format_str if found is not None else None
 
 
 def _text(book, cell) -> str:
@@ -39,35 +123,109 @@ def _text(book, cell) -> str:
     if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
         return ""
     if cell.ctype == xlrd.XL_CELL_DATE:
-        try:
-            return cell_text(xlrd.xldate.xldate_as_datetime(cell.value, book.datemode))
-        except (ValueError, OverflowError, xlrd.xldate.XLDateError):
-            return cell_text(cell.value)
+        return _date_text(book, cell.value, _format(book, cell) or "")
     if cell.ctype == xlrd.XL_CELL_BOOLEAN:
         return cell_text(bool(cell.value))
     plain = cell_text(cell.value)
-    if cell.ctype == xlrd.XL_CELL_NUMBER and book.xf_list:
-        fmt = book.format_map.get(book.xf_list[cell.xf_index].format_key)
-        shown = display(cell.value, fmt.format_str) if fmt is not None else None
+    if cell.ctype == xlrd.XL_CELL_NUMBER and (fmt := _format(book, cell)):
+        shown = display(cell.value, fmt)
         if shown and shown != plain:
             return Shown(shown, plain)  # what the cell shows, as in .xlsx
     return plain
 
 
+def _date_text(book, value: float, fmt: str) -> str:
+    """A date cell as the .xlsx reader gives it: a duration (``[h]:mm``), a time of day
+    (no date part), else an ISO date or date and time."""
+    import xlrd
+
+    if _ELAPSED.search(fmt):
+        return cell_text(dt.timedelta(milliseconds=round(value * 86_400_000)))
+    try:
+        stamp = xlrd.xldate.xldate_as_datetime(value, book.datemode)
+    except (ValueError, OverflowError, xlrd.xldate.XLDateError):
+        return cell_text(value)
+    if 0 <= value < 1:
+        return cell_text(stamp.time())
+    return cell_text(stamp)
+
+
 def _fill_merges(rows: list[list[str]], merges: list[tuple[int, int, int, int]]) -> None:
-    """A merge over several rows gives its value to each of them, as in .xlsx."""
+    """A merge over several rows gives its value to each of them, as in .xlsx, down to the
+    sheet's last row with a value (a merge reaching below the data adds no rows)."""
+    last = max((i for i, row in enumerate(rows) if any(row)), default=-1)
     for top, bottom, left, _right in merges:
         if bottom - top > 1 and top < len(rows) and left < len(rows[top]):
-            for row in rows[top + 1 : bottom]:
+            for row in rows[top + 1 : min(bottom, last + 1)]:
                 if left < len(row) and not row[left]:
                     row[left] = rows[top][left]
+    del rows[last + 1 :]
 
 
-def differs(ours: list[list[str]], theirs: list[list[str]]) -> bool:
-    """True when two readings of one sheet disagree on any non-empty cell."""
-    for a, b in zip(ours, theirs, strict=False):
-        width = max(len(a), len(b))
-        if [*a, *[""] * (width - len(a))] != [*b, *[""] * (width - len(b))]:
-            return True
-    longer = ours[len(theirs) :] or theirs[len(ours) :]
-    return any(any(c for c in row) for row in longer)
+# --- calamine, for what xlrd cannot read ------------------------------------------------
+
+
+def _calamine_book(path: Path) -> calamine.CalamineWorkbook:
+    try:
+        return calamine.CalamineWorkbook.from_path(str(path))
+    except calamine.PasswordError:
+        raise InputFileError(f"{path.name} is password-protected", hint="remove the password in Excel and save again") from None
+    except BaseException as exc:  # noqa: BLE001 - calamine's Rust panics are BaseExceptions
+        _reraise_interrupts(exc)
+        with open(path, "rb") as fh:
+            ole = fh.read(8) == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+        what = (
+            f"is a damaged .xls workbook ({first_line(exc)})"
+            if ole
+            else "is not a real .xls workbook (it is damaged, or another kind of file renamed)"
+        )
+        raise InputFileError(f"{path.name} {what}", hint="open it in Excel or LibreOffice and save it as .xlsx") from None
+
+
+def _calamine_sheets(path: Path) -> list[XlsSheet]:
+    workbook = _calamine_book(path)
+    metadata = [m for m in workbook.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
+    return [
+        XlsSheet(m.name, m.visible == calamine.SheetVisibleEnum.Visible, _calamine_reader(path, m.name), "calamine", {})
+        for m in metadata
+    ]
+
+
+def _calamine_reader(path: Path, name: str) -> Callable[[], list[list[str]]]:
+    return lambda: _calamine_rows(path, lambda book: book.get_sheet_by_name(name))
+
+
+def _calamine_rows_of(path: Path, index: int) -> list[list[str]]:
+    """Worksheet ``index`` (counting worksheets only, as xlrd does) as calamine reads it."""
+
+    def pick(book: calamine.CalamineWorkbook) -> calamine.CalamineSheet:
+        names = [m.name for m in book.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet]
+        return book.get_sheet_by_name(names[index])
+
+    return _calamine_rows(path, pick)
+
+
+def _calamine_rows(path: Path, pick: Callable[[calamine.CalamineWorkbook], calamine.CalamineSheet]) -> list[list[str]]:
+    from .sheets import _sheet_rows
+
+    workbook = _calamine_book(path)
+    try:
+        return [cells for _, cells in _sheet_rows(pick(workbook), None)]
+    except BaseException as exc:  # noqa: BLE001 - calamine's Rust panics are BaseExceptions
+        _reraise_interrupts(exc)
+        raise InputFileError(
+            f"{path.name}: a sheet cannot be read ({first_line(exc)})",
+            hint="open it in Excel or LibreOffice and save it as .xlsx",
+        ) from None
+    finally:
+        workbook.close()
+
+
+def _reraise_interrupts(exc: BaseException) -> None:
+    if isinstance(exc, (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)):
+        raise exc
+
+
+def first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:80] if text else type(exc).__name__

@@ -12,6 +12,7 @@ unexpected raises ``Unsupported`` and the caller uses another writer.
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime as dt
 import re
@@ -56,7 +57,7 @@ class Results:
     rows: Mapping[int, Sequence[Value]]
     tones: Mapping[int, int] = field(default_factory=dict)  #: row → index into the fills (its first cell's colour)
     fills: Sequence[str] = ()
-    link: int | None = None  #: index of the column whose values become hyperlinks
+    link: int | None = None  #: index of the column whose values become hyperlinks (None: the sheet's links are kept as they are)
     widths: Sequence[float] = ()  #: per result column, used where the user set no width
     edits: Mapping[int, Mapping[int, Value]] = field(default_factory=dict)  #: row → 1-based column → a user cell's new value
     dates: tuple[int, int] | None = None  #: the xf ids of a date and a date-time cell (set by ``patch``)
@@ -208,6 +209,8 @@ class _SheetPatcher:
 
     def _hyperlinks(self, tail: bytes) -> bytes:
         """Our links in the sheet's <hyperlinks>, replacing any earlier link on those cells."""
+        if self.r.link is None:
+            return tail
         refs = {ref.encode() for ref, _, _ in self.links}
         link_letter = self.letters[self.r.link].encode() if self.r.link is not None else b"@"
         column_refs = re.compile(rb"^" + re.escape(link_letter) + rb"\d+$")
@@ -307,10 +310,11 @@ def patch(src: Path, dst: Path, results: Results, *, extra_sheets: Sequence[tupl
             for item in zin.infolist():
                 written.add(item.filename)
                 data = replaced.pop(item.filename, None)
-                if item.filename == links_part:
+                if item.filename == links_part and results.link is not None:
                     continue  # written after the sheet, when its links are known
                 if data is None:  # the item keeps its own compression; the level is only a speed
-                    zout.writestr(item, zin.read(item.filename), compresslevel=ZIP_LEVEL)
+                    # a copy: writestr sets the ZipInfo's offset to the new archive's, and zin looks entries up by it
+                    zout.writestr(copy.copy(item), zin.read(item.filename), compresslevel=ZIP_LEVEL)
                 elif isinstance(data, _SheetPatcher):  # opened by name, so the archive's level applies
                     with zout.open(item.filename, "w", force_zip64=True) as stream:
                         for piece in data.stream(_chunks(zin, item.filename)):
@@ -322,7 +326,7 @@ def patch(src: Path, dst: Path, results: Results, *, extra_sheets: Sequence[tupl
                     zout.writestr(name, data, compress_type=zipfile.ZIP_DEFLATED)
                     written.add(name)
             old = zin.read(links_part).decode("utf-8") if links_part in zin.namelist() else None
-            if old is not None or patcher.links:
+            if results.link is not None and (old is not None or patcher.links):
                 zout.writestr(links_part, sheet_rels(old, [(rid, url) for _, rid, url in patcher.links]), compress_type=zipfile.ZIP_DEFLATED)
 
 

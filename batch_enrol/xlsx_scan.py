@@ -13,6 +13,7 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from xml.etree import ElementTree as ET
 
@@ -38,9 +39,11 @@ class SheetScan:
 
     rows: int = 0  #: last row holding a cell with content
     columns: int = 0  #: last column holding a cell with content
-    formulas: set[tuple[int, int]] = field(default_factory=set)  #: formula cells with no saved value
-    formats: dict[tuple[int, int], str] = field(default_factory=dict)  #: cell → number format code
-    errors: dict[tuple[int, int], str] = field(default_factory=dict)  #: cell → the error it shows (``#N/A``)
+    formulas: Collection[tuple[int, int]] = field(default_factory=set)  #: formula cells with no saved value
+    formats: Mapping[tuple[int, int], str] = field(default_factory=dict)  #: cell → number format code
+    errors: Mapping[tuple[int, int], str] = field(default_factory=dict)  #: cell → the error it shows (``#N/A``)
+    #: merged ranges ((top, left), (bottom, right)), 0-based as the value reader gives them; where it gives none
+    merges: list[tuple[tuple[int, int], tuple[int, int]]] = field(default_factory=list)
 
 
 def scan(archive: zipfile.ZipFile) -> dict[str, SheetScan]:

@@ -135,7 +135,8 @@ def test_a_key_learned_after_a_reason_arrived_reaches_neither_the_output_nor_the
     assert key.encode() not in (tmp_path / "out.csv").read_bytes()
     assert key not in outcome_to_json(early)
     with Journal(tmp_path / "j.sqlite") as journal:
-        journal._commit([("INSERT INTO rows VALUES ('f', 2, 'done', ?, 'now')", (outcome_to_json(early),))])
+        journal._commit([("INSERT INTO events (fingerprint, row, state, outcome, at) VALUES ('f', 2, 'done', ?, 'now')",
+                          (outcome_to_json(early),))])
     with sqlite3.connect(tmp_path / "j.sqlite") as db:
         assert "[redacted]" in db.execute("SELECT outcome FROM rows").fetchone()[0]
 

@@ -63,6 +63,39 @@ def test_run_then_completed_interviews_then_results_fill_each_rows_score_and_dec
     assert digest(output) == again_before  # the second time changes nothing
 
 
+def test_results_keep_what_the_user_added_to_the_output_and_the_interview_links(tmp_path, serve):
+    """The result cells are patched into the workbook: a chart the user added, a part no library
+    models (custom XML, which openpyxl drops on saving) and the run's interview links come back."""
+    import zipfile
+
+    from openpyxl.chart import BarChart, Reference
+
+    served = serve()
+    source = write_xlsx(tmp_path / "in.xlsx", candidate_rows(4, positions=1), HEADERS)
+    assert cli("run", source, env=served.env()).returncode == 0
+    output = tmp_path / "in.enrolled.xlsx"
+    workbook = openpyxl.load_workbook(output)
+    sheet = workbook.worksheets[0]
+    chart = BarChart()
+    chart.add_data(Reference(sheet, min_col=1, min_row=1, max_row=5))
+    sheet.add_chart(chart, "Z2")
+    workbook.save(output)
+    with zipfile.ZipFile(output, "a") as z:
+        z.writestr("customXml/item1.xml", "<custom>kept</custom>")
+    links = {c.coordinate: c.hyperlink.target for row in sheet.iter_rows() for c in row if c.hyperlink}
+    assert len(links) == 4
+    served.sandbox.complete_interviews()
+
+    assert cli("results", output, env=served.env()).returncode == 0
+    with zipfile.ZipFile(output) as z:
+        assert [n for n in z.namelist() if n.startswith("xl/charts/chart")] == ["xl/charts/chart1.xml"]
+        assert z.read("customXml/item1.xml") == b"<custom>kept</custom>"
+    sheet = openpyxl.load_workbook(output).worksheets[0]
+    assert {c.coordinate: c.hyperlink.target for row in sheet.iter_rows() for c in row if c.hyperlink} == links
+    truth = sandbox_results(served)
+    assert {r["interview_status"] for r in read_output(output)} == {truth[r["profile_interview_id"]]["coach_status"] for r in read_output(output)}
+
+
 def test_results_progress_in_a_csv_output_and_unknown_statuses_come_as_they_are(tmp_path, serve):
     served = serve()
     source = write_csv(tmp_path / "in.csv", candidate_rows(4, positions=1))

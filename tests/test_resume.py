@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sqlite3
 import stat
 import subprocess
 import sys
+import threading
 import time
 
+import httpx
 import pytest
 
-from batch_enrol.errors import OutputError
+from batch_enrol.errors import Cancelled, OutputError
 from batch_enrol.journal import Journal
 from batch_enrol.models import Outcome, Status
 from batch_enrol.pipeline import run
-from batch_enrol.sandbox import DEFAULT_TOKEN, Faults
+from batch_enrol.sandbox import DEFAULT_TOKEN, Faults, Sandbox
 from batch_enrol.settings import Secret, Settings
 from tests.helpers import candidate_rows, cli, read_output, write_csv
 
@@ -116,6 +119,26 @@ def test_journal_file_is_private_and_holds_no_token(tmp_path, serve):
         assert b"tok-SECRET-123" not in path.read_bytes(), path
 
 
+def test_a_journal_of_the_previous_format_still_keeps_every_done_row_from_being_sent_again(tmp_path, serve):
+    served = serve()
+    source = write_csv(tmp_path / "list.csv", candidate_rows(5))
+    assert cli("run", source, env=served.env()).returncode == 0
+    journal, output = tmp_path / "list.enrolled.csv.journal.sqlite", tmp_path / "list.enrolled.csv"
+    urls = {r["E-mail"]: r["interview_url"] for r in read_output(output)}
+    with sqlite3.connect(journal) as db:  # back to the format before the events table: one row per fingerprint
+        latest = db.execute("SELECT fingerprint, row, state, outcome, updated_at FROM rows").fetchall()
+        db.executescript("DROP VIEW rows; DROP TABLE events; PRAGMA user_version = 0; CREATE TABLE rows (fingerprint TEXT "
+                         "PRIMARY KEY, row INTEGER NOT NULL, state TEXT NOT NULL, outcome TEXT, updated_at TEXT NOT NULL)")  # fmt: skip
+        db.executemany("INSERT INTO rows VALUES (?, ?, ?, ?, ?)", latest)
+    output.unlink()  # only the journal knows what was sent
+    again = cli("run", source, env=served.env())
+    assert again.returncode == 0, again.stderr
+    assert len(served.ledger.requests) == 5  # nobody sent again
+    assert {r["E-mail"]: r["interview_url"] for r in read_output(output)} == urls
+    with sqlite3.connect(journal) as db:
+        assert db.execute("SELECT count(*) FROM rows WHERE state = 'done'").fetchone()[0] == 5
+
+
 def test_journal_reuses_decisions_only(tmp_path):
     async def write(journal: Journal) -> None:
         await journal.commit_in_flight("a", 2)
@@ -187,13 +210,11 @@ def test_checkpoints_leave_a_usable_output_while_running(tmp_path, serve):
                         checkpoint_every=0.5, progress="none")  # fmt: skip
     seen = []
 
-    import threading
-
-    def watch():
+    def watch():  # until a checkpoint: some rows with results, some not sent yet (the proof has none)
         out = tmp_path / "list.enrolled.csv"
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not seen:
-            if out.exists():
+        while time.monotonic() < deadline and not (seen and {"not_sent"} < set(seen[-1])):
+            with contextlib.suppress(OSError):
                 seen.append([r["enrol_status"] for r in read_output(out)])
             time.sleep(0.05)
 
@@ -202,8 +223,70 @@ def test_checkpoints_leave_a_usable_output_while_running(tmp_path, serve):
     result = run(source, settings)
     watcher.join()
     assert result.exit_code == 0
-    assert seen and len(seen[0]) == 12 and "not_sent" in seen[0]  # a checkpoint, before the end
+    assert len(seen[-1]) == 12 and {"not_sent"} < set(seen[-1])  # a checkpoint, before the end
     assert os.path.exists(tmp_path / "list.enrolled.csv")
+
+
+class _Watching(httpx.AsyncBaseTransport):
+    """The sandbox's transport, noting what the output held when each request left."""
+
+    def __init__(self, out, sandbox: Sandbox) -> None:
+        self.out, self.inner, self.seen = out, httpx.ASGITransport(app=sandbox.app), []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append([r["enrol_status"] for r in read_output(self.out)] if self.out.exists() else None)
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.mark.parametrize("name", ["list.enrolled.csv", "list.enrolled.xlsx"])
+def test_the_output_exists_with_every_row_not_sent_before_the_first_call(tmp_path, name):
+    source = write_csv(tmp_path / "list.csv", candidate_rows(6))
+    sandbox, out = Sandbox(), tmp_path / name
+    transport = _Watching(out, sandbox)
+    result = run(source, Settings(sandbox=True, concurrency=1, progress="none"), out=out, transport=transport)
+    assert result.exit_code == 0 and len(sandbox.ledger.enrolments) == 6
+    assert transport.seen[0] == ["not_sent"] * 6  # the proof, placed as the output: no write of its own
+    assert "not_sent" not in {r["enrol_status"] for r in read_output(out)}
+    assert sorted(p.name for p in tmp_path.iterdir() if "proof" in p.name) == []
+
+
+def test_a_run_not_confirmed_leaves_no_output_and_no_proof(tmp_path):
+    source = write_csv(tmp_path / "list.csv", candidate_rows(3))
+    with pytest.raises(Cancelled):
+        run(source, Settings(sandbox=True, progress="none"), transport=httpx.ASGITransport(app=Sandbox().app),
+            confirm=lambda preview: False)  # fmt: skip
+    assert not (tmp_path / "list.enrolled.csv").exists() and not [p for p in tmp_path.iterdir() if "proof" in p.name]
+
+
+def test_no_checkpoint_comes_before_the_run_has_lasted_many_writes_of_the_output(tmp_path, serve, monkeypatch):
+    """Checkpoints are paced by what one costs: the proof's write of the whole output, times CHECKPOINT_SHARE
+    (here made huge, as for a large output), comes before the first; the final write still has every row."""
+    from batch_enrol import checkpoints
+
+    monkeypatch.setattr(checkpoints, "CHECKPOINT_SHARE", 1_000_000)
+    served = serve(Faults(latency=0.2, position_race=False))
+    source = write_csv(tmp_path / "list.csv", candidate_rows(12))
+    settings = Settings(base_url=served.url, token=Secret(DEFAULT_TOKEN), concurrency=1, rate=100,
+                        checkpoint_every=0.3, progress="none")  # fmt: skip
+    out, seen, running = tmp_path / "list.enrolled.csv", [], threading.Event()
+    running.set()
+
+    def watch():
+        while running.is_set():
+            with contextlib.suppress(OSError):
+                seen.append({r["enrol_status"] for r in read_output(out)})
+            time.sleep(0.05)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        result = run(source, settings)
+    finally:
+        running.clear()
+        watcher.join()
+    assert result.exit_code == 0 and result.summary.duration_s > 2  # about 8 checkpoint_every's
+    assert all(statuses <= {"not_sent"} for statuses in seen)  # no checkpoint with results while running
+    assert "not_sent" not in {r["enrol_status"] for r in read_output(out)} and len(read_output(out)) == 12
 
 
 def test_a_second_ctrl_c_stops_at_once_and_the_journal_keeps_everything(tmp_path, serve):

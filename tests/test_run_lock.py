@@ -99,7 +99,7 @@ def test_journal_rows_that_do_not_parse_are_refused(tmp_path, serve):
     assert cli("run", source, env=served.env()).returncode == 0
     journal = tmp_path / "list.enrolled.csv.journal.sqlite"
     with sqlite3.connect(journal) as db:
-        db.execute("UPDATE rows SET outcome = '{\"status\": \"no-such\"' WHERE row = 3")
+        db.execute("UPDATE events SET outcome = '{\"status\": \"no-such\"' WHERE row = 3 AND state = 'done'")
     refused = cli("run", source, env=served.env())
     assert refused.returncode == 2 and "is damaged" in refused.stderr and "does not parse" in refused.stderr
     assert "--fresh" in refused.stderr and len(served.ledger.requests) == 5
@@ -132,7 +132,7 @@ def test_an_output_that_is_a_folder_is_refused_before_sending_even_with_force(tm
 
 def test_a_journal_whose_rows_were_emptied_or_dropped_beside_an_output_is_refused(tmp_path, serve):
     served = serve()
-    for damage in ("DELETE FROM rows", "DROP TABLE rows"):
+    for damage in ("DELETE FROM events", "DROP TABLE events"):
         folder = tmp_path / damage.split()[0].lower()
         folder.mkdir()
         source = write_csv(folder / "list.csv", candidate_rows(5))

@@ -133,42 +133,6 @@ def test_the_delimiter_follows_the_header_excels_sep_line_and_the_flag(tmp_path)
         load(semicolon, delimiter=",")  # forced, though wrong
 
 
-def test_xls_is_cross_checked_against_xlrd(tmp_path):
-    import xlwt
-    book = xlwt.Workbook(encoding="utf-8")
-    sheet = book.add_sheet("Uchazeči")
-    for r, row in enumerate([HEADERS, ["Jiří Čermák", "jiri@example.org", "CZ", RESUME, "Agent", "Praha", "CZ", "cs"]]):
-        for c, value in enumerate(row):
-            sheet.write(r, c, value)
-    path = tmp_path / "legacy.xls"
-    book.save(str(path))
-    from batch_enrol.xls_check import differs, xlrd_rows
-
-    name, rows = xlrd_rows(path, 0)
-    table = load(path)
-    assert name == table.sheet == "Uchazeči"
-    assert table.rows[0].cells[0] == "Jiří Čermák" == rows[1][0]
-    assert not differs([list(HEADERS)], [list(HEADERS), []]) and differs([["a"]], [["b"]])
-    assert load(DATA / "good" / "legacy.xls").rows
-
-
-def test_where_the_readers_differ_xlrds_text_is_used(tmp_path, monkeypatch):
-    import xlwt
-
-    from batch_enrol import sheets
-
-    book = xlwt.Workbook(encoding="utf-8")
-    sheet = book.add_sheet("Candidates")
-    for r, row in enumerate([HEADERS, ["Ana", "ana@example.org", "SK", RESUME, "Agent", "Praha", "CZ", "cs"]]):
-        for c, value in enumerate(row):
-            sheet.write(r, c, value)
-    path = tmp_path / "legacy.xls"
-    book.save(str(path))
-    reference = sheets.xlrd_rows(path, 0)
-    monkeypatch.setattr(sheets, "xlrd_rows", lambda p, i: (reference[0], [reference[1][0], ["Aňa", *reference[1][1][1:]]]))
-    assert load(path).rows[0].cells[0] == "Aňa"
-
-
 def test_number_fields_get_the_number_and_text_fields_never_scientific_notation(tmp_path):
     headers = [*HEADERS, "Candidate ID", "max_duration", "interview_attempts"]
     rows = [headers, ["P 0", "p0@example.org", "SK", RESUME, "Agent", "Bratislava", "SK", "en", 12345678901234567, 1200, 2]]

@@ -126,7 +126,7 @@ def main() -> None:
     put("no_header.csv", b"a,b,c\n1,2,3\n", "no header row found")
     put("title_only.xlsx", xlsx_bytes([["Candidates for spring"], [], ["nothing else"]]), "no header row found")
     put("garbage.xlsx", bytes(rng.getrandbits(8) for _ in range(4096)), "not a real .xlsx workbook")
-    put("garbage.xls", bytes(rng.getrandbits(8) for _ in range(4096)), "cannot be read as a .xls workbook")
+    put("garbage.xls", bytes(rng.getrandbits(8) for _ in range(4096)), "is not a real .xls workbook")
     put("garbage.ods", bytes(rng.getrandbits(8) for _ in range(4096)), "not a real .ods workbook")
     put("truncated.xlsx", good[: len(good) // 2], "not a real .xlsx workbook")
     put("pdf_renamed.xlsx", b"%PDF-1.4\n" + bytes(500), "not a real .xlsx workbook")

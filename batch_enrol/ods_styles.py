@@ -1,0 +1,187 @@
+"""An .ods cell style's number format, as the Excel format code that shows the same text.
+
+OpenDocument keeps a number's format as a data style (``number:number-style``,
+``percentage-style``, ``currency-style``, ``text-style``) named by a cell style's
+``style:data-style-name``; a cell names its cell style with ``table:style-name`` (or inherits
+its row's or column's ``table:default-cell-style-name``). Each data style is written here as the
+Excel code it is equivalent to (``number:min-integer-digits="6"`` → ``000000``,
+``number:grouping`` → ``#,##0``, ``number:embedded-text`` → ``00000-0000``, ``number:text``
+around the digits → quoted literals, ``style:map`` conditions → sections), so one formatter
+(``number_formats.display``) lays out the digits for every workbook format. Scientific, fraction,
+date, time, boolean and text styles give no code: the cell reads as its value does.
+
+Both parts are read with the standard library's streaming parser (expat refuses entity
+expansion bombs); content.xml only up to its body, where the styles end.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Iterator
+from xml.etree import ElementTree as ET
+
+from .number_formats import display
+
+_NUMBER_STYLES = {"number-style", "percentage-style", "currency-style"}
+_STYLE_KINDS = _NUMBER_STYLES | {"text-style", "date-style", "time-style", "boolean-style"}
+_MAX_PARENTS = 8  #: a cell style's parent chain is followed this far for its data style
+_SECTIONS = {"value()>=0": 0, "value()>0": 0, "value()<0": 1, "value()<=0": 1, "value()=0": 2}
+
+
+def cell_formats(archive: zipfile.ZipFile) -> dict[bytes, str]:
+    """Cell style name (as written in content.xml) → Excel format code, for the cell styles
+    whose number format shows a number as something other than its plain value."""
+    codes: dict[str, str | None] = {}  # data style → its own code
+    maps: dict[str, dict[int, str]] = {}  # data style → {section: the data style it applies}
+    cells: dict[str, tuple[str | None, str | None]] = {}  # cell style → (data style, parent)
+    for part in ("styles.xml", "content.xml"):
+        try:
+            fh = archive.open(part)
+        except KeyError:
+            continue
+        with fh:
+            try:
+                for kind, element in _styles(fh):
+                    name = _attr(element, "name") or ""
+                    if kind == "style":
+                        if _attr(element, "family") == "table-cell":
+                            cells[name] = (_attr(element, "data-style-name"), _attr(element, "parent-style-name"))
+                    else:
+                        codes[name] = _code(kind, element)
+                        maps[name] = _maps(element)
+            except ET.ParseError:
+                continue  # encrypted or damaged: the value reader says what is wrong
+    out: dict[bytes, str] = {}
+    for name in cells:
+        code = _resolved(name, cells, codes, maps)
+        if code and any(display(probe, code) not in (None, str(probe)) for probe in (7, 1234, -5)):
+            out[name.encode("utf-8")] = code
+    return out
+
+
+def _styles(fh) -> Iterator[tuple[str, ET.Element]]:
+    """("style" or the data style's kind, its element), each once complete; stops at the body."""
+    depth = 0
+    for event, element in ET.iterparse(fh, events=("start", "end")):
+        local = element.tag.rsplit("}", 1)[-1]
+        if event == "start":
+            if local == "body":
+                return
+            depth += 1
+            continue
+        depth -= 1
+        if local == "style" or local in _STYLE_KINDS:
+            yield local, element
+            element.clear()
+        elif depth <= 2:
+            element.clear()  # a finished group (office:styles, office:automatic-styles): keep nothing
+
+
+def _attr(element: ET.Element, local: str) -> str | None:
+    for key, value in element.attrib.items():
+        if key.rsplit("}", 1)[-1] == local:
+            return value
+    return None
+
+
+def _resolved(name: str, cells: dict, codes: dict, maps: dict) -> str | None:
+    """A cell style's code: its own data style, or its parents'; map sections joined by ``;``."""
+    data = None
+    for _ in range(_MAX_PARENTS):
+        if name not in cells:
+            break
+        data, parent = cells[name]
+        if data or not parent:
+            break
+        name = parent
+    own = codes.get(data) if data else None
+    if not own or not maps.get(data):
+        return own
+    mapped = maps[data]  # unmapped sections are the style itself (for negatives: it writes its own sign)
+    sections = [codes.get(mapped[s]) or own if s in mapped else own for s in range(3)]
+    return ";".join(sections if 2 in mapped else sections[:2])
+
+
+def _maps(element: ET.Element) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for child in element:
+        if child.tag.rsplit("}", 1)[-1] == "map":
+            condition = (_attr(child, "condition") or "").replace(" ", "")
+            if condition in _SECTIONS and (applied := _attr(child, "apply-style-name")):
+                out[_SECTIONS[condition]] = applied
+    return out
+
+
+def _code(kind: str, element: ET.Element) -> str | None:
+    """A number, percentage or currency style as an Excel code; ``@`` for a text style."""
+    if kind == "text-style":
+        return "@"
+    if kind not in _NUMBER_STYLES:
+        return None
+    parts: list[str] = []
+    digits_seen = False
+    for child in element:
+        local = child.tag.rsplit("}", 1)[-1]
+        if local == "number":
+            digits = _digits(child)
+            if digits is None:
+                return None
+            parts.append(digits)
+            digits_seen = True
+        elif local in ("text", "currency-symbol"):
+            text = "".join(child.itertext())
+            literal = _literal(text)
+            parts.append(literal.replace("\\%", "%") if kind == "percentage-style" else literal)
+        elif local in ("scientific-number", "fraction"):
+            return None
+    return "".join(parts) if digits_seen else None
+
+
+def _literal(text: str) -> str:
+    return "".join("\\" + c for c in text)
+
+
+def _digits(number: ET.Element) -> str | None:
+    """``number:number`` → ``#,##0.00``, ``000000``, ``00000\\-0000``; None for what the formatter cannot show."""
+    factor = _attr(number, "display-factor")
+    if factor not in (None, "1"):
+        return None
+    try:
+        integers = int(_attr(number, "min-integer-digits") or 1)
+        decimals = _attr(number, "decimal-places")
+        places = int(decimals) if decimals is not None else None
+        shown = int(_attr(number, "min-decimal-places") or (places or 0))
+    except ValueError:
+        return None
+    if integers > 30 or (places or 0) > 30:
+        return None
+    embedded = []
+    for child in number:
+        if child.tag.rsplit("}", 1)[-1] == "embedded-text":
+            try:
+                embedded.append((int(_attr(child, "position") or 0), "".join(child.itertext())))
+            except ValueError:
+                return None
+    grouping = _attr(number, "grouping") == "true"
+    if embedded:
+        if places or grouping or max(p for p, _ in embedded) > 30:
+            return None
+        return _with_embedded(integers, embedded)
+    width = max(integers, 4 if grouping else 1)
+    whole = "#" * (width - integers) + "0" * integers
+    if grouping:
+        whole = whole[:-3] + "," + whole[-3:]
+    if places is None:
+        return whole + ".##########"
+    return whole + ("." + "0" * shown + "#" * max(places - shown, 0) if places else "")
+
+
+def _with_embedded(integers: int, embedded: list[tuple[int, str]]) -> str:
+    """Integer digits with literal text at positions counted from the decimal point leftwards."""
+    width = max(integers, max(p for p, _ in embedded), 1)
+    out: list[str] = []
+    for position in range(width + 1):  # right to left: position = digits to the right
+        out += [_literal(text) for p, text in reversed(embedded) if p == position]
+        if position < width:
+            out.append("0" if position < integers else "#")
+    return "".join(reversed(out))

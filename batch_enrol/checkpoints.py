@@ -11,8 +11,9 @@ Every checkpoint rewrites the whole output, so checkpoints are paced by what one
   (30 s, 90 s, 270 s, …), so their number grows with the log of the run's length;
 - only when some row has finished since the last one.
 
-A killed run loses nothing to this: the journal (``journal.py``) holds every outcome, and
-the next run writes them into the output. Figures: benchmarks/README.md, "Disk cost".
+A killed run loses nothing to this: the output exists from before the first call (the
+proof, renamed into place: ``writer.place_proof``), the journal (``journal.py``) holds every
+outcome, and the next run writes them into the output. Figures: benchmarks/README.md, "Disk cost".
 """
 
 from __future__ import annotations

@@ -54,6 +54,7 @@ class Target:
     rotated: Path | None = None
     route: str | None = None  #: the writer proven to work for this output (see writer.prove)
     write_s: float = 0.0  #: seconds the proof's write of the whole output took (paces checkpoints.checkpoints)
+    proof: Path | None = None  #: the proof kept to become the output before the first call (writer.place_proof)
 
     @property
     def updating(self) -> bool:

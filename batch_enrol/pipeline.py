@@ -240,7 +240,7 @@ async def run_async(
     path = Path(path)
     out = living.output_path(path, out)  # an output of this tool run again is updated in place
     journal_file = Path(journal) if journal else journal_path_for(out)
-    with forget_if_refused(journal_file), run_lock(journal_file, wait=wait):
+    with forget_if_refused(journal_file), run_lock(journal_file, wait=wait), writer.proof_removed(out):
         if not fresh:
             living.check_journal(journal_file, out)
         return await _run_locked(path, settings, out=out, journal=journal_file, fresh=fresh, force=force,
@@ -272,7 +272,7 @@ async def _run_locked(
     out, journal_file = prepare_output(path, target.out, journal, fresh=fresh, force=force, own=target.updating)
     if fresh:
         target.carried.clear()  # start over: what the output says is done is sent again too
-    warnings = writer.prove(target, checked.table, out)  # before anything is sent: the output can be written
+    warnings = writer.prove(target, checked.table, out, keep=True)  # before anything is sent: the output can be written
     tokens = None if settings.sandbox else token_source(settings)
     token = run_token(settings, sum(1 for c in checked.rows if c.candidate is not None), warnings, tokens)
     with Journal(journal_file) as jrnl:
@@ -317,6 +317,7 @@ async def _dispatch(
     dispatcher: Dispatcher, planned: Plan, table: Table, target: living.Target, settings: Settings, control: RunControl | None
 ) -> dict[int, Outcome]:
     """Send the planned jobs with progress, checkpoints and Ctrl-C handling; every row's outcome."""
+    writer.place_proof(target)  # the output exists (every row not_sent) before the first call
     outcomes = planned.outcomes
     progress = Progress(len(planned.jobs), settings.progress)
     dispatcher.on_outcome = progress

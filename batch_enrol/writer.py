@@ -2,8 +2,9 @@
 
 Before anything is sent, ``prove`` writes the output once (every row ``not_sent``) to a
 temporary file through the same writer and reads it back; the writer that worked is then
-used for every checkpoint and the final write. See ``workbook_writers`` for the three ways a
-workbook is written.
+used for every checkpoint and the final write. For a new output, the proof becomes the
+output just before the first call (``place_proof``: renamed, no second write). See
+``workbook_writers`` for the three ways a workbook is written.
 """
 
 from __future__ import annotations
@@ -12,11 +13,12 @@ import contextlib
 import csv
 import json
 import logging
+import os
 import re
 import time
 import warnings
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 import openpyxl
@@ -113,15 +115,22 @@ def _write_with(route: str, target: Target, final: Mapping[int, Outcome], out: P
         raise OutputError(f"cannot write {out}: {exc.strerror or exc}") from None
 
 
-def prove(target: Target, table: Table, out: Path) -> list[str]:
+def proof_path(out: Path) -> Path:
+    """The temporary file ``prove`` writes beside ``out``: ``.<stem>.proof<suffix>``."""
+    return out.with_name(f".{out.stem}.proof{out.suffix}")
+
+
+def prove(target: Target, table: Table, out: Path, *, keep: bool = False) -> list[str]:
     """Write the output once with every row ``not_sent`` to a temporary file, read it back, and keep
-    the writer that worked in ``target.route``. Returns warnings for the user; raises OutputError
-    (exit 2, before anything is sent) when nothing can write it."""
+    the writer that worked in ``target.route`` (and the write's seconds in ``target.write_s``).
+    Returns warnings for the user; raises OutputError (exit 2, before anything is sent) when
+    nothing can write it. ``keep``: when ``out`` does not exist yet, the proof stays (``target.proof``)
+    for ``place_proof`` to make it the output before the first call; ``proof_removed`` cleans up."""
     if out.is_dir():
         raise OutputError(f"the output {out} is a folder", hint="give --out a file name, e.g. --out results.xlsx")
     placeholder = {s.row: Outcome(row=s.row, status=Status.NOT_SENT, reason="not sent yet") for s in table.rows}
     final = target.merged(placeholder)
-    probe = out.with_name(f".{out.stem}.proof{out.suffix}")
+    probe = proof_path(out)
     reasons: list[str] = []
     try:
         for route in routes(target, out):
@@ -138,14 +147,44 @@ def prove(target: Target, table: Table, out: Path) -> list[str]:
                 reasons.append(str(exc) if isinstance(exc, Unsupported) else f"{route} failed ({type(exc).__name__})")
                 continue
             target.route = route
+            target.proof = probe if keep and not out.exists() else None
             if route == "rebuild" and target.src.suffix.lower() in {".xlsx", ".xlsm"}:
                 return [f"{target.src.name} cannot be updated in place ({'; '.join(reasons)}): the output keeps the data sheet "
                         f"{target.table.sheet!r} with its values and a bold header; other sheets, formats and formulas are not copied"]  # fmt: skip
             return []
     finally:
-        probe.unlink(missing_ok=True)
+        if target.proof is None:
+            probe.unlink(missing_ok=True)
     raise OutputError(f"cannot write the results to {out}; nothing was sent ({'; '.join(reasons)})",
                       hint="choose another --out (e.g. a .csv), or save the workbook again as a regular .xlsx")  # fmt: skip
+
+
+def place_proof(target: Target) -> None:
+    """Make the proof kept by ``prove(keep=True)`` the output (every row ``not_sent``), so a run killed
+    after its first call leaves an output however long until its first checkpoint. Costs no write:
+    the proof is renamed. Nothing to do when no proof was kept, or when the output appeared since."""
+    proof, target.proof = target.proof, None
+    if proof is None:
+        return
+    try:
+        if target.out.exists():
+            proof.unlink(missing_ok=True)
+        else:
+            os.replace(proof, target.out)
+    except OSError as exc:
+        proof.unlink(missing_ok=True)
+        log.warning("the output %s is not written before the first call (%s): checkpoints and the final write still are",
+                    target.out, exc.strerror or exc)  # fmt: skip
+
+
+@contextlib.contextmanager
+def proof_removed(out: Path) -> Iterator[None]:
+    """Around a run: a proof of ``out`` still there when it ends (the run was refused or cancelled
+    before its first call) is removed."""
+    try:
+        yield
+    finally:
+        proof_path(Path(out)).unlink(missing_ok=True)
 
 
 def _check_readable(path: Path, target: Target) -> None:

@@ -13,13 +13,14 @@ import sys
 import threading
 import time
 
+import httpx
 import pytest
 
-from batch_enrol.errors import OutputError
+from batch_enrol.errors import Cancelled, OutputError
 from batch_enrol.journal import Journal
 from batch_enrol.models import Outcome, Status
 from batch_enrol.pipeline import run
-from batch_enrol.sandbox import DEFAULT_TOKEN, Faults
+from batch_enrol.sandbox import DEFAULT_TOKEN, Faults, Sandbox
 from batch_enrol.settings import Secret, Settings
 from tests.helpers import candidate_rows, cli, read_output, write_csv
 
@@ -209,12 +210,11 @@ def test_checkpoints_leave_a_usable_output_while_running(tmp_path, serve):
                         checkpoint_every=0.5, progress="none")  # fmt: skip
     seen = []
 
-
-    def watch():
+    def watch():  # until a checkpoint: some rows with results, some not sent yet (the proof has none)
         out = tmp_path / "list.enrolled.csv"
         deadline = time.monotonic() + 20
-        while time.monotonic() < deadline and not seen:
-            if out.exists():
+        while time.monotonic() < deadline and not (seen and {"not_sent"} < set(seen[-1])):
+            with contextlib.suppress(OSError):
                 seen.append([r["enrol_status"] for r in read_output(out)])
             time.sleep(0.05)
 
@@ -223,8 +223,39 @@ def test_checkpoints_leave_a_usable_output_while_running(tmp_path, serve):
     result = run(source, settings)
     watcher.join()
     assert result.exit_code == 0
-    assert seen and len(seen[0]) == 12 and "not_sent" in seen[0]  # a checkpoint, before the end
+    assert len(seen[-1]) == 12 and {"not_sent"} < set(seen[-1])  # a checkpoint, before the end
     assert os.path.exists(tmp_path / "list.enrolled.csv")
+
+
+class _Watching(httpx.AsyncBaseTransport):
+    """The sandbox's transport, noting what the output held when each request left."""
+
+    def __init__(self, out, sandbox: Sandbox) -> None:
+        self.out, self.inner, self.seen = out, httpx.ASGITransport(app=sandbox.app), []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.seen.append([r["enrol_status"] for r in read_output(self.out)] if self.out.exists() else None)
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.mark.parametrize("name", ["list.enrolled.csv", "list.enrolled.xlsx"])
+def test_the_output_exists_with_every_row_not_sent_before_the_first_call(tmp_path, name):
+    source = write_csv(tmp_path / "list.csv", candidate_rows(6))
+    sandbox, out = Sandbox(), tmp_path / name
+    transport = _Watching(out, sandbox)
+    result = run(source, Settings(sandbox=True, concurrency=1, progress="none"), out=out, transport=transport)
+    assert result.exit_code == 0 and len(sandbox.ledger.enrolments) == 6
+    assert transport.seen[0] == ["not_sent"] * 6  # the proof, placed as the output: no write of its own
+    assert "not_sent" not in {r["enrol_status"] for r in read_output(out)}
+    assert sorted(p.name for p in tmp_path.iterdir() if "proof" in p.name) == []
+
+
+def test_a_run_not_confirmed_leaves_no_output_and_no_proof(tmp_path):
+    source = write_csv(tmp_path / "list.csv", candidate_rows(3))
+    with pytest.raises(Cancelled):
+        run(source, Settings(sandbox=True, progress="none"), transport=httpx.ASGITransport(app=Sandbox().app),
+            confirm=lambda preview: False)  # fmt: skip
+    assert not (tmp_path / "list.enrolled.csv").exists() and not [p for p in tmp_path.iterdir() if "proof" in p.name]
 
 
 def test_no_checkpoint_comes_before_the_run_has_lasted_many_writes_of_the_output(tmp_path, serve, monkeypatch):

@@ -39,16 +39,25 @@ def display(value: float, code: str) -> str | None:
     number = float(f"{-value if negative and value < 0 else value:.15g}")  # Excel shows 15 significant digits
     if number == 0 and "0" not in pattern:  # only # and ? placeholders: Excel shows no digit for zero
         return (prefix + suffix).strip() or None
+    sign = ""
+    if number < 0:  # one section: the minus goes before all the format adds (-ID-0005, -€ 5.00)
+        sign, number = "-", -number
     if inner:
-        return prefix + _fill(number, pattern) + suffix
+        return sign + prefix + _fill(number, pattern) + suffix
     if pattern.count("0") == len(pattern) and number.is_integer():  # 000000: what Babel gives, without its cost
-        return prefix + ("-" if number < 0 else "") + str(int(abs(number))).rjust(len(pattern), "0") + suffix
+        return sign + prefix + str(int(number)).rjust(len(pattern), "0") + suffix
     try:
         with localcontext() as context:
             context.rounding = ROUND_HALF_UP  # Excel rounds halves away from zero: 0.5 with "0" shows 1
-            return prefix + format_decimal(number, format=pattern, locale="en_US", group_separator=True) + suffix
+            return sign + prefix + format_decimal(number, format=pattern, locale="en_US", group_separator=True) + suffix
     except (NumberFormatError, ValueError):
         return None
+
+
+def shows_more(code: str) -> bool:
+    """Does ``code`` show some number as other than its plain value (``000000``, ``#,##0``, and
+    ``0``, which rounds 1234.5678 to 1235), so that its cells are read through it?"""
+    return any(display(probe, code) not in (None, str(probe)) for probe in (7, 1234, -5, 1234.5678))
 
 
 def _section(code: str, value: float) -> tuple[str | None, bool]:

@@ -27,6 +27,7 @@ from .ods_styles import cell_formats
 from .xlsx_scan import SheetScan
 
 V = TypeVar("V")
+_MISSING = object()
 _TAG = re.compile(rb"<table:(table-row|table-cell|covered-table-cell|table-column|table)(?=[\s/>])([^>]*)>")  # no lazy match: 4× faster
 _FOLLOWING = re.compile(rb"\s*(?:<text:p\b[^>]*>)?([^<]*)")
 _REPEATED = re.compile(rb'number-(?:rows|columns)-repeated="(\d+)"')
@@ -54,7 +55,8 @@ class CellRuns(Mapping[tuple[int, int], V], Generic[V]):
             self._firsts.append(first)
             self._blocks.append((first, last, [r[0] for r in runs], runs))
 
-    def __getitem__(self, key: tuple[int, int]) -> V:
+    def get(self, key: tuple[int, int], default=None):  # type: ignore[override]
+        """The value at (row, column), or ``default``: no exception raised on the way (it is called per number cell)."""
         row, column = key
         index = bisect_right(self._firsts, row) - 1
         if index >= 0:
@@ -62,7 +64,16 @@ class CellRuns(Mapping[tuple[int, int], V], Generic[V]):
             at = bisect_right(starts, column) - 1
             if row <= last and at >= 0 and column <= runs[at][1]:
                 return runs[at][2]
-        raise KeyError(key)
+        return default
+
+    def __getitem__(self, key: tuple[int, int]) -> V:
+        found = self.get(key, _MISSING)
+        if found is _MISSING:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, tuple) and self.get(key, _MISSING) is not _MISSING
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
         for first, last, _, runs in self._blocks:
@@ -83,7 +94,8 @@ class _Scanner:
         self.found = SheetScan()  # until the first sheet starts: cells outside any sheet count for nothing
         self.row = self.row_repeat = self.column = 0  # rows before the current one, its repeat, cells before the current one
         self.row_style: bytes | None = None
-        self.columns: list[tuple[int, int, bytes]] = []  # (first, last, default cell style) of the sheet's columns
+        self.columns: list[tuple[int, int, bytes]] = []  # (first, last, default cell style) of the sheet's formatted columns
+        self.column_starts: list[int] = []  # their first columns, to bisect
         self.column_count = 0
         self.has_value = self.pending = False  # pending: an error cell's text is in the next piece
         self.buffer, self.cursor = b"", 0  # the piece being walked, and where the last error cell's tag ended
@@ -125,7 +137,7 @@ class _Scanner:
             self.found = SheetScan(formulas=CellRuns(), formats=CellRuns(), errors=CellRuns())
             self.sheets[html.unescape(name.group(1).decode("utf-8", "replace")) if name else f"Sheet{len(self.sheets) + 1}"] = self.found
             self.row = self.row_repeat = self.column = self.column_count = 0
-            self.columns = []
+            self.columns, self.column_starts = [], []
         elif tag == b"table-row":
             self.end_row()
             self.row_repeat, self.column = repeat, 0
@@ -135,6 +147,7 @@ class _Scanner:
             style = b"default-cell" in attributes and _DEFAULT_STYLE.search(attributes)
             if style and style.group(1) in self.formats:
                 self.columns.append((self.column_count + 1, self.column_count + repeat, style.group(1)))
+                self.column_starts.append(self.column_count + 1)
             self.column_count += repeat
 
     def end_row(self) -> None:
@@ -175,7 +188,7 @@ class _Scanner:
         found = b"style-name" in attributes and _STYLE.search(attributes)
         style = found.group(1) if found else self.row_style
         if style is None and self.columns:
-            at = bisect_right([c[0] for c in self.columns], first) - 1
+            at = bisect_right(self.column_starts, first) - 1
             style = self.columns[at][2] if at >= 0 and first <= self.columns[at][1] else None
         if code := self.formats.get(style):  # type: ignore[arg-type]
             self.runs["formats"].append((first, last, code))

@@ -11,7 +11,8 @@ around the digits → quoted literals, ``style:map`` conditions → sections), s
 date, time, boolean and text styles give no code: the cell reads as its value does.
 
 Both parts are read with the standard library's streaming parser (expat refuses entity
-expansion bombs); content.xml only up to its body, where the styles end.
+expansion bombs; a part it cannot parse gives no styles), content.xml only up to its body,
+where the styles end, and each part only up to MAX_STYLE_ELEMENTS elements (ValueError beyond).
 """
 
 from __future__ import annotations
@@ -20,17 +21,19 @@ import zipfile
 from collections.abc import Iterator
 from xml.etree import ElementTree as ET
 
-from .number_formats import display
+from .number_formats import shows_more
 
 _NUMBER_STYLES = {"number-style", "percentage-style", "currency-style"}
 _STYLE_KINDS = _NUMBER_STYLES | {"text-style", "date-style", "time-style", "boolean-style"}
+MAX_STYLE_ELEMENTS = 500_000  #: in one part, before its body: a real workbook has a few thousand
 _MAX_PARENTS = 8  #: a cell style's parent chain is followed this far for its data style
 _SECTIONS = {"value()>=0": 0, "value()>0": 0, "value()<0": 1, "value()<=0": 1, "value()=0": 2}
 
 
 def cell_formats(archive: zipfile.ZipFile) -> dict[bytes, str]:
     """Cell style name (as written in content.xml) → Excel format code, for the cell styles
-    whose number format shows a number as something other than its plain value."""
+    whose number format shows a number as something other than its plain value.
+    Raises ValueError for a part with more than MAX_STYLE_ELEMENTS elements."""
     codes: dict[str, str | None] = {}  # data style → its own code
     maps: dict[str, dict[int, str]] = {}  # data style → {section: the data style it applies}
     cells: dict[str, tuple[str | None, str | None]] = {}  # cell style → (data style, parent)
@@ -54,20 +57,22 @@ def cell_formats(archive: zipfile.ZipFile) -> dict[bytes, str]:
     out: dict[bytes, str] = {}
     for name in cells:
         code = _resolved(name, cells, codes, maps)
-        if code and any(display(probe, code) not in (None, str(probe)) for probe in (7, 1234, -5)):
+        if code and shows_more(code):
             out[name.encode("utf-8")] = code
     return out
 
 
 def _styles(fh) -> Iterator[tuple[str, ET.Element]]:
     """("style" or the data style's kind, its element), each once complete; stops at the body."""
-    depth = 0
+    depth = elements = 0
     for event, element in ET.iterparse(fh, events=("start", "end")):
         local = element.tag.rsplit("}", 1)[-1]
         if event == "start":
             if local == "body":
                 return
-            depth += 1
+            depth, elements = depth + 1, elements + 1
+            if elements > MAX_STYLE_ELEMENTS:
+                raise ValueError(f"more than {MAX_STYLE_ELEMENTS:,} style elements: more than any spreadsheet writes")
             continue
         depth -= 1
         if local == "style" or local in _STYLE_KINDS:
@@ -178,7 +183,7 @@ def _digits(number: ET.Element) -> str | None:
 
 def _with_embedded(integers: int, embedded: list[tuple[int, str]]) -> str:
     """Integer digits with literal text at positions counted from the decimal point leftwards."""
-    width = max(integers, max(p for p, _ in embedded), 1)
+    width = max(integers, max(p for p, _ in embedded) + 1)  # a digit before the leftmost text: "# ##0"
     out: list[str] = []
     for position in range(width + 1):  # right to left: position = digits to the right
         out += [_literal(text) for p, text in reversed(embedded) if p == position]

@@ -1,4 +1,5 @@
-"""Rebuild ``good/formats_merges.ods``: a list typed in a spreadsheet, saved by LibreOffice.
+"""Rebuild ``good/formats_merges.ods`` (a list typed in a spreadsheet) and ``good/number_styles.ods``
+(every number format in CODES on every value in VALUES), saved by LibreOffice.
 
 python -m tests.data.make_ods   (needs LibreOffice's ``soffice`` on the PATH; the tests only read the result)
 
@@ -20,11 +21,34 @@ import openpyxl
 
 HERE = Path(__file__).parent
 TARGET = HERE / "good" / "formats_merges.ods"
+STYLES_TARGET = HERE / "good" / "number_styles.ods"
+#: Excel codes, one a row, as LibreOffice turns them into number styles; VALUES one a column
+CODES = ["000000", "00000-0000", "000-00-0000", "#,##0", "#,##0.00", "0.00", "0.0", "0%", "0.00%", '"ID-"0000', '"+"0',
+         "(000) 000-0000", "#,##0 ;(#,##0)", "#,##0.00;[Red](#,##0.00)", "0;-0;0", "@", "General", "0.###", "0",
+         "# ##0", "[$€-407] #,##0.00", '0 "kg"', "000 000 000", "#,##0.000"]  # fmt: skip
+VALUES = [7, 123, 1234.5, 1234567, -5, 0.25, 421900123456, 123456789, 12.345]
 HEADERS = ["Full name", "E-mail", "Country", "CV", "Position", "Location", "Position country", "Language",
            "Candidate ID", "Duration (seconds)"]  # fmt: skip
 #: (candidate id, its number format, what the cell shows)
 IDS = [(123, "000000", "000123"), (1234567, "#,##0", "1,234,567"), (89, '"ID-"0000', "ID-0089"),
        (123456789, "00000-0000", "12345-6789"), (42, "@", "42"), (7.5, "0.00", "7.50")]  # fmt: skip
+
+
+def _convert(source: Path) -> Path:
+    subprocess.run(["soffice", "--headless", "--convert-to", "ods", "--outdir", str(source.parent), str(source)],
+                   check=True, capture_output=True, timeout=120)  # fmt: skip
+    return source.with_suffix(".ods")
+
+
+def build_styles(folder: Path) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Styles"
+    for row, code in enumerate(CODES, start=1):
+        for column, value in enumerate(VALUES, start=1):
+            sheet.cell(row=row, column=column, value=value).number_format = code
+    workbook.save(folder / "number_styles.xlsx")
+    return _convert(folder / "number_styles.xlsx")
 
 
 def build(folder: Path) -> Path:
@@ -38,14 +62,12 @@ def build(folder: Path) -> Path:
         sheet.cell(row=i + 2, column=9).number_format = code
         sheet.cell(row=i + 2, column=10).number_format = "#,##0"
     sheet.merge_cells(f"E2:E{len(IDS) + 1}")  # the position, typed once for every row
-    source = folder / "formats_merges.xlsx"
-    workbook.save(source)
-    subprocess.run(["soffice", "--headless", "--convert-to", "ods", "--outdir", str(folder), str(source)],
-                   check=True, capture_output=True, timeout=120)  # fmt: skip
-    return folder / "formats_merges.ods"
+    workbook.save(folder / "formats_merges.xlsx")
+    return _convert(folder / "formats_merges.xlsx")
 
 
 if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copy(build(Path(tmp)), TARGET)
-    print(TARGET)
+        shutil.copy(build_styles(Path(tmp)), STYLES_TARGET)
+    print(TARGET, STYLES_TARGET)

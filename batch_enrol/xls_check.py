@@ -71,10 +71,10 @@ def _xlrd_book(path: Path):
     import xlrd
 
     try:
-        book = xlrd.open_workbook(str(path), on_demand=True, formatting_info=True, logfile=_Discard())
+        book = xlrd.open_workbook(str(path), on_demand=True, formatting_info=True, ragged_rows=True, logfile=_Discard())
         if book.biff_version < 80 and book.codepage is None:  # no CODEPAGE record: Excel reads Windows-1252
             book = xlrd.open_workbook(
-                str(path), on_demand=True, formatting_info=True, logfile=_Discard(), encoding_override="cp1252"
+                str(path), on_demand=True, formatting_info=True, ragged_rows=True, logfile=_Discard(), encoding_override="cp1252"
             )
         return book
     except Exception as exc:  # xlrd raises many kinds (AssertionError included) on damaged files
@@ -98,37 +98,41 @@ def xlrd_rows(book, sheet, errors: dict[tuple[int, int], str] | None = None) -> 
     """Rows of cell text of one xlrd sheet: number formats applied, merges filled down over data rows."""
     import xlrd
 
+    empty = (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK)
     rows = []
     for r in range(sheet.nrows):
-        row = []
-        for c, cell in enumerate(sheet.row(r)):
-            if cell.ctype == xlrd.XL_CELL_ERROR and errors is not None:
-                errors[(r + 1, c + 1)] = xlrd.error_text_from_code.get(cell.value, "#ERROR")
-            row.append(_text(book, cell))
+        types, values = sheet.row_types(r), sheet.row_values(r)
+        row = [""] * len(types)
+        for c, kind in enumerate(types):
+            if kind in empty:
+                continue  # most cells of a wide sheet: nothing to look up
+            if kind == xlrd.XL_CELL_ERROR:
+                if errors is not None:
+                    errors[(r + 1, c + 1)] = xlrd.error_text_from_code.get(values[c], "#ERROR")
+                continue
+            row[c] = _text(book, kind, values[c], sheet.cell_xf_index(r, c))
         rows.append(row)
     _fill_merges(rows, sheet.merged_cells)
     return rows
 
 
-def _format(book, cell) -> str | None:
-    if not book.xf_list or cell.xf_index is None or cell.xf_index >= len(book.xf_list):
+def _format(book, xf_index: int | None) -> str | None:
+    if not book.xf_list or xf_index is None or xf_index >= len(book.xf_list):
         return None
-    found = book.format_map.get(book.xf_list[cell.xf_index].format_key)
+    found = book.format_map.get(book.xf_list[xf_index].format_key)
     return found.format_str if found is not None else None
 
 
-def _text(book, cell) -> str:
+def _text(book, kind: int, value: object, xf_index: int | None) -> str:
     import xlrd
 
-    if cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK, xlrd.XL_CELL_ERROR):
-        return ""
-    if cell.ctype == xlrd.XL_CELL_DATE:
-        return _date_text(book, cell.value, _format(book, cell) or "")
-    if cell.ctype == xlrd.XL_CELL_BOOLEAN:
-        return cell_text(bool(cell.value))
-    plain = cell_text(cell.value)
-    if cell.ctype == xlrd.XL_CELL_NUMBER and (fmt := _format(book, cell)):
-        shown = display(cell.value, fmt)
+    if kind == xlrd.XL_CELL_DATE:
+        return _date_text(book, value, _format(book, xf_index) or "")
+    if kind == xlrd.XL_CELL_BOOLEAN:
+        return cell_text(bool(value))
+    plain = cell_text(value)
+    if kind == xlrd.XL_CELL_NUMBER and (fmt := _format(book, xf_index)):
+        shown = display(value, fmt)
         if shown and shown != plain:
             return Shown(shown, plain)  # what the cell shows, as in .xlsx
     return plain
@@ -157,7 +161,8 @@ def _fill_merges(rows: list[list[str]], merges: list[tuple[int, int, int, int]])
     for top, bottom, left, _right in merges:
         if bottom - top > 1 and top < len(rows) and left < len(rows[top]):
             for row in rows[top + 1 : min(bottom, last + 1)]:
-                if left < len(row) and not row[left]:
+                row.extend([""] * (left + 1 - len(row)))  # rows end at their last cell (ragged)
+                if not row[left]:
                     row[left] = rows[top][left]
     del rows[last + 1 :]
 

@@ -159,3 +159,24 @@ def test_a_real_xls_reaches_the_api_as_its_owner_sees_it(tmp_path, serve, name, 
     assert {
         e: (b["candidate_name"], b["candidate_external_id"], b["position_name"], b["position_location"]) for e, b in sent.items()
     } == {row[1]: (row[0], row[8], row[4], row[5]) for row in rows}
+
+
+def test_the_corpus_benchmark_reads_every_fixture_and_crashes_on_none(tmp_path, capsys):
+    """``python -m benchmarks.xls_corpus`` on the fixtures, damaged copies of one and the bad
+    .xls files: each read or refused in one line, none crashed, each in its own bounded process."""
+    import json
+    import shutil
+
+    from benchmarks.xls_corpus import main
+
+    for path in [*XLS.glob("*.xls"), DATA / "bad" / "garbage.xls", DATA / "bad" / "html_export.xls"]:
+        shutil.copy(path, tmp_path / path.name)
+    whole = (XLS / "biff8_libreoffice.xls").read_bytes()
+    (tmp_path / "truncated.xls").write_bytes(whole[: len(whole) // 2])
+    (tmp_path / "zeroed.xls").write_bytes(whole[:1024] + bytes(len(whole) - 1024))
+    assert main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    summary = json.loads(out[out.index("\n{") :])
+    assert summary["files"] == 11 and summary["crashed"] == 0
+    assert summary["read"] == 7 and summary["agree with xlrd (but for formats and merges)"] == 6
+    assert summary["differ from calamine, files by kind"] == {"text": 5, "sheet names": 1}

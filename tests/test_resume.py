@@ -48,6 +48,7 @@ def test_two_sigkills_then_a_rerun_complete_exactly_once(tmp_path, serve):
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=10)
         assert proc.returncode == -signal.SIGKILL
+        assert len(read_output(tmp_path / "list.enrolled.csv")) == 150  # before any checkpoint: the proof, placed
     final = cli(*args, env=served.env())
     assert final.returncode == 0, final.stderr
 

@@ -72,18 +72,50 @@ def test_a_throttled_call_started_before_the_last_cut_does_not_cut_again():
 
 
 def test_the_rate_grows_back_along_the_cubic_curve_to_where_it_was_cut_then_beyond():
-    rates = RateControl(Policy(rate=None, rate_backoff=0.7, rate_cubic_scale=0.4))
+    rates = RateControl(Policy(rate=None, rate_backoff=0.7, rate_recovery_calls=20))
     now = measured(rates, 20, 10)
     rates.throttled(now, now)
     w_max = rates.rate / 0.7
-    k = (w_max * 0.3 / 0.4) ** (1 / 3)
-    measured(rates, 20, k + 2, now)
+    k = 20 / w_max  # K is 20 calls at the rate W_max
+    measured(rates, 20, 3 * k, now)
     rates.succeeded(now + k / 2)
     assert w_max * 0.9 < rates.rate < w_max  # concave: most of the way back in half the time
     rates.succeeded(now + k)
-    assert abs(rates.rate - w_max) < 0.5
-    rates.succeeded(now + k + 2)
-    assert rates.rate > w_max + 2  # then probing beyond
+    assert abs(rates.rate - w_max) < 0.01 * w_max
+    rates.succeeded(now + 2 * k)
+    assert rates.rate > w_max * 1.25  # then probing beyond
+
+
+def test_the_climb_back_takes_as_many_calls_at_any_rate():
+    """One climb above the server's rate per cycle: a cycle of as many calls at 5/s as at 50/s."""
+    back = {}
+    for rate in (5, 50):
+        rates = RateControl(Policy(rate=None, rate_recovery_calls=20))
+        now = measured(rates, rate, 10)
+        rates.throttled(now, now)
+        w_max = rates.rate / 0.7
+        measured(rates, rate, 10, now)
+        seconds = next(t / 100 for t in range(1, 10_000) if (rates.succeeded(now + t / 100) or rates.rate) >= 0.99 * w_max)
+        back[rate] = seconds * w_max
+    assert 12 <= back[5] <= 20 and abs(back[5] - back[50]) <= 1  # calls back to 99 % of W_max: ~2K/3 at any rate
+
+
+def test_the_first_cut_does_not_take_a_short_burst_for_a_rate():
+    rates = RateControl(Policy(rate=None, rate_window=1.0, rate_backoff=0.7))
+    for i in range(6):
+        rates.started(100 + i * 0.04)  # 6 calls in 0.2 s: a server's first-second burst
+    assert rates.throttled(100.2, 100.2)
+    assert abs(rates.rate - 0.7 * 5) < 1e-9  # 5 let through counts as 5 in a second, not 25/s
+
+
+def test_w_max_is_what_the_server_let_through_since_the_last_cut_not_its_last_burst():
+    rates = RateControl(Policy(rate=None, rate_window=1.0, rate_backoff=0.7))
+    now = measured(rates, 20, 10)
+    rates.throttled(now, now)
+    now = measured(rates, 3, 9, now + 0.01)  # the server saves up its burst meanwhile ...
+    now = measured(rates, 10, 1, now)  # ... and lets 10 through in the last second
+    assert rates.throttled(now, now)
+    assert 0.7 * 3.4 <= rates.rate <= 0.7 * 3.8  # (27 + 10 - 1) / 10 s: not 10 calls/s
 
 
 def test_there_is_no_fixed_floor_and_an_explicit_rate_is_a_ceiling():
@@ -96,6 +128,15 @@ def test_there_is_no_fixed_floor_and_an_explicit_rate_is_a_ceiling():
     assert rates.rate == 64  # never above the number given
 
 
+def successes(limit: ConcurrencyLimit, rounds: float, latency: float = 0.2) -> None:
+    """Answer ``rounds`` round trips of calls, with the limit in use."""
+    done = 0.0
+    while done < rounds:
+        limit.busy = int(limit.limit)
+        limit.succeeded(latency)
+        done += 1 / limit.limit
+
+
 def test_concurrency_starts_gently_and_doubles_per_round_trip_until_overload():
     limit = ConcurrencyLimit(Policy(concurrency=None, concurrency_start=4, max_concurrency=64))
     assert limit.limit == 4
@@ -104,13 +145,34 @@ def test_concurrency_starts_gently_and_doubles_per_round_trip_until_overload():
         limit.succeeded(0.2)
     assert limit.limit == 8  # slow start: +1 per success
     limit.overloaded(call_started=1.0, now=1.2)
-    assert abs(limit.limit - 7.2) < 1e-9  # × 0.9
+    assert abs(limit.limit - 7.2) < 1e-9  # × 0.9 of the 8 allowed in flight
     limit.overloaded(call_started=1.1, now=1.3)  # in flight at the cut: the same congestion event
     assert abs(limit.limit - 7.2) < 1e-9
-    limit.busy = 7
-    for _ in range(7):
+
+
+def test_after_an_overload_the_limit_stays_a_call_under_it_for_most_of_the_cycle():
+    limit = ConcurrencyLimit(Policy(concurrency=None, concurrency_start=13, concurrency_recovery_rounds=10))
+    limit.overloaded(call_started=0.0, now=0.1)  # 13 in flight was too many
+    successes(limit, 1)
+    assert int(limit.limit) == 12  # back to the last safe level within a round trip
+    successes(limit, 8)
+    assert int(limit.limit) == 12  # and no probe of 13 every round trip (additive increase would)
+    successes(limit, 2)
+    assert int(limit.limit) == 13  # after K round trips it probes again
+    successes(limit, 10)
+    assert limit.limit > 14  # and beyond, faster and faster
+
+
+def test_the_limit_does_not_grow_while_it_is_not_in_use():
+    limit = ConcurrencyLimit(Policy(concurrency=None, concurrency_start=8))
+    limit.overloaded(call_started=0.0, now=0.1)
+    cut = limit.limit
+    limit.busy = 2
+    for _ in range(500):
         limit.succeeded(0.2)
-    assert 8.0 < limit.limit < 8.3  # then +1 per round trip
+    assert limit.limit == cut
+    successes(limit, 1)
+    assert limit.limit > cut  # the curve's clock starts when the limit is used again
 
 
 def test_concurrency_backs_off_when_latency_climbs_with_it():

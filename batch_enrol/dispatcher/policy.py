@@ -13,10 +13,12 @@ class Policy:
     Limits (``limits``): ``concurrency`` calls in flight (None: adaptive, from
     ``concurrency_start`` up to ``max_concurrency``; a number: fixed); ``rate`` calls started per
     second (None: adaptive, unlimited until the server throttles, at most ``max_rate``; a number:
-    at most that). Adaptation: ``concurrency_backoff`` (β of the AIMD cut), ``latency_tolerance``
-    (× the lowest mean latency of a ``latency_window`` of calls before backing off),
-    ``rate_backoff`` and ``rate_cubic_scale`` (β and C of CUBIC), ``rate_window`` (the seconds
-    over which the sending rate is measured), ``min_rate`` (only to avoid a zero).
+    at most that). Adaptation (``limits``): ``concurrency_backoff`` (β of the window's cut),
+    ``concurrency_recovery_rounds`` (round trips back to the window that overloaded: CUBIC's K),
+    ``latency_tolerance`` (× the lowest mean latency of a ``latency_window`` of calls before
+    backing off), ``rate_backoff`` (β of the rate's cut), ``rate_recovery_calls`` (calls back
+    to the rate that was throttled: CUBIC's K; about one throttled call per 2 K), ``rate_window``
+    (the seconds over which the sending rate is measured), ``min_rate`` (only to avoid a zero).
     Retries (``retry.decide``): ``max_attempts`` per row; at most ``max_500_retries`` retries
     of a 500; a wait of full jitter over ``backoff_base × 2^(attempt-1)`` capped at
     ``backoff_cap``; a ``Retry-After`` honoured up to ``retry_after_cap``; a 429 without
@@ -32,13 +34,14 @@ class Policy:
     max_concurrency: int = 64
     concurrency_start: int = 4
     concurrency_backoff: float = 0.9
+    concurrency_recovery_rounds: float = 10.0
     latency_tolerance: float = 2.0
     latency_window: int = 16
     rate: float | None = None
     max_rate: float = 100.0
     min_rate: float = 1 / 600
     rate_backoff: float = 0.7
-    rate_cubic_scale: float = 0.4
+    rate_recovery_calls: float = 20.0
     rate_window: float = 1.0
     max_attempts: int = 5
     max_500_retries: int = 2

@@ -187,8 +187,9 @@ def _with_part(data: bytes, name: str, part: bytes) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.namelist():
-            target.writestr(item, source.read(item))
-        target.writestr(name, part)
+            target.writestr(item, part if item == name else source.read(item))
+        if name not in source.namelist():
+            target.writestr(name, part)
     return out.getvalue()
 
 
@@ -249,3 +250,13 @@ def test_dates_and_times_in_an_ods_read_as_iso(tmp_path):
     path = tmp_path / "dates.ods"
     path.write_bytes(_ods(_row(ods_cells(["Full name", "E-mail"])) + _row(cells)))
     assert load(path).rows[0].cells == ("2024-03-01", "2024-03-01 09:30:00")
+
+
+def test_cells_outside_any_sheet_are_noted_nowhere(tmp_path):
+    stray = '<table:table-cell table:formula="of:=1" table:number-columns-repeated="5"/><table:table-cell calcext:value-type="error" office:value-type="string"/>'
+    data = _ods(_row(ods_cells(HEADERS)) + "".join(_row(ods_cells(r)) for r in candidate_rows(1)))
+    path = tmp_path / "stray.ods"
+    path.write_bytes(_with_part(data, "content.xml", zipfile.ZipFile(io.BytesIO(data)).read("content.xml").replace(
+        b"<office:spreadsheet>", b"<office:spreadsheet>" + stray.encode(), 1)))  # fmt: skip
+    table = load(path)
+    assert len(table.rows) == 1 and not table.blank_formulas and not table.cell_errors

@@ -5,7 +5,7 @@ where it enters the program (the client, the CLI's last-resort handler, every lo
 record), so no secret reaches a log, a reason, the journal or a report:
 
 - every secret registered with ``SECRETS.add`` (the API token when a client is made,
-  each embed signing key as it arrives) is replaced by ``[redacted]``;
+  each embed signing key as it arrives) is replaced by ``[redacted]``, in any letter case;
 - so is whatever follows ``Bearer`` (a header echoed back by a proxy or an error page).
 """
 
@@ -39,7 +39,8 @@ class Secrets:
         with self._lock:
             self._values.add(secret)
             longest_first = sorted(self._values, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(v) for v in longest_first))
+            # in any case: a server may echo the token upper-cased (an error page, a header dump)
+            self._pattern = re.compile("|".join(re.escape(v) for v in longest_first), re.IGNORECASE)
 
     def redact(self, text: str) -> str:
         """``text`` with every registered secret and every ``Bearer …`` credential masked."""

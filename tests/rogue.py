@@ -12,7 +12,7 @@ from batch_enrol.sandbox import serve_in_thread
 
 
 class Rogue:
-    """``behaviour``: echo-401/echo-403/echo-422/echo-500, echo-reject, empty-url, huge, huge-chunked, trickle."""
+    """``behaviour``: echo-401/echo-403/echo-422/echo-500, echo-reject, echo-upper-reject (the bare token upper-cased), empty-url, huge, huge-chunked, trickle."""
 
     def __init__(self, behaviour: str) -> None:
         self.behaviour = behaviour
@@ -31,6 +31,9 @@ class Rogue:
             await _answer(send, int(kind[5:]), json.dumps(body).encode())
         elif kind == "echo-reject":
             body = {"status": "ai_reject", "interview_url": "https://x/i/1", "reason": f"rejected for {auth}"}
+            await _answer(send, 200, json.dumps(body).encode())
+        elif kind == "echo-upper-reject":
+            body = {"status": "ai_reject", "interview_url": "https://x/i/1", "reason": f"no: {auth.removeprefix('Bearer ').upper()}"}
             await _answer(send, 200, json.dumps(body).encode())
         elif kind == "empty-url":
             await _answer(send, 200, b'{"status": "ai_accept", "interview_url": "", "position_def_set_id": "p1"}')

@@ -24,7 +24,8 @@ def rogue_env(url: str) -> dict[str, str]:
     return {**env, "JOBMOJITO_BASE_URL": url, "JOBMOJITO_TOKEN": TOKEN}
 
 
-@pytest.mark.parametrize(("behaviour", "code"), [("echo-401", 3), ("echo-403", 3), ("echo-422", 1), ("echo-500", 1), ("echo-reject", 0)])
+@pytest.mark.parametrize(("behaviour", "code"), [("echo-401", 3), ("echo-403", 3), ("echo-422", 1), ("echo-500", 1), ("echo-reject", 0),
+                                                  ("echo-upper-reject", 0)])
 def test_a_server_echoing_the_token_leaks_it_nowhere(tmp_path, behaviour, code):
     source = write_csv(tmp_path / "list.csv", candidate_rows(3))
     with serve_rogue(behaviour) as (rogue, url):
@@ -33,13 +34,15 @@ def test_a_server_echoing_the_token_leaks_it_nowhere(tmp_path, behaviour, code):
     assert rogue.calls >= 1
     assert result.returncode == code, result.stderr
     assert "Traceback" not in result.stderr
-    for secret in (TOKEN, "SECRET-signature", "eyJzdWIiOiJtZXJjaGFudCJ9"):
+    for secret in (TOKEN, "SECRET-signature", "eyJzdWIiOiJtZXJjaGFudCJ9", TOKEN.upper()):  # masked whatever its case
         assert secret not in result.stdout + result.stderr
         for path in tmp_path.rglob("*"):  # output, journal (and its WAL), summary, JUnit
             if path.is_file():
                 assert secret.encode() not in path.read_bytes(), path
     if behaviour == "echo-422":  # the echo is kept, masked, so the reason still says what happened
         assert all("Invalid JWT: Bearer [redacted]" in r["enrol_reason"] for r in read_output(tmp_path / "out.xlsx"))
+    if behaviour == "echo-upper-reject":
+        assert all(r["enrol_reason"] == "no: [redacted]" for r in read_output(tmp_path / "out.xlsx"))
     if behaviour == "echo-401":
         assert "Invalid JWT: Bearer [redacted]" in result.stderr
 

@@ -37,7 +37,7 @@ def make_jobs(n: int, positions: int = 3, *, grouped: bool = True) -> list[Job]:
 
 def dispatch(url: str, jobs: list[Job], policy: Policy, token: str = DEFAULT_TOKEN, **kw) -> Dispatcher:
     async def go() -> Dispatcher:
-        async with Client(url, token, lanes=policy.concurrency) as client:
+        async with Client(url, token, lanes=policy.workers) as client:
             dispatcher = Dispatcher(client, policy, **kw)
             await dispatcher.run(jobs)
             return dispatcher
@@ -295,3 +295,12 @@ def test_a_journal_that_stops_taking_writes_stops_sending_and_keeps_every_outcom
     statuses = collections.Counter(o.status for o in d.outcomes.values())
     assert statuses == {Status.AI_ACCEPT: 5, Status.NOT_SENT: 15}  # the 5th answer is kept, though not journalled
     assert all("cannot write the journal" in o.reason for o in d.outcomes.values() if o.status == Status.NOT_SENT)
+
+
+def test_the_max_rate_holds_before_any_throttling(serve):
+    """--rate auto is unlimited only up to --max-rate: never more than max_rate + 1 starts in any second."""
+    served = serve(Faults(position_race=False))
+    d = dispatch(served.url, make_jobs(24, grouped=False), Policy(max_rate=7, **FAST))
+    assert d.current_rate is None  # never throttled: the ceiling alone paced
+    assert served.ledger.stats()["max_started_in_1s"] <= 7 + 1  # as the API saw them arrive
+    assert d.stats.max_started_in_1s <= 7 + 1 and len(served.ledger.snapshot()[0]) == 24

@@ -192,8 +192,7 @@ class Pacing:
             if pause > 0:
                 await sleep_unless(stop, pause)
                 continue
-            if self.rates.rate is not None:
-                await self.pacer.wait()
+            await self.pacer.wait()  # while unlimited (auto, not throttled), at the ceiling: --max-rate
             if stop.is_set():
                 return False
             now = time.monotonic()

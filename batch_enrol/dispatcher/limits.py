@@ -3,7 +3,8 @@
 The API publishes no limits, so both are found from its answers:
 
 * ``RateControl`` is the client-side rate limiter of AWS's *adaptive retry mode* (the AWS SDKs'
-  ``retry_mode = adaptive``): no rate limit until the server first throttles; then, on each
+  ``retry_mode = adaptive``): no rate limit until the server first throttles (``rate`` None;
+  the pacer still holds the ceiling, ``max_rate``); then, on each
   throttling answer, the rate drops to ``β ×`` the measured rate and grows back along
   the curve of TCP CUBIC (RFC 8312), ``W(t) = C·(t − K)³ + W_max``: concave back to where the
   server pushed back (``W(K) = W_max``), flat near it, convex beyond. A throttling answer to

@@ -12,8 +12,8 @@ class Policy:
 
     Limits (``limits``): ``concurrency`` calls in flight (None: adaptive, from
     ``concurrency_start`` up to ``max_concurrency``; a number: fixed); ``rate`` calls started per
-    second (None: adaptive, unlimited until the server throttles, at most ``max_rate``; a number:
-    at most that). Adaptation (``limits``): ``concurrency_backoff`` (β of the window's cut),
+    second (None: adaptive, paced at ``max_rate`` until the server throttles, never above it; a
+    number: at most that). Adaptation (``limits``): ``concurrency_backoff`` (β of the window's cut),
     ``concurrency_recovery_rounds`` (round trips back to the window that overloaded: CUBIC's K),
     ``latency_tolerance`` (× the lowest mean latency of a ``latency_window`` of calls before
     backing off), ``rate_backoff`` (β of the rate's cut), ``rate_recovery_calls`` (calls back

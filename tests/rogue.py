@@ -12,7 +12,8 @@ from batch_enrol.sandbox import serve_in_thread
 
 
 class Rogue:
-    """``behaviour``: echo-401/echo-403/echo-422/echo-500, echo-reject, echo-upper-reject (the bare token upper-cased), empty-url, huge, huge-chunked, trickle."""
+    """``behaviour``: echo-401/echo-403/echo-422/echo-500, echo-reject, echo-upper-reject (the bare token upper-cased), empty-url, huge, huge-chunked, trickle,
+    retry-after-N (429 with ``Retry-After: N`` to every call), retry-after-once-N (that to the first call, then 200s)."""
 
     def __init__(self, behaviour: str) -> None:
         self.behaviour = behaviour
@@ -35,6 +36,12 @@ class Rogue:
         elif kind == "echo-upper-reject":
             body = {"status": "ai_reject", "interview_url": "https://x/i/1", "reason": f"no: {auth.removeprefix('Bearer ').upper()}"}
             await _answer(send, 200, json.dumps(body).encode())
+        elif kind.startswith("retry-after-"):
+            seconds = kind.removeprefix("retry-after-").removeprefix("once-")
+            if "once" in kind and self.calls > 1:
+                await _answer(send, 200, b'{"status": "ai_accept", "interview_url": "https://x/i/1"}')
+            else:
+                await _answer(send, 429, b'{"error": "Too many requests"}', [(b"retry-after", seconds.encode())])
         elif kind == "empty-url":
             await _answer(send, 200, b'{"status": "ai_accept", "interview_url": "", "position_def_set_id": "p1"}')
         elif kind == "huge":
@@ -50,8 +57,8 @@ class Rogue:
             raise ValueError(kind)
 
 
-async def _answer(send, status: int, body: bytes) -> None:
-    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+async def _answer(send, status: int, body: bytes, extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *(extra or [])]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 

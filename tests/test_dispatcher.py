@@ -304,3 +304,27 @@ def test_the_max_rate_holds_before_any_throttling(serve):
     assert d.current_rate is None  # never throttled: the ceiling alone paced
     assert served.ledger.stats()["max_started_in_1s"] <= 7 + 1  # as the API saw them arrive
     assert d.stats.max_started_in_1s <= 7 + 1 and len(served.ledger.snapshot()[0]) == 24
+
+
+def test_a_retry_after_beyond_the_give_up_time_stops_the_run_at_once(tmp_path):
+    """Without the check the run sat out the 10-minute cap in silence (the process timeout below fails it)."""
+    from tests.conftest import candidate_rows, cli, read_output, write_csv
+    from tests.rogue import serve_rogue
+
+    source = write_csv(tmp_path / "list.csv", candidate_rows(12))
+    with serve_rogue("retry-after-99999999") as (rogue, url):
+        result = cli("run", source, "--yes", "--base-url", url, "--give-up-after", 1, "--out", tmp_path / "out.csv",
+                     env={"JOBMOJITO_TOKEN": DEFAULT_TOKEN}, process=True, timeout=90)  # fmt: skip
+    assert result.returncode == 1, result.stderr
+    assert "the server's Retry-After asks to wait 1157 days, more than is left of --give-up-after" in result.stderr
+    assert rogue.calls <= 4  # only the first calls in flight (the adaptive limit starts at 4)
+    assert {r["enrol_status"] for r in read_output(tmp_path / "out.csv")} == {"not_sent"}
+
+
+def test_a_long_retry_after_that_fits_is_announced(caplog):
+    from tests.rogue import serve_rogue
+
+    with serve_rogue("retry-after-once-1") as (rogue, url):
+        d = dispatch(url, make_jobs(1), Policy(concurrency=1, announce_wait=0.5, **FAST))
+    assert d.exit_code == ExitCode.OK and rogue.calls == 2
+    assert "waiting 1.0 s before calling again, as the server's Retry-After asks" in caplog.text

@@ -230,7 +230,21 @@ def test_the_breaker_gives_up_after_a_drought():
     breaker = Breaker(Policy(give_up_after=60))
     now = time.monotonic()
     assert breaker.failed(CallError("refused"), now + 59) is None
-    assert "no successful call for 1 minutes" in breaker.failed(CallError("refused"), now + 61)
+    assert breaker.failed(CallError("refused"), now + 61) == "no successful call for 1 minute: every call failed (refused)"
+
+
+def test_a_drought_says_what_the_api_answered_instead():
+    now = time.monotonic()
+    throttled = Breaker(Policy(give_up_after=60))
+    for t in range(0, 130, 10):
+        reason = throttled.failed(CallError("Too many requests", status=429, retry_after=1.0), now + t)
+    assert reason == "the API answered every call with 429 (throttling) for 2 minutes"
+    mixed = Breaker(Policy(give_up_after=600))
+    for error in [CallError("x", status=503)] * 2 + [CallError("no response in time (ReadTimeout)")]:
+        reason = mixed.failed(error, now + 3600 * 3)
+    assert reason == "no successful call for 3 hours (the answers: 503 ×2, no response in time (ReadTimeout) ×1); the API seems down"
+    mixed.succeeded(now + 3600 * 3)  # a success forgets the failures before it
+    assert mixed.failed(CallError("x", status=429), now + 3600 * 4) == "the API answered every call with 429 (throttling) for 60 minutes"
 
 
 def test_the_gate_says_no_once_the_run_stops():

@@ -164,9 +164,7 @@ class Dispatcher:
             since = started
             if reason := self.pacing.failed(error, started):
                 self.stop(reason)
-            decision = self.address.failed(error) or retry.decide(
-                error, attempt=max(counted, 1), errors_500=errors_500, policy=self.policy
-            )
+            decision = self._decide(error, attempt=max(counted, 1), errors_500=errors_500)
             if isinstance(decision, retry.StopRun):
                 self.stop(decision.reason, decision.exit_code)
                 return self._not_sent(job, attempts, f"not sent: {error}")
@@ -176,6 +174,16 @@ class Dispatcher:
                 return outcomes.failed(job.row, error, decision.reason, attempts)
             self.stats.retries += 1
             await sleep_unless(self._stop, decision.after)
+
+    def _decide(self, error: CallError, *, attempt: int, errors_500: int) -> retry.Decision:
+        """The retry rule's decision, after the address check, and a stop for a wait the run cannot afford."""
+        decision = self.address.failed(error) or retry.decide(error, attempt=attempt, errors_500=errors_500, policy=self.policy)
+        if isinstance(decision, retry.Retry) and error.retry_after is not None:
+            breaker = self.pacing.breaker
+            if reason := breaker.waits.asked(error.retry_after, decision.after, since=breaker.last_success,
+                                             now=time.monotonic()):  # fmt: skip
+                return retry.StopRun(reason, ExitCode.ROWS_FAILED)
+        return decision
 
     async def _finish(self, job: Job, outcome: Outcome) -> None:
         self._record(job, outcome)

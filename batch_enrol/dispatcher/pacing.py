@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from ..client import CallError
 from .limits import ConcurrencyLimit, RateControl
 from .policy import Policy
+from .waits import Waits, kind
 
 OVERLOAD = frozenset({502, 503, 504, 546})  #: answers that say the server has too much in flight
 
@@ -121,10 +122,11 @@ class Breaker:
     ``policy.breaker_threshold`` transport errors or 5xx in a row pause sending until
     ``paused_until`` (monotonic seconds) for ``breaker_cooldown``, doubling up to
     ``breaker_max_cooldown``; a success resets both. ``failed`` returns a stop reason once no
-    call has succeeded for ``policy.give_up_after``.
+    call has succeeded for ``policy.give_up_after``, saying what the calls got instead
+    (``waits``, which also judges each ``Retry-After``: ``waits.asked``).
     """
 
-    __slots__ = ("policy", "paused_until", "_in_a_row", "_cooldown", "last_success")
+    __slots__ = ("policy", "paused_until", "_in_a_row", "_cooldown", "last_success", "waits")
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
@@ -132,9 +134,11 @@ class Breaker:
         self._in_a_row = 0
         self._cooldown = policy.breaker_cooldown
         self.last_success = time.monotonic()  #: monotonic s of the last success (or of the start)
+        self.waits = Waits(policy)
 
     def failed(self, error: CallError, now: float) -> str | None:
         """Note a failure; a reason to stop the run, or None."""
+        self.waits.kinds[kind(error)] += 1
         if error.status is None or error.status >= 500:
             self._in_a_row += 1
             if self._in_a_row >= self.policy.breaker_threshold:
@@ -144,11 +148,12 @@ class Breaker:
                 self._cooldown = min(self._cooldown * 2, self.policy.breaker_max_cooldown)
                 self._in_a_row = 0
         if now - self.last_success > self.policy.give_up_after:
-            return f"no successful call for {self.policy.give_up_after / 60:g} minutes; the API seems down"
+            return self.waits.drought(self.last_success, now)
         return None
 
     def succeeded(self, now: float) -> None:
         self.last_success = now
+        self.waits.kinds.clear()
         self._in_a_row = 0
         self._cooldown = self.policy.breaker_cooldown
 

@@ -22,7 +22,8 @@ class Policy:
     Retries (``retry.decide``): ``max_attempts`` per row; at most ``max_500_retries`` retries
     of a 500; a wait of full jitter over ``backoff_base × 2^(attempt-1)`` capped at
     ``backoff_cap``; a ``Retry-After`` honoured up to ``retry_after_cap``; a 429 without
-    one waits at least ``min_throttle_wait``.
+    one waits at least ``min_throttle_wait``; a wait of ``announce_wait`` or more is announced (a
+    warning), and one longer than what is left of ``give_up_after`` stops the run (``waits``).
     Circuit breaker (``pacing.Breaker``): ``breaker_threshold`` transport errors or 5xx in a
     row pause all sending for ``breaker_cooldown``, doubling up to ``breaker_max_cooldown``;
     ``give_up_after`` without a success stops the run. ``wrong_address_after`` failures of the
@@ -49,6 +50,7 @@ class Policy:
     backoff_cap: float = 60.0
     min_throttle_wait: float = 5.0
     retry_after_cap: float = 600.0
+    announce_wait: float = 30.0
     breaker_threshold: int = 20
     breaker_cooldown: float = 15.0
     breaker_max_cooldown: float = 300.0

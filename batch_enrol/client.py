@@ -27,6 +27,8 @@ class CallError(Exception):
     ``LocalProtocolError``, e.g. a header value it refuses): no attempt can succeed, so it
     is never retried as a connection failure. ``retry_after``: seconds the server asked to
     wait, as it asked (not capped: the retry rule caps it, and compares it to the time left).
+    ``foreign``: the answer's body is not one the API gives (not its JSON error, or a 200
+    without the enrolment's fields: an HTML page, another service's JSON).
     """
 
     def __init__(
@@ -38,6 +40,7 @@ class CallError(Exception):
         retry_after: float | None = None,
         reached_server: bool = True,
         unsendable: bool = False,
+        foreign: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -46,6 +49,7 @@ class CallError(Exception):
         self.retry_after = retry_after
         self.reached_server = reached_server
         self.unsendable = unsendable
+        self.foreign = foreign
 
     def __str__(self) -> str:
         return f"{self.status}: {self.message}" if self.status else self.message
@@ -168,7 +172,7 @@ class Client:
             try:
                 answer = EnrolResponse.model_validate_json(content)
             except ValidationError:
-                raise CallError("the API answered 200 with a body that does not match the contract", status=200) from None
+                raise CallError("the API answered 200 with a body that does not match the contract", status=200, foreign=True) from None
             if not answer.interview_url.strip():
                 raise CallError(f"the API answered {answer.status} without an interview_url", status=200)
             if answer.reason:
@@ -253,15 +257,16 @@ async def _read_capped(response: httpx.Response) -> bytes:
 
 
 def _http_error(response: httpx.Response, content: bytes) -> CallError:
-    message, field = response.reason_phrase or "HTTP error", ""
+    message, field, foreign = response.reason_phrase or "HTTP error", "", False
     try:
         body = ApiErrorBody.model_validate_json(content)
         message, field = body.error, body.name or ""
     except ValidationError:
-        pass
+        foreign = True  # not the API's {"error": ...}: an HTML page, a proxy's or another service's answer
     return CallError(
         " ".join(redact(message).split())[:500],
         status=response.status_code,
         field=redact(field)[:100],
         retry_after=parse_retry_after(response.headers.get("Retry-After"), cap=math.inf),
+        foreign=foreign,
     )

@@ -30,8 +30,12 @@ def confirmer(yes: bool) -> Callable[[Preview], bool]:
 @click.option("--journal", type=click.Path(path_type=Path), help="Journal file (default: OUT.journal.sqlite).")
 @setting_option("base_url")
 @setting_option("sandbox")
-@setting_option("concurrency")
-@setting_option("rate", metavar="PER_SECOND")
+@setting_option("concurrency", metavar="N|auto")
+@setting_option("max_concurrency", metavar="N")
+@setting_option("rate", metavar="PER_SECOND|auto")
+@setting_option("max_rate", metavar="PER_SECOND")
+@setting_option("max_attempts")
+@setting_option("give_up_after")
 @setting_option("credits_per_candidate")
 @input_options
 @friendly

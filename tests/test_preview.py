@@ -145,3 +145,19 @@ def test_yes_sends_without_asking_on_a_terminal(tmp_path, serve):
     exit_code, screen = _on_a_terminal(["run", "in.csv", "--yes"], None, served.env(), tmp_path)
     assert exit_code == 0 and "send now?" not in screen and "host: 127.0.0.1" in screen
     assert len(served.ledger.snapshot()[0]) == 2
+
+
+def test_plan_takes_runs_sending_options_and_its_estimate_uses_them(tmp_path, serve):
+    served = serve()
+    source = write_csv(tmp_path / "in.csv", candidate_rows(60))
+    sending = ["--max-attempts", "3", "--give-up-after", "5", "--concurrency", "auto", "--rate", "auto"]
+
+    def estimate(*options: str) -> str:
+        result = cli("plan", source, *sending, *options, env=served.env())
+        assert result.returncode == 0, result.stderr
+        return next(line for line in result.stdout.splitlines() if line.startswith("estimated duration"))
+
+    assert estimate() == "estimated duration: about 5 s"  # 60 rows at min(100/s, 64 in flight / 5 s a call)
+    assert estimate("--max-concurrency", "4") == "estimated duration: about 1 min"  # 4 / 5 s = 0.8 calls/s
+    assert estimate("--max-rate", "0.5") == "estimated duration: about 2 min"
+    assert served.ledger.snapshot()[0] == []

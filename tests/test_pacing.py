@@ -118,6 +118,16 @@ def test_w_max_is_what_the_server_let_through_since_the_last_cut_not_its_last_bu
     assert 0.7 * 3.4 <= rates.rate <= 0.7 * 3.8  # (27 + 10 - 1) / 10 s: not 10 calls/s
 
 
+def test_a_pause_in_sending_does_not_read_as_a_slow_server():
+    rates = RateControl(Policy(rate=None, rate_window=1.0, rate_backoff=0.7))
+    now = measured(rates, 20, 10)
+    rates.throttled(now, now)
+    now = measured(rates, 5, 2, now + 0.01)
+    now = measured(rates, 5, 2, now + 30)  # 30 s without a call (a Retry-After, a paused run)
+    assert rates.throttled(now, now)
+    assert 0.7 * 3.5 <= rates.rate <= 0.7 * 5  # 19 let through in 4 s of sending and 1 s of pause
+
+
 def test_there_is_no_fixed_floor_and_an_explicit_rate_is_a_ceiling():
     rates = RateControl(Policy(rate=64))
     assert rates.rate == 64

@@ -236,6 +236,15 @@ def test_the_breaker_pauses_after_failures_in_a_row_with_a_doubling_cool_down(ca
     assert breaker.paused_until == 70.0  # a success resets the cool-down
 
 
+def test_the_breaker_leaves_a_busy_server_that_says_when_to_come_back_to_the_limits():
+    breaker = Breaker(Policy(breaker_threshold=3, give_up_after=60))
+    now = time.monotonic()
+    for _ in range(10):
+        assert breaker.failed(CallError("busy", status=503, retry_after=1.0), now) is None
+    assert breaker.paused_until == 0.0  # a 503 with Retry-After is flow control, not an outage
+    assert "no successful call" in breaker.failed(CallError("busy", status=503, retry_after=1.0), now + 61)
+
+
 def test_the_breaker_gives_up_after_a_drought():
     breaker = Breaker(Policy(give_up_after=60))
     now = time.monotonic()

@@ -85,13 +85,17 @@ class CellRuns(Mapping[tuple[int, int], V], Generic[V]):
         return sum((last - first + 1) * sum(end - start + 1 for start, end, _ in runs) for first, last, _, runs in self._blocks)
 
 
+def _new_scan() -> SheetScan:
+    return SheetScan(formulas=CellRuns(), formats=CellRuns(), errors=CellRuns())
+
+
 class _Scanner:
     """The walk over content.xml's tags: which sheet, where its current row and cell are, what was found."""
 
     def __init__(self, formats: dict[bytes, str], check: Callable[[int, int], None]) -> None:
         self.formats, self.check = formats, check
         self.sheets: dict[str, SheetScan] = {}
-        self.found = SheetScan()  # until the first sheet starts: cells outside any sheet count for nothing
+        self.found = _new_scan()  # until the first sheet starts: cells outside any sheet are noted nowhere
         self.row = self.row_repeat = self.column = 0  # rows before the current one, its repeat, cells before the current one
         self.row_style: bytes | None = None
         self.columns: list[tuple[int, int, bytes]] = []  # (first, last, default cell style) of the sheet's formatted columns
@@ -134,7 +138,7 @@ class _Scanner:
         if tag == b"table":
             self.end_row()
             name = _NAME.search(attributes)
-            self.found = SheetScan(formulas=CellRuns(), formats=CellRuns(), errors=CellRuns())
+            self.found = _new_scan()
             self.sheets[html.unescape(name.group(1).decode("utf-8", "replace")) if name else f"Sheet{len(self.sheets) + 1}"] = self.found
             self.row = self.row_repeat = self.column = self.column_count = 0
             self.columns, self.column_starts = [], []

@@ -33,6 +33,7 @@ from pathlib import Path
 DEFAULT = [f"/work/.mirror/{name}/repo" for name in ("python-excel+xlrd", "tafia+calamine", "dimastbk+python-calamine")]
 EXPECTED_KINDS = {"number format", "merge"}
 TIMEOUT_S, MEMORY_BYTES = 60, 2 * 1024**3
+ROOT = Path(__file__).resolve().parent.parent  #: where ``benchmarks`` and ``batch_enrol`` import from
 
 
 def extract(sources: list[str], into: Path) -> list[Path]:
@@ -184,7 +185,7 @@ def run_one(path: Path) -> dict:
     started = time.perf_counter()
     try:
         done = subprocess.run([sys.executable, "-m", "benchmarks.xls_corpus", "--one", str(path)], capture_output=True,
-                              text=True, timeout=TIMEOUT_S, preexec_fn=limit, env={**os.environ, "PYTHONWARNINGS": "ignore"})  # fmt: skip
+                              text=True, timeout=TIMEOUT_S, preexec_fn=limit, cwd=ROOT, env={**os.environ, "PYTHONWARNINGS": "ignore"})  # fmt: skip
     except subprocess.TimeoutExpired:
         return {"file": f"{path.parent.name}/{path.name}", "crashed": f"over {TIMEOUT_S} s", "ms": TIMEOUT_S * 1000}
     lines = done.stdout.strip().splitlines()

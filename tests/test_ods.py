@@ -187,8 +187,9 @@ def _with_part(data: bytes, name: str, part: bytes) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in source.namelist():
-            target.writestr(item, source.read(item))
-        target.writestr(name, part)
+            target.writestr(item, part if item == name else source.read(item))
+        if name not in source.namelist():
+            target.writestr(name, part)
     return out.getvalue()
 
 
@@ -232,3 +233,30 @@ def test_every_number_style_reads_as_libreoffice_shows_it_and_as_the_same_format
         wrong = [(CODES[r - 1], VALUES[c - 1], text, ours[r][c - 1]) for (r, c), text in shown.items()
                  if ours[r][c - 1] != text and (CODES[r - 1], VALUES[c - 1]) not in KNOWN_DIFFERENCES]  # fmt: skip
         assert not wrong, source.suffix
+
+
+def test_cells_libreoffice_calculated_to_errors_make_their_rows_invalid_naming_the_error():
+    table = load(DATA / "good" / "formula_errors.ods")  # =1/0, =VLOOKUP(…) of a missing key, =NOSUCHFUNCTION(1)
+    assert dict(table.cell_errors) == {(3, 1): "#DIV/0!", (4, 3): "#N/A", (5, 1): "#NAME?"}
+    checked = check_table(table, map_columns(table.headers))
+    assert checked[0].candidate is not None
+    reasons = [c.outcome.reason for c in checked[1:]]
+    assert [("#DIV/0!" in r, "#N/A" in r, "#NAME?" in r) for r in reasons] == [(True, False, False), (False, True, False), (False, False, True)]
+
+
+def test_dates_and_times_in_an_ods_read_as_iso(tmp_path):
+    cells = ('<table:table-cell office:value-type="date" office:date-value="2024-03-01"/>'
+             '<table:table-cell office:value-type="date" office:date-value="2024-03-01T09:30:00"/>')  # fmt: skip
+    path = tmp_path / "dates.ods"
+    path.write_bytes(_ods(_row(ods_cells(["Full name", "E-mail"])) + _row(cells)))
+    assert load(path).rows[0].cells == ("2024-03-01", "2024-03-01 09:30:00")
+
+
+def test_cells_outside_any_sheet_are_noted_nowhere(tmp_path):
+    stray = '<table:table-cell table:formula="of:=1" table:number-columns-repeated="5"/><table:table-cell calcext:value-type="error" office:value-type="string"/>'
+    data = _ods(_row(ods_cells(HEADERS)) + "".join(_row(ods_cells(r)) for r in candidate_rows(1)))
+    path = tmp_path / "stray.ods"
+    path.write_bytes(_with_part(data, "content.xml", zipfile.ZipFile(io.BytesIO(data)).read("content.xml").replace(
+        b"<office:spreadsheet>", b"<office:spreadsheet>" + stray.encode(), 1)))  # fmt: skip
+    table = load(path)
+    assert len(table.rows) == 1 and not table.blank_formulas and not table.cell_errors

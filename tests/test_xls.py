@@ -177,6 +177,17 @@ def test_the_corpus_benchmark_reads_every_fixture_and_crashes_on_none(tmp_path, 
     assert main([str(tmp_path)]) == 0
     out = capsys.readouterr().out
     summary = json.loads(out[out.index("\n{") :])
-    assert summary["files"] == 11 and summary["crashed"] == 0
-    assert summary["read"] == 7 and summary["agree with xlrd (but for formats and merges)"] == 6
+    assert summary["files"] == 12 and summary["crashed"] == 0
+    assert summary["read"] == 8 and summary["agree with xlrd (but for formats and merges)"] == 7
     assert summary["differ from calamine, files by kind"] == {"text": 5, "sheet names": 1}
+
+
+def test_a_formula_showing_an_error_in_an_xls_makes_its_row_invalid_naming_the_error():
+    from batch_enrol.columns import map_columns
+    from batch_enrol.validator import check_table
+
+    table = load(XLS / "biff8_error_values.xls")
+    assert table.cell_errors == {(2, 3): "#N/A", (3, 7): "#DIV/0!"}
+    reasons = [c.outcome.reason if c.candidate is None else None for c in check_table(table, map_columns(table.headers))]
+    assert reasons == ["Country: the cell shows the error #N/A: fix it in the file",
+                       "Position country: the cell shows the error #DIV/0!: fix it in the file", None]  # fmt: skip

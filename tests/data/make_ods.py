@@ -1,5 +1,6 @@
-"""Rebuild ``good/formats_merges.ods`` (a list typed in a spreadsheet) and ``good/number_styles.ods``
-(every number format in CODES on every value in VALUES), saved by LibreOffice.
+"""Rebuild ``good/formats_merges.ods`` (a list typed in a spreadsheet), ``good/number_styles.ods``
+(every number format in CODES on every value in VALUES) and ``good/formula_errors.ods`` (formulas
+LibreOffice calculates to errors), saved by LibreOffice.
 
 python -m tests.data.make_ods   (needs LibreOffice's ``soffice`` on the PATH; the tests only read the result)
 
@@ -22,6 +23,7 @@ import openpyxl
 HERE = Path(__file__).parent
 TARGET = HERE / "good" / "formats_merges.ods"
 STYLES_TARGET = HERE / "good" / "number_styles.ods"
+ERRORS_TARGET = HERE / "good" / "formula_errors.ods"
 #: Excel codes, one a row, as LibreOffice turns them into number styles; VALUES one a column
 CODES = ["000000", "00000-0000", "000-00-0000", "#,##0", "#,##0.00", "0.00", "0.0", "0%", "0.00%", '"ID-"0000', '"+"0',
          "(000) 000-0000", "#,##0 ;(#,##0)", "#,##0.00;[Red](#,##0.00)", "0;-0;0", "@", "General", "0.###", "0",
@@ -51,6 +53,19 @@ def build_styles(folder: Path) -> Path:
     return _convert(folder / "number_styles.xlsx")
 
 
+def build_errors(folder: Path) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.title = "Candidates"
+    sheet.append(HEADERS[:8])
+    for i, (name, country) in enumerate([("Err Person 0", "SK"), ("=1/0", "SK"), ("Err Person 2", "=VLOOKUP(9,A1:B2,2,0)"),
+                                         ("=NOSUCHFUNCTION(1)", "SK")]):  # fmt: skip
+        sheet.append([name, f"err{i}@example.org", country, f"Resume of err person {i}: six years in logistics.", "Agent",
+                      "Bratislava", "SK", "en"])  # fmt: skip
+    workbook.save(folder / "formula_errors.xlsx")
+    return _convert(folder / "formula_errors.xlsx")
+
+
 def build(folder: Path) -> Path:
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -70,4 +85,5 @@ if __name__ == "__main__":
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copy(build(Path(tmp)), TARGET)
         shutil.copy(build_styles(Path(tmp)), STYLES_TARGET)
-    print(TARGET, STYLES_TARGET)
+        shutil.copy(build_errors(Path(tmp)), ERRORS_TARGET)
+    print(TARGET, STYLES_TARGET, ERRORS_TARGET)

@@ -68,6 +68,19 @@ def workbook(path: Path, sheets: list[str]) -> Path:
     return path
 
 
+def error_values(path: Path) -> Path:
+    """Two rows whose formulas show errors (LibreOffice saves #N/A and #DIV/0! as their results)."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Candidates"
+    ws.append(HEADERS)
+    ws.append(["Ana Nováková", "ana@example.org", "=NA()", RESUME, "Agent", "Praha", "CZ", "cs"])
+    ws.append(["Petr Malý", "petr@example.org", "CZ", RESUME, "Agent", "Praha", "=1/0", "cs"])
+    ws.append(["Eva Černá", "eva@example.org", "CZ", RESUME, "Agent", "Praha", "CZ", "cs"])
+    wb.save(path)
+    return path
+
+
 def libreoffice_biff8(source: Path, target: Path) -> None:
     with tempfile.TemporaryDirectory() as home:
         subprocess.run(["soffice", f"-env:UserInstallation=file://{home}", "--headless", "--convert-to",
@@ -116,6 +129,7 @@ def main() -> None:
         gnumeric(workbook(tmp / "cs.xlsx", ["Uchazeči"]), HERE / "biff5_czech_cp1250.xls", "excel_biff7", "cs_CZ.UTF-8")
         gnumeric(workbook(tmp / "el.xlsx", ["Υποψήφιοι"]), HERE / "biff5_greek_cp1253.xls", "excel_biff7", "el_GR.UTF-8")
         gnumeric(workbook(tmp / "cs8.xlsx", ["Uchazeči"]), HERE / "biff8_gnumeric.xls", "excel_biff8")
+        libreoffice_biff8(error_values(tmp / "errors.xlsx"), HERE / "biff8_error_values.xls")
         latin = workbook(tmp / "latin.xlsx", ["Uchazeči"])
         libreoffice_biff8(latin, HERE / "biff8_codepage_1252.xls")
         patch_record(HERE / "biff8_codepage_1252.xls", 0x0042, lambda body: struct.pack("<H", 1252))

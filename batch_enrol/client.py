@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import math
 import socket
 import time
 from dataclasses import dataclass
@@ -20,7 +21,13 @@ MAX_BODY_BYTES = 2**20  #: the largest answer read (decoded bytes); an enrolment
 
 
 class CallError(Exception):
-    """One failed call. ``status`` is None for transport errors (no HTTP response)."""
+    """One failed call. ``status`` is None for transport errors (no HTTP response).
+
+    ``unsendable``: the request could not be put on the wire as built (httpx's
+    ``LocalProtocolError``, e.g. a header value it refuses): no attempt can succeed, so it
+    is never retried as a connection failure. ``retry_after``: seconds the server asked to
+    wait, as it asked (not capped: the retry rule caps it, and compares it to the time left).
+    """
 
     def __init__(
         self,
@@ -30,6 +37,7 @@ class CallError(Exception):
         field: str = "",
         retry_after: float | None = None,
         reached_server: bool = True,
+        unsendable: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -37,13 +45,14 @@ class CallError(Exception):
         self.field = field
         self.retry_after = retry_after
         self.reached_server = reached_server
+        self.unsendable = unsendable
 
     def __str__(self) -> str:
         return f"{self.status}: {self.message}" if self.status else self.message
 
 
-def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
-    """``Retry-After`` in seconds or as an HTTP date → seconds to wait (capped), None if absent or unreadable."""
+def parse_retry_after(value: str | None, *, now: float | None = None, cap: float = RETRY_AFTER_CAP) -> float | None:
+    """``Retry-After`` in seconds or as an HTTP date → seconds to wait (at most ``cap``), None if absent or unreadable."""
     if not value:
         return None
     value = value.strip()
@@ -61,7 +70,7 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
         seconds = when.timestamp() - (time.time() if now is None else now)
     if seconds != seconds:  # NaN
         return None
-    return min(max(seconds, 0.0), RETRY_AFTER_CAP)
+    return min(max(seconds, 0.0), cap)
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,6 +204,12 @@ class Client:
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             where = f"{self._url.host}:{self._url.port}" if self._url.port else self._url.host
             raise CallError(f"could not connect to {where} ({_connect_problem(exc)})", reached_server=False) from None
+        except httpx.LocalProtocolError as exc:  # before sending: nothing reached the server, no retry can help
+            raise CallError(
+                f"the request could not be sent as built ({type(exc).__name__}: a header value httpx refuses)",
+                reached_server=False,
+                unsendable=True,
+            ) from None
         except httpx.TimeoutException as exc:
             raise CallError(f"no response in time ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
@@ -248,5 +263,5 @@ def _http_error(response: httpx.Response, content: bytes) -> CallError:
         " ".join(redact(message).split())[:500],
         status=response.status_code,
         field=redact(field)[:100],
-        retry_after=parse_retry_after(response.headers.get("Retry-After")),
+        retry_after=parse_retry_after(response.headers.get("Retry-After"), cap=math.inf),
     )

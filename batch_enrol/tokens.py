@@ -4,7 +4,9 @@
 ``credential_process``: CMD is run (split like a shell would, without a shell) and prints the
 token on its standard output. It runs at the start, again when a JWT token is within
 ``EXPIRY_MARGIN`` seconds of its ``exp`` claim, and once after a 401. A ``--token-file`` is
-read again after a 401. A token from the environment or ``.env`` cannot be renewed.
+read again after a 401. A renewed token is checked like the one read at the start
+(``check_token``): a malformed one (an empty file, several lines) raises ConfigError naming its
+source, and the run stops with exit 3. A token from the environment or ``.env`` cannot be renewed.
 Tokens never appear in a message, a log line or an exception.
 """
 
@@ -21,6 +23,7 @@ from pathlib import Path
 
 from .errors import ConfigError
 from .redaction import check_token
+from .sources import read_token_file
 
 EXPIRY_MARGIN = 60.0  #: seconds before a JWT's ``exp`` when a token command is run again
 COMMAND_TIMEOUT = 60.0  #: seconds a token command may take
@@ -120,7 +123,4 @@ class TokenSource:
         if self.command:
             return run_token_command(self.command)
         assert self.file is not None
-        try:
-            return self.file.read_text("utf-8").strip()
-        except OSError as exc:
-            raise ConfigError(f"cannot read the token file {self.file}: {exc.strerror}") from None
+        return read_token_file(self.file).get()  # the same checks as at the start: empty, several lines, …

@@ -146,3 +146,59 @@ def test_after_a_401_the_hint_names_the_token_file(tmp_path, serve):
     result = cli("run", source, "--token-file", tmp_path / "t.txt", env=env)
     assert result.returncode == 3, result.stderr
     assert f"renew the token (in {tmp_path / 't.txt'})" in result.stderr and "JOBMOJITO_TOKEN" not in result.stderr
+
+
+class RenewedBadly:
+    """A tiny API on 127.0.0.1: the token ``good-token-1`` works for 3 calls, then 401; at the
+    third call the token file is emptied (someone's renewal went wrong). Keeps every Authorization header."""
+
+    def __init__(self, path) -> None:
+        self.path, self.auth = path, []
+
+    async def app(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            return
+        while (await receive()).get("more_body"):
+            pass
+        self.auth.append(dict(scope["headers"]).get(b"authorization", b"").decode())
+        if len(self.auth) == 3:
+            self.path.write_text("")
+        ok = len(self.auth) <= 3
+        body = {"status": "ai_accept", "interview_url": "https://x/i/1"} if ok else {"error": "JWT expired"}
+        data = json.dumps(body).encode()
+        await send({"type": "http.response.start", "status": 200 if ok else 401,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(data)).encode())]})
+        await send({"type": "http.response.body", "body": data})
+
+
+def test_a_token_file_emptied_mid_run_stops_the_run_with_exit_3_naming_the_file(tmp_path):
+    from batch_enrol.sandbox import serve_in_thread
+
+    path = tmp_path / "tok.txt"
+    path.write_text("good-token-1\n")
+    api = RenewedBadly(path)
+    source = write_csv(tmp_path / "list.csv", candidate_rows(20, positions=20))
+    with serve_in_thread(api) as url:  # type: ignore[arg-type]
+        env = {"JOBMOJITO_BASE_URL": url}
+        result = cli("run", source, "--yes", "--token-file", path, "--max-concurrency", 1, "--give-up-after", 1,
+                     "--out", tmp_path / "out.csv", env=env)  # fmt: skip
+    assert result.returncode == 3, result.stderr
+    assert f"the token file {path} is empty" in result.stderr and "Bearer" not in result.stderr
+    assert set(api.auth) == {"Bearer good-token-1"}  # the empty token never went out
+    statuses = collections.Counter(r["enrol_status"] for r in read_output(tmp_path / "out.csv"))
+    assert statuses == {"ai_accept": 3, "not_sent": 17}
+
+
+def test_a_request_httpx_cannot_build_is_never_retried_as_a_connection_failure(serve):
+    served = serve()
+
+    async def go() -> Dispatcher:
+        async with Client(served.url, "", lanes=4) as client:  # "Bearer " is a header value h11 refuses
+            d = Dispatcher(client, Policy(**FAST))
+            await d.run(make_jobs(10, grouped=False))
+            return d
+
+    d = asyncio.run(go())
+    assert d.exit_code == ExitCode.USAGE and "could not be sent as built" in d.stop_reason
+    assert d.stats.retries == 0 and d.stats.calls <= 4  # no retries; at most the calls already in flight
+    assert served.ledger.snapshot()[0] == [] and all(o.status == Status.NOT_SENT for o in d.outcomes.values())

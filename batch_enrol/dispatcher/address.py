@@ -54,6 +54,6 @@ class AddressCheck:
     def _cause_of(error: CallError) -> str:
         if error.status in WRONG_PATH and not error.field:
             return f"{error.status}"
-        if error.status is None and not error.reached_server:
+        if error.status is None and not error.reached_server and not error.unsendable:
             return error.message
         return ""

@@ -3,6 +3,7 @@
 | answer                                             | ``decide`` returns                                        |
 |----------------------------------------------------|-----------------------------------------------------------|
 | 401, 402, 403                                      | ``StopRun`` (exit 3): every later row would fail too      |
+| a request that cannot be sent as built             | ``StopRun`` (exit 2): never retried as a connection error |
 | transport error, 408, 425, 429, 502, 503, 504, 546 | ``Retry`` until ``max_attempts``, then ``GiveUp``         |
 | 500                                                | ``Retry`` at most ``max_500_retries`` times, then ``GiveUp`` |
 | 400, 404, 409, 413, 422 and any other status       | ``GiveUp`` with the API's message: not retried            |
@@ -57,6 +58,8 @@ Decision = Retry | GiveUp | StopRun
 
 def retryable(error: CallError) -> bool:
     """Whether another attempt may succeed: transport errors, the transient statuses and 500."""
+    if error.unsendable:
+        return False
     return error.status is None or error.status in TRANSIENT or error.status == 500
 
 
@@ -88,6 +91,8 @@ def decide(
     """
     if error.status in REFUSED:
         return StopRun(f"the API's {REFUSED[error.status]} ({error.status}: {error.message})")
+    if error.unsendable:
+        return StopRun(f"{error.message}; no row can be sent", ExitCode.USAGE)
     if not retryable(error):
         return GiveUp(error.message)
     if errors_500 > policy.max_500_retries or attempt >= policy.max_attempts:

@@ -257,13 +257,13 @@ def test_a_drought_says_what_the_api_answered_instead():
     throttled = Breaker(Policy(give_up_after=60))
     for t in range(0, 130, 10):
         reason = throttled.failed(CallError("Too many requests", status=429, retry_after=1.0), now + t)
-    assert reason == "the API answered every call with 429 (throttling) for 2 minutes"
+    assert reason == "no successful call for 2 minutes: the API answered every call with 429 (throttling)"
     mixed = Breaker(Policy(give_up_after=600))
     for error in [CallError("x", status=503)] * 2 + [CallError("no response in time (ReadTimeout)")]:
         reason = mixed.failed(error, now + 3600 * 3)
     assert reason == "no successful call for 3 hours (the answers: 503 ×2, no response in time (ReadTimeout) ×1); the API seems down"
     mixed.succeeded(now + 3600 * 3)  # a success forgets the failures before it
-    assert mixed.failed(CallError("x", status=429), now + 3600 * 4) == "the API answered every call with 429 (throttling) for 60 minutes"
+    assert mixed.failed(CallError("x", status=429), now + 3600 * 4) == "no successful call for 60 minutes: the API answered every call with 429 (throttling)"
 
 
 def test_the_gate_says_no_once_the_run_stops():

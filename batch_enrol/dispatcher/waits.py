@@ -1,7 +1,8 @@
 """What a run waited on, in words: the long waits a server asks for, and why a run gave up.
 
 ``Waits`` is kept by the breaker: it counts the kinds of failure since the last success (so a
-run that gives up says what the API was doing: "answered every call with 429 (throttling)"),
+run that gives up says what the API was doing: "no successful call for 30 minutes: the API
+answered every call with 429 (throttling)"),
 and it judges each ``Retry-After``: one longer than what is left of ``give_up_after`` stops
 the run at once (waiting it out would only end in giving up); a long one that is allowed is
 announced with a warning. Times in seconds (monotonic).
@@ -55,7 +56,7 @@ class Waits:
         spent = duration(now - since)
         (first, _), *others = self.kinds.most_common() or [("", 0)]
         if not others and first[:3].isdigit():
-            return f"the API answered every call with {first} for {spent}"
+            return f"no successful call for {spent}: the API answered every call with {first}"
         if not others and first:
             return f"no successful call for {spent}: every call failed ({first})"
         seen = ", ".join(f"{k} ×{n}" for k, n in self.kinds.most_common(3))

@@ -176,8 +176,7 @@ class Validator:
         """The resume's text: read from the file it names, or checked to be a resume at all."""
         if cv_files.looks_like_file(text):
             return cv_files.read_text(cv_files.find(text, self.cv_folders), self.cv_limits)
-        cv_files.check_not_a_path(text)
-        resume_quality(text, self.min_resume_chars, self.cv_folders)
+        resume_quality(text, self.min_resume_chars, self.cv_folders)  # paths included, after placeholders and links
         return text
 
     def loose_key(self, row: SourceRow) -> tuple[str, ...]:

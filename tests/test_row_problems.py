@@ -95,3 +95,28 @@ def test_countries_and_languages_as_people_write_them_reach_the_api_and_guesses_
     assert "did you mean Indonesian (id) or Malay (ms)?" in reasons[0]
     assert "'Maltese' is not one of the interview languages: " in reasons[1]
     assert "'Slovenščina' (Slovenian) is not one of the interview languages" in reasons[2]
+
+
+def test_a_duplicate_shows_its_email_and_a_mapped_value_shows_the_cell(tmp_path):
+    mapping = tmp_path / "map.toml"
+    mapping.write_text('[values.candidate_country_code]\n"Foo" = "ZZ"\n', encoding="utf-8")
+    row = ["Ann Lee", "al@example.org", "Foo", RESUME, "Agent", "London", "GB", "en"]
+    source = write_csv(tmp_path / "in.csv", [row, [*row[:2], "Bar", *row[3:]]], headers=HEADERS)
+    result = cli("validate", source, "--mapping", mapping)
+    assert result.returncode == 1, result.stderr
+    lines = [" ".join(line.split()) for line in result.stdout.splitlines()]
+    assert "2 Country 'Foo' mapped to 'ZZ' by [values.candidate_country_code]: 'ZZ' is not a country: use an ISO code" \
+        " such as SK, or a name such as Slovakia" in lines  # fmt: skip
+    assert "3 Email 'al@example.org' same email and position as row 2" in lines
+
+
+def test_a_bad_whole_file_value_is_said_once_and_nothing_is_sent(tmp_path, serve):
+    served = serve()
+    rows = [["Ann Lee", f"a{i}@example.org", "GB", RESUME, "Agent", "London", "", "en"] for i in range(3)]
+    source = write_csv(tmp_path / "in.csv", rows, headers=HEADERS)
+    result = cli("validate", source, "--set", "position_country_code=Korea")
+    assert result.returncode == 2
+    out = result.stdout + result.stderr
+    assert out.count("more than one country") == 1 and "did you mean South Korea (KR) or North Korea (KP)?" in out
+    run = cli("run", source, "--set", "position_country_code=Korea", "--out", tmp_path / "out.csv", env=served.env())
+    assert run.returncode == 2 and _accepted(served) == []

@@ -5,8 +5,10 @@ through Babel: ``Deutschland``, ``Česko``, ``España``), an ISO name (pycountry
 alias (``UK``, ``U.S.A.``, ``Holland``); case, accents, dots and a leading "The" do not
 matter. A language may be a code, a BCP 47 tag or locale (``en-US``, ``en_GB``, ``zh-Hans``;
 ``pt-BR`` is the platform's ``br``) or a name in any of ``LOCALES`` (``Greek``, ``Deutsch``,
-``English (UK)``). A name that means two places ("Korea", "Congo") or none is refused with
-"did you mean …" suggestions.
+``English (UK)``, and the Czech and Slovak adjectives ``anglický``, ``Německy``). A name that
+means two places ("Korea", "Congo") or two languages ("Bahasa"), or none, is refused with
+"did you mean …" suggestions; a language the platform does not offer ("Maltese") is refused
+with the list of those it does.
 """
 
 from __future__ import annotations

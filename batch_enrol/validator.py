@@ -318,7 +318,7 @@ def missing_columns(rows: Iterable[Checked], columns: ColumnMap) -> dict[str, in
         for problem in checked.problems:
             if problem.field not in columns.fields and not problem.value and problem.column == problem.field:
                 counts[problem.field] += 1
-    # with no column, every row lacks it (a row with other problems is not asked about positions),
-    # unless a position_def_set_id column makes the position fields needed on some rows only
+    # with no column, every row lacks it, unless a position_def_set_id column makes the position
+    # fields needed on some rows only
     per_row = "position_def_set_id" in columns.fields
     return {f: n if per_row and f in Candidate.POSITION_FIELDS else len(rows) for f, n in counts.items()}

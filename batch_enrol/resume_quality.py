@@ -49,7 +49,7 @@ _FILLER = frozenset(
     "pdf e email here below above separately upon available provided coming bitte siehe im in der die das den "
     "wird werden per voir le la les en pièce piece ci par ver el por favor adjunto vedi il w v viz na nel "
     "bewerbung unterlagen auf sur bajo su a disponible disponibile verfügbar dostępne dostupné dostupný k "
-    "candidature candidatura application patrz pozri podle".split()
+    "candidature candidatura application patrz pozri podle dispozici dispozícii".split()
 )
 _FILE_NAME = re.compile(r"^[^\n\\/:*?\"<>|]{1,120}\.(?:docx?|pdf|txt|md|rtf|odt|pages|html?|jpe?g|png)$", re.IGNORECASE)
 

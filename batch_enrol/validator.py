@@ -16,7 +16,8 @@ from pydantic import ValidationError
 
 from . import cv_files
 from .columns import ColumnMap
-from .fields import ENUMS, KINDS, LONG_TEXT, Bad, normalise
+from .errors import ConfigError
+from .fields import ENUMS, KINDS, LONG_TEXT, NORMALISERS, Bad, normalise
 from .identity import enrolment_key
 from .models import Outcome, SourceRow, Status, Table
 from .places import quote
@@ -110,11 +111,28 @@ class Validator:
         self.defaults = {k: v for k, v in (defaults or {}).items() if v is not None and str(v).strip()}
         self.cv_folders = list(cv_folders)
         self.value_maps = value_maps or {}
+        self._check_defaults()
         self.min_resume_chars = min_resume_chars
         self.blank_formulas: frozenset[tuple[int, int]] = frozenset()  #: (row, column) 1-based, from the Table
         self.cell_errors: Mapping[tuple[int, int], str] = {}  #: (row, column) 1-based → ``#N/A``…, from the Table
         loose = ("candidate_email", "position_def_set_id", "position_external_id", *Candidate.POSITION_FIELDS)
         self._loose_sources = [(columns.fields.get(n), str(self.defaults.get(n, "")).strip()) for n in loose]
+
+    def _check_defaults(self) -> None:
+        """A whole-file value (``--set``, ``[defaults]``) is checked once: a bad one is the file's
+        problem, never repeated on every row. Raises ConfigError."""
+        for name, value in self.defaults.items():
+            text = self._mapped(name, str(value))
+            if name == "candidate_resume" or name not in NORMALISERS:
+                continue  # a resume is checked with its files; a part is checked within its object
+            try:
+                normalise(name, text)
+            except Bad as exc:
+                raise ConfigError(f"--set {name}={value}: {exc}", hint="fix it in --set or in the mapping file's [defaults]") from None
+
+    def _mapped(self, name: str, text: str) -> str:
+        """The value ``[values.FIELD]`` maps ``text`` to, or ``text``."""
+        return self.value_maps.get(name, {}).get(text.strip().casefold(), text)
 
     def _source(self, row: SourceRow) -> dict[str, tuple[str, str]]:
         """field → (column label for messages, raw text), row values first, then defaults."""
@@ -126,8 +144,7 @@ class Validator:
         if "candidate_name" not in out and self.columns.name_parts:
             parts = [row.cells[i].strip() for i in self.columns.name_parts if i < len(row.cells)]
             if any(parts):
-                label = " + ".join(self.columns.headers[i] for i in self.columns.name_parts)
-                out["candidate_name"] = (label, " ".join(p for p in parts if p))
+                out["candidate_name"] = (self._label_of("candidate_name"), " ".join(p for p in parts if p))
         for name, text in self.defaults.items():
             if name not in out:
                 out[name] = (f"{name} (default)", str(text))
@@ -146,10 +163,9 @@ class Validator:
             for name, index in self.columns.fields.items()
             if (shown := self.cell_errors.get((row.row, index + 1)))
         ]
-        for name, (label, text) in self._source(row).items():
-            labels[name] = (label, text)
-            if name in self.value_maps:
-                text = self.value_maps[name].get(text.strip().casefold(), text)
+        for name, (label, cell) in self._source(row).items():
+            labels[name] = (label, cell)
+            text = self._mapped(name, cell)
             try:
                 if name == "candidate_resume":
                     values[name] = self._resume(text.strip())
@@ -160,13 +176,15 @@ class Validator:
                     if problem is not None:
                         raise Bad(problem)
             except (Bad, cv_files.CvFileError) as exc:
-                problems.append(Problem(row.row, label, name, text, str(exc)))
+                mapped = f"mapped to {quote(text)} by [values.{name}]: " if text != cell else ""
+                problems.append(Problem(row.row, label, name, cell, f"{mapped}{exc}"))
         fold_parts(values)
         try:
             candidate = Candidate(**values)
         except ValidationError as exc:
             failed = {p.field for p in problems}
             problems.extend(self._from_pydantic(row.row, exc, labels, failed))
+            problems.extend(self._position_problems(row.row, values, {p.field for p in problems}))
         else:
             if not problems:
                 return candidate
@@ -176,9 +194,12 @@ class Validator:
         """The resume's text: read from the file it names, or checked to be a resume at all."""
         if cv_files.looks_like_file(text):
             return cv_files.read_text(cv_files.find(text, self.cv_folders), self.cv_limits)
-        cv_files.check_not_a_path(text)
-        resume_quality(text, self.min_resume_chars, self.cv_folders)
+        resume_quality(text, self.min_resume_chars, self.cv_folders)  # paths included, after placeholders and links
         return text
+
+    def email_of(self, row: SourceRow) -> tuple[str, str]:
+        """(column label, the email as written) of a row, for messages."""
+        return self._source(row).get("candidate_email", (self.columns.header_of("candidate_email"), ""))
 
     def loose_key(self, row: SourceRow) -> tuple[str, ...]:
         """Email and position as written (case and outer spaces aside): duplicates among invalid rows too."""
@@ -196,8 +217,27 @@ class Validator:
             return (email, "external", external)
         return (email, *texts[3:])
 
+    def _position_problems(self, row: int, values: Mapping[str, object], failed: set[str]) -> Iterable[Problem]:
+        """The position fields a row lacks when it has no position_def_set_id, whatever else is wrong
+        with it (the model checks them only once every field is valid)."""
+        if values.get("position_def_set_id") or "position_def_set_id" in failed:
+            return
+        for name in Candidate.POSITION_FIELDS:
+            if not values.get(name) and name not in failed:
+                yield Problem(row, self._label_of(name), name, "", "is required when no position_def_set_id is given")
+
+    def _has_column(self, name: str) -> bool:
+        """A column gives this field (candidate_name: a full-name column, or first and last name columns)."""
+        return name in self.columns.fields or (name == "candidate_name" and bool(self.columns.name_parts))
+
+    def _label_of(self, name: str) -> str:
+        """The user's column name(s) for a field, for messages (the field's name when no column gives it)."""
+        if name == "candidate_name" and "candidate_name" not in self.columns.fields and self.columns.name_parts:
+            return " + ".join(self.columns.headers[i] for i in self.columns.name_parts)
+        return self.columns.header_of(name)
+
     def _order(self, name: str) -> int:
-        index = self.columns.fields.get(name)
+        index = self.columns.fields.get(name, self.columns.name_parts[0] if name == "candidate_name" and self.columns.name_parts else None)
         return index if index is not None else 10_000
 
     def _from_pydantic(
@@ -205,21 +245,14 @@ class Validator:
     ) -> Iterable[Problem]:
         for error in exc.errors(include_url=False):
             if error["type"] == "position_fields_missing":
-                names = [n.strip() for n in error["ctx"]["fields"].split(",")]
-                for name in names:
-                    if name not in failed:
-                        yield Problem(
-                            row, self.columns.header_of(name), name, "",
-                            "is required when no position_def_set_id is given",
-                        )  # fmt: skip
-                continue
+                continue  # said field by field by _position_problems
             loc = [str(p) for p in error["loc"]]
             name = ".".join(loc[:2]) if ".".join(loc[:2]) in labels else (loc[0] if loc else "")
             if name in failed:
                 continue  # already explained by the normaliser
-            label, text = labels.get(name, (self.columns.header_of(name), ""))
+            label, text = labels.get(name, (self._label_of(name), ""))
             template = _PYDANTIC_MESSAGES.get(error["type"])
-            if error["type"] in ("missing", "string_too_short") and name in self.columns.fields:
+            if error["type"] in ("missing", "string_too_short") and self._has_column(name):
                 template = "is empty, and it is required"
             ctx = {**error.get("ctx", {}), "input": error.get("input")}
             message = template.format(**ctx) if template else f"{quote(text)}: {error['msg']}"
@@ -252,8 +285,8 @@ def check_table(
         earlier = loose_seen.setdefault(loose, source.row) if loose else source.row
         if isinstance(result, list):
             if earlier != source.row:
-                label = columns.header_of("candidate_email")
-                result.append(Problem(source.row, label, "candidate_email", "", f"same email and position as row {earlier}"))
+                label, email = validator.email_of(source)
+                result.append(Problem(source.row, label, "candidate_email", email, f"same email and position as row {earlier}"))
             checked.append(Checked(source, outcome=_invalid(source.row, result), problems=result))
             continue
         key = enrolment_key(result)
@@ -285,7 +318,7 @@ def missing_columns(rows: Iterable[Checked], columns: ColumnMap) -> dict[str, in
         for problem in checked.problems:
             if problem.field not in columns.fields and not problem.value and problem.column == problem.field:
                 counts[problem.field] += 1
-    # with no column, every row lacks it (a row with other problems is not asked about positions),
-    # unless a position_def_set_id column makes the position fields needed on some rows only
+    # with no column, every row lacks it, unless a position_def_set_id column makes the position
+    # fields needed on some rows only
     per_row = "position_def_set_id" in columns.fields
     return {f: n if per_row and f in Candidate.POSITION_FIELDS else len(rows) for f, n in counts.items()}

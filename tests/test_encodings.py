@@ -29,7 +29,8 @@ def test_short_lists_are_read_exactly(tmp_path, encoding, language, names):
 
 
 @pytest.mark.parametrize("encoding, language", [("cp1250", "pl"), ("koi8-r", "ru"), ("shift_jis", "ja"), ("cp1253", "el"),
-                                                ("mac_roman", "fr"), ("euc_kr", "ko"), ("cp1255", "he")])  # fmt: skip
+                                                ("mac_roman", "fr"), ("euc_kr", "ko"), ("cp1255", "he"),
+                                                ("cp1250", "pl_1"), ("mac_roman", "de_tr_2"), ("iso-8859-8", "he_2")])  # fmt: skip
 def test_names_are_sent_exactly_and_written_back_in_the_same_encoding(tmp_path, serve, encoding, language):
     served = serve()
     names = NAMES[language]

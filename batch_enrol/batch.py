@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import filelock
 import httpx
@@ -80,6 +80,25 @@ def expand(items: Sequence[str | Path]) -> tuple[list[Path], bool]:
     for file in files:
         unique.setdefault(file.resolve(), file)
     return list(unique.values()), many
+
+
+class Inputs(NamedTuple):
+    """The input files of ``run``, ``plan`` and ``validate`` alike (from ``choose_inputs``)."""
+
+    files: list[Path]  #: the candidate lists, in order
+    many: bool  #: several inputs (or a folder, a glob, ``--out-dir``): one output per input
+    ignored: list[Path]  #: .txt files among several that look like CVs: not inputs
+
+
+def choose_inputs(items: Sequence[str | Path], *, out_dir: Path | None = None) -> Inputs:
+    """Files, folders and globs → the inputs every command takes. Among several, a .txt file
+    that looks like a CV (``looks_like_cv``) is left out and logged; a single file is always taken."""
+    files, many = expand(items)
+    many = many or out_dir is not None
+    ignored = [p for p in files if looks_like_cv(p)] if many else []
+    for path in ignored:
+        log.info("%s: no header row, looks like a CV: not taken as an input", path.name)
+    return Inputs([p for p in files if p not in ignored], many, ignored)
 
 
 class Registry:
@@ -203,24 +222,23 @@ def plan_many(
     journal: Path | None = None,
 ) -> list[Preview]:
     """``plan_run`` for each input ``run_many`` would run (same outputs, same journals): sends nothing."""
-    files, many = expand(items)
-    many = many or out_dir is not None
+    files, many, _ = choose_inputs(items, out_dir=out_dir)
     return [plan_run(path, settings, out=output_for(path, many, out, out_dir), journal=None if many else journal) for path in files]
 
 
 def _inputs(items: Sequence[str | Path], *, out: Path | None, out_dir: Path | None, journal: Path | None,
-            reports: tuple[Path | None, Path | None]) -> tuple[list[Path], bool]:  # fmt: skip
-    """The input files and whether they are several; raises ConfigError for options that name one file among several."""
+            reports: tuple[Path | None, Path | None]) -> Inputs:  # fmt: skip
+    """The inputs (``choose_inputs``); raises ConfigError for options that name one file among several."""
     for report, what in zip(reports, ("--summary-json", "--junit"), strict=True):
         if report is not None:
             check_writable_file(Path(report), what)
-    files, many = expand(items)
-    many = many or out_dir is not None
+    inputs = choose_inputs(items, out_dir=out_dir)
+    many = inputs.many
     if many and out is not None:
         raise ConfigError("--out names one file; with several inputs use --out-dir", hint="or run one input at a time")
     if many and journal is not None:
         raise ConfigError("--journal names one file; with several inputs each output keeps its own journal")
-    return files, many
+    return inputs
 
 
 def _guarded(path: Path, settings: Settings, folder: Path, target: Path | None, batch: BatchResult, *, wait: bool,
@@ -276,16 +294,11 @@ def run_many(
     (``RunResult.unchanged``; see ``batch_enrol.unchanged``). Raises ``ConfigError`` when ``out`` or ``journal`` is
     given with several inputs.
     """
-    files, many = _inputs(items, out=out, out_dir=out_dir, journal=journal, reports=(summary_json, junit))
-    batch = BatchResult()
-    if not files:
+    files, many, ignored = _inputs(items, out=out, out_dir=out_dir, journal=journal, reports=(summary_json, junit))
+    batch = BatchResult(ignored=ignored)
+    if not files and not ignored:
         log.warning("no input files found in %s", ", ".join(str(i) for i in items))
         return batch
-    if many:
-        batch.ignored = [p for p in files if looks_like_cv(p)]
-        files = [p for p in files if p not in batch.ignored]
-        for path in batch.ignored:
-            log.info("%s: no header row, looks like a CV: not taken as an input", path.name)
     for path in files:
         folder = Path(out_dir) if out_dir is not None else path.parent / DEFAULT_OUT_DIR
         target = (folder / default_output(path).name) if many else out

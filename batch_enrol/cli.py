@@ -16,7 +16,7 @@ import httpx
 from click.core import ParameterSource
 
 from . import __version__, pipeline
-from .batch import SEVERITY, expand, run_many
+from .batch import SEVERITY, choose_inputs, run_many
 from .csv_input import DELIMITER_NAMES
 from .encodings import display_name
 from .errors import BatchEnrolError, ConfigError, InputFileError, OutputError, for_file
@@ -263,7 +263,7 @@ def validate(inputs: tuple[str, ...], report: Path | None, **opts: Any) -> int:
     """Check every row of each INPUT (files, folders or globs) against the API contract; send nothing."""
     _setup_logging(opts["verbose"], opts["quiet"])
     settings = build_settings(opts, sandbox=True)
-    paths, many = expand(inputs)
+    paths, many, _ = choose_inputs(inputs)
     if report is not None and (many or len(paths) != 1):
         raise ConfigError("--report needs exactly one input file")
     if not paths:

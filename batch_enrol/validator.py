@@ -126,8 +126,7 @@ class Validator:
         if "candidate_name" not in out and self.columns.name_parts:
             parts = [row.cells[i].strip() for i in self.columns.name_parts if i < len(row.cells)]
             if any(parts):
-                label = " + ".join(self.columns.headers[i] for i in self.columns.name_parts)
-                out["candidate_name"] = (label, " ".join(p for p in parts if p))
+                out["candidate_name"] = (self._label_of("candidate_name"), " ".join(p for p in parts if p))
         for name, text in self.defaults.items():
             if name not in out:
                 out[name] = (f"{name} (default)", str(text))
@@ -167,6 +166,7 @@ class Validator:
         except ValidationError as exc:
             failed = {p.field for p in problems}
             problems.extend(self._from_pydantic(row.row, exc, labels, failed))
+            problems.extend(self._position_problems(row.row, values, {p.field for p in problems}))
         else:
             if not problems:
                 return candidate
@@ -196,8 +196,27 @@ class Validator:
             return (email, "external", external)
         return (email, *texts[3:])
 
+    def _position_problems(self, row: int, values: Mapping[str, object], failed: set[str]) -> Iterable[Problem]:
+        """The position fields a row lacks when it has no position_def_set_id, whatever else is wrong
+        with it (the model checks them only once every field is valid)."""
+        if values.get("position_def_set_id") or "position_def_set_id" in failed:
+            return
+        for name in Candidate.POSITION_FIELDS:
+            if not values.get(name) and name not in failed:
+                yield Problem(row, self._label_of(name), name, "", "is required when no position_def_set_id is given")
+
+    def _has_column(self, name: str) -> bool:
+        """A column gives this field (candidate_name: a full-name column, or first and last name columns)."""
+        return name in self.columns.fields or (name == "candidate_name" and bool(self.columns.name_parts))
+
+    def _label_of(self, name: str) -> str:
+        """The user's column name(s) for a field, for messages (the field's name when no column gives it)."""
+        if name == "candidate_name" and "candidate_name" not in self.columns.fields and self.columns.name_parts:
+            return " + ".join(self.columns.headers[i] for i in self.columns.name_parts)
+        return self.columns.header_of(name)
+
     def _order(self, name: str) -> int:
-        index = self.columns.fields.get(name)
+        index = self.columns.fields.get(name, self.columns.name_parts[0] if name == "candidate_name" and self.columns.name_parts else None)
         return index if index is not None else 10_000
 
     def _from_pydantic(
@@ -205,21 +224,14 @@ class Validator:
     ) -> Iterable[Problem]:
         for error in exc.errors(include_url=False):
             if error["type"] == "position_fields_missing":
-                names = [n.strip() for n in error["ctx"]["fields"].split(",")]
-                for name in names:
-                    if name not in failed:
-                        yield Problem(
-                            row, self.columns.header_of(name), name, "",
-                            "is required when no position_def_set_id is given",
-                        )  # fmt: skip
-                continue
+                continue  # said field by field by _position_problems
             loc = [str(p) for p in error["loc"]]
             name = ".".join(loc[:2]) if ".".join(loc[:2]) in labels else (loc[0] if loc else "")
             if name in failed:
                 continue  # already explained by the normaliser
-            label, text = labels.get(name, (self.columns.header_of(name), ""))
+            label, text = labels.get(name, (self._label_of(name), ""))
             template = _PYDANTIC_MESSAGES.get(error["type"])
-            if error["type"] in ("missing", "string_too_short") and name in self.columns.fields:
+            if error["type"] in ("missing", "string_too_short") and self._has_column(name):
                 template = "is empty, and it is required"
             ctx = {**error.get("ctx", {}), "input": error.get("input")}
             message = template.format(**ctx) if template else f"{quote(text)}: {error['msg']}"

@@ -127,3 +127,15 @@ def test_a_failed_file_is_named_once(tmp_path, serve):
     result = cli("run", folder, env=served.env())
     line = next(line for line in result.stderr.splitlines() if "broken.csv" in line)
     assert line.count("broken.csv") == 1, line
+
+
+@pytest.mark.parametrize("command", ["plan", "validate"])
+def test_plan_and_validate_leave_out_a_cv_beside_the_lists_as_run_does(tmp_path, command):
+    folder = inbox(tmp_path)
+    (folder / "cv.txt").write_text("Jana Nováková\nCurriculum Vitae\n\nTen years of support work, English and Slovak.\n")
+    result = cli(command, folder, *(["--sandbox"] if command == "plan" else []))
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "cv.txt: no header row, looks like a CV: not taken as an input" in result.stderr
+    assert "no header row found" not in result.stderr + result.stdout
+    for name in ("monday.csv", "tuesday.xlsx", "wednesday.csv"):
+        assert name in result.stdout

@@ -223,6 +223,13 @@ def test_sandbox_command_serves_the_api(tmp_path):
         env = {**os.environ, "JOBMOJITO_BASE_URL": f"http://127.0.0.1:{port}", "JOBMOJITO_TOKEN": "sandbox-token"}
         assert cli("run", source, env=env).returncode == 0
         assert httpx.get(f"http://127.0.0.1:{port}/__sandbox/stats").json()["enrolments"] == 3
+        seen = httpx.get(f"http://127.0.0.1:{port}/__sandbox/enrolments")
+        sent = {e["candidate_email"]: (e["requests"], e["body"]) for e in seen.json()}
+        assert sorted(sent) == sorted(r[1] for r in candidate_rows(3))  # what reached the API, row by row
+        for row in candidate_rows(3):
+            requests, body = sent[row[1]]
+            assert requests == 1 and body["candidate_name"] == row[0] and body["candidate_resume"] == row[3]
+        assert "sandbox-token" not in seen.text
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=10)

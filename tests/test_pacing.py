@@ -118,6 +118,16 @@ def test_w_max_is_what_the_server_let_through_since_the_last_cut_not_its_last_bu
     assert 0.7 * 3.4 <= rates.rate <= 0.7 * 3.8  # (27 + 10 - 1) / 10 s: not 10 calls/s
 
 
+def test_a_pause_in_sending_does_not_read_as_a_slow_server():
+    rates = RateControl(Policy(rate=None, rate_window=1.0, rate_backoff=0.7))
+    now = measured(rates, 20, 10)
+    rates.throttled(now, now)
+    now = measured(rates, 5, 2, now + 0.01)
+    now = measured(rates, 5, 2, now + 30)  # 30 s without a call (a Retry-After, a paused run)
+    assert rates.throttled(now, now)
+    assert 0.7 * 3.5 <= rates.rate <= 0.7 * 5  # 19 let through in 4 s of sending and 1 s of pause
+
+
 def test_there_is_no_fixed_floor_and_an_explicit_rate_is_a_ceiling():
     rates = RateControl(Policy(rate=64))
     assert rates.rate == 64
@@ -224,6 +234,15 @@ def test_the_breaker_pauses_after_failures_in_a_row_with_a_doubling_cool_down(ca
     for _ in range(3):
         breaker.failed(down, 60.0)
     assert breaker.paused_until == 70.0  # a success resets the cool-down
+
+
+def test_the_breaker_leaves_a_busy_server_that_says_when_to_come_back_to_the_limits():
+    breaker = Breaker(Policy(breaker_threshold=3, give_up_after=60))
+    now = time.monotonic()
+    for _ in range(10):
+        assert breaker.failed(CallError("busy", status=503, retry_after=1.0), now) is None
+    assert breaker.paused_until == 0.0  # a 503 with Retry-After is flow control, not an outage
+    assert "no successful call" in breaker.failed(CallError("busy", status=503, retry_after=1.0), now + 61)
 
 
 def test_the_breaker_gives_up_after_a_drought():

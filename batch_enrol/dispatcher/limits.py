@@ -53,7 +53,8 @@ def cubic(w_max: float, beta: float, t: float, k: float) -> float:
 class RateControl:
     """The calls-per-second target: ``rate`` is None while unlimited, else calls per second."""
 
-    __slots__ = ("policy", "rate", "ceiling", "_w_max", "_cut_at", "_starts", "_refused", "_since_cut", "_first")
+    __slots__ = ("policy", "rate", "ceiling", "_w_max", "_cut_at", "_starts", "_refused", "_since_cut", "_idle", "_last",
+                 "_first")  # fmt: skip
 
     def __init__(self, policy: Policy) -> None:
         self.policy = policy
@@ -64,12 +65,16 @@ class RateControl:
         self._starts: deque[float] = deque()  #: calls started in the last ``rate_window`` seconds
         self._refused: deque[float] = deque()  #: when the calls throttled in the last ``rate_window`` s started
         self._since_cut = [0, 0]  #: calls started since the last cut, and how many of those were throttled
+        self._idle = 0.0  #: seconds without a start since the last cut, beyond ``rate_window`` per gap
+        self._last = float("-inf")  #: the last start, or the last cut if later
         self._first: float | None = None
 
     def started(self, now: float) -> None:
         """Count a call started at ``now`` (monotonic s) into the measured sending rate."""
         self._starts.append(now)
         self._since_cut[0] += 1
+        self._idle += max(0.0, now - self._last - self.policy.rate_window)
+        self._last = now
         if self._first is None:
             self._first = now
         self._trim(self._starts, now)
@@ -94,10 +99,12 @@ class RateControl:
         each throttling answer, so between two cuts it lets through its refill rate exactly,
         while any window of a second or two also holds what it saved while the rate was below it
         (up to its burst: one second's worth in the sandbox, which once made ``W_max`` 6 to 8
-        calls/s for a 5/s server).
+        calls/s for a 5/s server). Gaps without a start count ``rate_window`` each (what the
+        bucket saves meanwhile), so a pause, such as a wait for a ``Retry-After``, does not
+        read as a slow server.
         """
         started, refused = self._since_cut
-        span = now - self._cut_at
+        span = now - self._cut_at - self._idle
         if self.policy.rate_window <= span < math.inf:
             return (started - refused) / span
         self._trim(self._starts, now)
@@ -118,6 +125,7 @@ class RateControl:
         self._w_max = base
         self._cut_at = now
         self._since_cut = [0, 0]
+        self._idle, self._last = 0.0, now
         self.rate = max(base * p.rate_backoff, p.min_rate)
         return True
 

@@ -23,8 +23,8 @@ class Policy:
     of a 500; a wait of full jitter over ``backoff_base × 2^(attempt-1)`` capped at
     ``backoff_cap``; a ``Retry-After`` honoured up to ``retry_after_cap``; a 429 without
     one waits at least ``min_throttle_wait``.
-    Circuit breaker (``pacing.Breaker``): ``breaker_threshold`` transport errors or 5xx in a
-    row pause all sending for ``breaker_cooldown``, doubling up to ``breaker_max_cooldown``;
+    Circuit breaker (``pacing.Breaker``): ``breaker_threshold`` transport errors or 5xx (not a
+    503 with ``Retry-After``) in a row pause all sending for ``breaker_cooldown``, doubling up to ``breaker_max_cooldown``;
     ``give_up_after`` without a success stops the run. ``wrong_address_after`` failures of the
     same kind before any success (404 "no such function", no connection) stop it at once.
     ``stop_grace``: how long calls in flight may finish after an interrupt.

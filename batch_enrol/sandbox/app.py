@@ -82,6 +82,8 @@ class Sandbox:
             return
         if scope["path"] == "/__sandbox/stats" and scope["method"] == "GET":
             response = JSONResponse(self.stats())
+        elif scope["path"] == "/__sandbox/enrolments" and scope["method"] == "GET":
+            response = JSONResponse(self.enrolments())
         elif scope["path"] == "/__sandbox/complete-interviews" and scope["method"] == "POST":
             response = JSONResponse({"completed": self.complete_interviews()})
         elif scope["path"].rstrip("/") == results.RESULT_LIST:
@@ -110,6 +112,15 @@ class Sandbox:
     def stats(self) -> dict[str, object]:
         """What a benchmark in another process needs to check the limits held (no personal data)."""
         return self.ledger.stats()
+
+    def enrolments(self) -> list[dict[str, object]]:
+        """Every enrolment, in the order made: the candidate's email, the ids given back, how many
+        requests asked for it (``requests`` > 1: repeats answered ``already-applied``) and the JSON
+        body that enrolled them, as it came (the token travels in a header, never here)."""
+        _, enrolments, _ = self.ledger.snapshot()
+        return [{"candidate_email": e.email, "status": e.status, "position_def_set_id": e.position_def_set_id,
+                 "profile_interview_id": e.profile_interview_id, "requests": e.count, "body": e.request}
+                for e in enrolments.values()]  # fmt: skip
 
     def complete_interviews(self, emails: Iterable[str] | None = None, *, coach_status: str = "completed") -> int:
         """Complete the interviews of these candidates (all when None) that are not yet; return how many."""

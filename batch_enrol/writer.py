@@ -28,6 +28,7 @@ from .files import atomic_path
 from .living import Target
 from .models import RESULT_COLUMNS, Outcome, Status, Table
 from .redaction import redacted
+from .report_sheets import sheet_title, title_note
 from .reports import Summary
 from .workbook_writers import FILLS, data_sheet, tone, values, write_openpyxl, write_patched, write_rebuilt
 from .xlsx_package import Unsupported, read_marker
@@ -148,10 +149,11 @@ def prove(target: Target, table: Table, out: Path, *, keep: bool = False) -> lis
                 continue
             target.route = route
             target.proof = probe if keep and not out.exists() else None
+            notes = [note] if (note := title_note(target.table.sheet)) and out.suffix.lower() in {".xlsx", ".xlsm"} else []
             if route == "rebuild" and target.src.suffix.lower() in {".xlsx", ".xlsm"}:
-                return [f"{target.src.name} cannot be updated in place ({'; '.join(reasons)}): the output keeps the data sheet "
+                return [*notes, f"{target.src.name} cannot be updated in place ({'; '.join(reasons)}): the output keeps the data sheet "
                         f"{target.table.sheet!r} with its values and a bold header; other sheets, formats and formulas are not copied"]  # fmt: skip
-            return []
+            return notes
     finally:
         if target.proof is None:
             probe.unlink(missing_ok=True)
@@ -301,7 +303,7 @@ def write_validation_report(table: Table, problems: Mapping[int, list[tuple[int 
     else:
         workbook = openpyxl.Workbook()
         sheet = workbook.active
-        sheet.title = table.sheet[:31] or "Candidates"
+        sheet.title = sheet_title(table.sheet)
         row_of = {}
         for source in (*table.preamble, table.headers, *table.rows):
             cells = source.cells if hasattr(source, "cells") else source

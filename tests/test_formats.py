@@ -1,0 +1,42 @@
+"""One list, its ids shown through conditional, scientific, fraction, literal-only, coloured and
+locale-tagged number formats, saved by Excel's writer, LibreOffice and Gnumeric (tests/data/make_formats.py):
+every file reads as the spreadsheet shows it, and that is what reaches the API."""
+
+from __future__ import annotations
+
+import shutil
+
+import openpyxl
+import pytest
+
+from batch_enrol.loader import load
+from tests.data.make_formats import IDS
+from tests.helpers import DATA, cli
+
+FORMATS = DATA / "formats"
+SHOWN = [shown for _, _, shown in IDS]  # (415) 555-1234, 555-1234, 1.23E+04, 1 1/2, zero, 000077, big 250, € 12.50
+
+
+@pytest.mark.parametrize("name", ["source.xlsx", "libreoffice.xlsx", "libreoffice.xls", "libreoffice.ods", "gnumeric.xls"])
+def test_each_program_s_file_reads_as_the_spreadsheet_shows_it(name):
+    table = load(FORMATS / name)
+    assert [r.cells[8] for r in table.rows] == SHOWN
+
+
+def test_an_xls_whose_sheet_name_an_xlsx_cannot_hold_is_run_and_its_output_written(tmp_path, serve):
+    """Gnumeric's Excel 95 export names the sheet ``Uchádza?i ?``: the output's sheet is
+    ``Uchádza_i _`` and its Summary says so; what reached the API is what each cell shows."""
+    served = serve()
+    source = shutil.copy(FORMATS / "gnumeric.xls", tmp_path / "gnumeric.xls")
+    out = tmp_path / "out.xlsx"
+    result = cli("run", source, "--out", out, "--concurrency", "1", env=served.env())
+    assert result.returncode == 0, result.stderr + result.stdout
+    assert "'Uchádza?i ?' is titled 'Uchádza_i _'" in result.stderr + result.stdout
+    requests, _, _ = served.ledger.snapshot()
+    sent = {r.body["candidate_email"]: r.body["candidate_external_id"] for r in requests if r.status == 200}
+    assert sent == {f"fmt{i}@example.org": shown for i, shown in enumerate(SHOWN)}
+    workbook = openpyxl.load_workbook(out)
+    assert workbook.sheetnames[0] == "Uchádza_i _"
+    notes = [row for row in workbook["Summary"].iter_rows(values_only=True) if row[0] == "note"]
+    assert len(notes) == 1 and "'Uchádza?i ?' is titled 'Uchádza_i _'" in notes[0][1]
+    assert [row[8] for row in workbook["Uchádza_i _"].iter_rows(min_row=2, values_only=True)] == SHOWN

@@ -12,7 +12,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from .columns import count_known
@@ -61,9 +61,10 @@ def load_csv(
             if delimiter is None:
                 delimiter = "\t" if path.suffix.lower() == ".tsv" and "\t" in sample else choose_delimiter(sample, mapping)
             fh.seek(0)
-            reader = csv.reader(fh, delimiter=delimiter)
+            lines = _Lines(fh)
+            reader = csv.reader(lines, delimiter=delimiter)
             try:
-                table = build_table(path, path.stem, enumerate(reader, start=1), mapping, limits, fmt="csv")
+                table = build_table(path, path.stem, _records(reader, lines, path.name, delimiter), mapping, limits, fmt="csv")
             except InputFileError as exc:
                 raise _sep_line_error(path, sample, delimiter, mapping) or exc from None
             except csv.Error as exc:
@@ -85,6 +86,58 @@ def load_csv(
         ) from None
     table.encoding, table.delimiter, table.bom = detected.codec.replace("-sig", ""), delimiter, detected.bom
     return table
+
+
+class _Lines:
+    """The file's lines as ``csv.reader`` takes them, keeping those of the record being read."""
+
+    def __init__(self, fh: Iterator[str]) -> None:
+        self._fh, self.record = fh, []
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._fh)
+        self.record.append(line)
+        return line
+
+
+def _records(reader: Iterator[list[str]], lines: _Lines, name: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(record number, cells) of each record, refusing a quote left open (InputFileError):
+    one the file ends inside, or one whose cell holds lines that look like rows of their own
+    (as many cells as the widest row before, four or more). A quoted cell with line breaks
+    (an address, a resume) is read as it is."""
+    widest, start = 0, 1
+    for number, row in enumerate(reader, start=1):
+        raw, lines.record = lines.record, []
+        if len(raw) > 1:
+            _check_quotes(name, raw, row, start, widest, delimiter)
+        widest, start = max(widest, len(row)), start + len(raw)
+        yield number, row
+
+
+def _check_quotes(name: str, raw: list[str], row: list[str], start: int, widest: int, delimiter: str) -> None:
+    quotes, opened = 0, 0
+    for i, line in enumerate(raw):
+        before, quotes = quotes, quotes + line.count('"')
+        if before % 2 == 0 and quotes % 2 == 1:
+            opened = i
+    if quotes % 2 == 1:
+        raise InputFileError(
+            f"{name} line {start + opened}: a quote opened here is never closed (the file ends inside it, {len(raw) - opened} lines on)",
+            hint='close the quote; a quote inside a cell is written twice ("")',
+        )
+    for k, cell in enumerate(row):
+        inner = cell.splitlines()[1:]
+        rows = [line for line in inner if widest >= 4 and len(next(csv.reader([line], delimiter=delimiter), [])) == widest]
+        if rows:
+            line = start + sum(len(c.splitlines()) - 1 for c in row[:k])
+            raise InputFileError(
+                f"{name} line {line}: a quote opened here runs to line {start + len(raw) - 1}, "
+                f"swallowing {len(rows)} line(s) that look like rows of their own",
+                hint='close the quote; a quote inside a cell is written twice ("")',
+            )
 
 
 def _sep_line_error(path: Path, sample: str, used: str, mapping: Mapping[str, str] | None) -> InputFileError | None:

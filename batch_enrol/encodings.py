@@ -2,9 +2,11 @@
 
 charset-normalizer proposes the encodings spreadsheets save in (``SPREADSHEET``); each
 candidate decodes a sample strictly (never with replacement characters) and is scored by
-how many of its cells read as one language's letters (``LETTERS``, from CLDR through Babel,
-or one script for Chinese, Japanese, Korean, Hebrew, Arabic and Thai). The best candidate
-wins; when none reads convincingly, ``detect`` refuses and names the likely ones, so the
+how many of its cells read as one language's letters (alphabets from CLDR through Babel,
+or one script for Chinese, Japanese, Korean, Hebrew, Arabic and Thai), placed as that
+language places them: no sign glued to a letter, no capital inside a word, no word starting
+with a letter the language never starts one with. The best candidate wins (ties: fewest
+languages, names capitalised, a commoner language, a commoner encoding); when none reads convincingly, ``detect`` refuses and names the likely ones, so the
 user can force one with ``--encoding``. ``benchmarks/encodings.py`` measures this against
 the detectors alone on a corpus of short lists.
 """
@@ -35,12 +37,22 @@ USUAL = ("cp1252", "cp1250", "cp1251", "mac_roman", "iso8859_2", "cp1253", "cp12
 ALPHABET_LOCALES = (
     "cs", "sk", "pl", "hu", "hr", "sl", "sr_Latn", "bs", "ro", "de", "fr", "es", "it", "pt", "nl", "ca", "eu",
     "gl", "da", "sv", "nb", "fi", "is", "et", "lv", "lt", "ga", "mt", "sq", "tr", "az", "vi", "en",
-    "ru", "uk", "be", "bg", "mk", "sr", "el",
+    "ru", "uk", "be", "bg", "mk", "sr", "el", "eo",
 )  # fmt: skip
+#: Letters no word of the language begins with (its spelling rules): ``Ųuro`` is not Lithuanian,
+#: ``Ğ``/``Ы`` start no Turkish/Russian word. A reading needs a language its words all fit.
+NOT_INITIAL = {
+    "pl": "ąęń", "lt": "ęų", "tr": "ğ", "cs": "ů", "sk": "ä", "ro": "â", "ru": "ыьъ", "be": "ыь", "uk": "ь", "bg": "ь", "el": "ς",
+    "az": "ğ",
+}  # fmt: skip
+#: Languages a list is seldom in: when a reading in one of them ties with one in a commoner
+#: language (``Ömer Þahin`` Icelandic, ``Ömer Şahin`` Turkish), the commoner language wins.
+RARE = ("is", "mt", "ga", "eu", "gl", "sq", "az", "eo")
 #: Letters of an alphabet that its CLDR names happen to use too rarely to be counted.
 EXTRA_LETTERS = {
     "cs": "ďťú", "sk": "ĺŕôť", "pl": "ć", "hu": "ű", "hr": "đ", "ro": "şţ", "de": "ß", "fr": "àâæçéèêëîïôœùûüÿ",
     "es": "ü", "it": "àèéìòù", "pt": "à", "lt": "ąęį", "tr": "âî", "mt": "àìòù", "ru": "ёщъ", "el": "ΐΰϋ",
+    "eo": "ĉĝĥĵŝŭ",
 }  # fmt: skip
 #: Writing systems without case whose letters are checked by script (unicodedata name prefix).
 SCRIPTS = {"ko": ("HANGUL",), "he": ("HEBREW",), "ar": ("ARABIC",), "th": ("THAI",), "kana": ("HIRAGANA", "KATAKANA")}
@@ -137,13 +149,39 @@ def _best_of(candidates: list[str], data: bytes, name: str) -> Detected:
         scored.append(_Scored(codec, text, letters_score(text)))
     top = max((s.letters for s in scored), default=0.0)
     tied = [s for s in scored if s.letters == top]
-    best = min(tied, key=lambda s: (languages_needed(s.text), _commonness(s.codec)), default=None)
+    best = min(tied, key=lambda s: (languages_needed(s.text), plausibility(s.text), _commonness(s.codec)), default=None)
     if best is None or best.letters < CONVINCING:
-        _refuse(name, [s.codec for s in sorted(scored, key=lambda s: -s.letters)[:3]])
+        _refuse(name, [s.codec for s in sorted(scored, key=_likeliest)])
     rivals = _rivals(best, tied)
     if rivals:
         _refuse(name, [best.codec, *rivals])
     return Detected(best.codec, display_name(best.codec))
+
+
+def _likeliest(s: _Scored) -> tuple[float, int, tuple[int, int], int]:
+    return -s.letters, languages_needed(s.text), plausibility(s.text), _commonness(s.codec)
+
+
+def plausibility(text: str) -> tuple[int, int]:
+    """How a reading looks as a whole, smaller is likelier: (how its words with non-ASCII letters
+    of a cased script are written: 0 some capitalised as names are, 1 all in capitals, 2 all in
+    lower case as no list of names is; the number of cells only a language of ``RARE`` spells).
+    Hebrew bytes read as Greek give ``γεγ λδο``, as KOI8-R ``ЦЕЦ КДО``."""
+    cased = [w for w in _WORDS.findall(text) if not w.isascii() and w.lower() != w.upper()]
+    case = 0 if not cased or any(w[0].isupper() and not w.isupper() for w in cased) else 1
+    case = 2 if cased and not any(w[0].isupper() for w in cased) else case
+    rare = 0
+    for cell in _CELLS.findall(text):
+        languages = fitting_languages(cell) if not cell.isascii() else []
+        rare += bool(languages) and all(loc in RARE for loc in languages)
+    return case, rare
+
+
+def _less_likely(other: str, best: str) -> bool:
+    """A reading all in lower case, or in a rarer language, is no rival to one that is not
+    (all capitals is: HR lists do write names so)."""
+    (case, rare), (best_case, best_rare) = plausibility(other), plausibility(best)
+    return (case == 2, rare) > (best_case == 2, best_rare)
 
 
 def _rivals(best: _Scored, tied: list[_Scored]) -> list[str]:
@@ -160,7 +198,7 @@ def _rivals(best: _Scored, tied: list[_Scored]) -> list[str]:
     seen, out = {_non_ascii(best.text)}, []
     for other in tied:
         reading = _non_ascii(other.text)
-        if reading in seen or languages_needed(other.text) != needed:
+        if reading in seen or languages_needed(other.text) != needed or _less_likely(other.text, best.text):
             continue
         seen.add(reading)
         if not (_latin(reading) and _latin(_non_ascii(best.text))) or reading.translate(_COMMA_TO_CEDILLA) == _non_ascii(
@@ -182,11 +220,18 @@ def _latin(text: str) -> bool:
 
 
 def _refuse(name: str, codecs_: list[str]) -> None:
-    likely = sorted({display_name(c) for c in codecs_}) or ["windows-1252"]
+    """Refuse, naming the likely encodings likeliest first; the hint's name is one ``--encoding`` takes unquoted."""
+    likely = list(dict.fromkeys(display_name(c) for c in codecs_))[:3] or ["windows-1252"]
     raise InputFileError(
         f"{name}: cannot tell which encoding it was saved in (perhaps {' or '.join(likely)})",
-        hint=f"save it as CSV UTF-8, or name the encoding with --encoding NAME (e.g. --encoding {likely[0]})",
+        hint=f"save it as CSV UTF-8, or name the encoding with --encoding NAME (e.g. --encoding {option_name(codecs_[0] if codecs_ else 'cp1252')})",
     )
+
+
+def option_name(codec: str) -> str:
+    """A name ``--encoding`` accepts without quoting: ``windows-1255``, ``ISO8859-8``, ``mac-roman``."""
+    shown = display_name(codec)
+    return codecs.lookup(codec).name if " " in shown else shown
 
 
 def _commonness(codec: str) -> int:
@@ -244,16 +289,15 @@ def _script_of(letter: str) -> str:
 
 
 def reads_as_one_language(cell: str) -> bool:
-    """Every non-ASCII character is a letter of one alphabet, and no word changes case inside."""
+    """Every non-ASCII character is a letter of one alphabet, placed as that language places it
+    (see ``NOT_INITIAL``), no word changes case inside, and no sign sits where words have none."""
     odd = {c for c in cell if ord(c) > 127}
     if any(not c.isalpha() and c not in _ALLOWED_MARKS for c in odd):
         return False
-    if _case_flip(cell) or _vowelless_word(cell) or _mixed_scripts(cell) or _INNER_MARK.search(cell):
+    if _case_flip(cell) or _vowelless_word(cell) or _mixed_scripts(cell) or _INNER_MARK.search(cell) or _stray_mark(cell):
         return False
     lower = {c.lower() for c in odd if c.isalpha()}  # "İ" lowers to two characters: its name is its first's
-    if not lower:
-        return True
-    if any(lower <= letters for letters in _alphabets().values()):
+    if not lower or fitting_languages(cell):
         return True
     han = {c for c in lower if unicodedata.name(c[0], "").startswith("CJK")}
     rest = lower - han
@@ -261,6 +305,36 @@ def reads_as_one_language(cell: str) -> bool:
         kana = all(unicodedata.name(c[0], "").startswith(SCRIPTS["kana"]) for c in rest)
         return any(all(_everyday_han(c, *standard) for c in han) for standard in HAN_LEVEL_ONE) and (kana or not rest)
     return any(all(unicodedata.name(c[0], "").startswith(prefixes) for c in lower) for prefixes in SCRIPTS.values())
+
+
+_WORDS = re.compile(r"[^\W\d_]+")
+
+
+def fitting_languages(cell: str) -> list[str]:
+    """The locales of ``ALPHABET_LOCALES`` whose alphabet has every non-ASCII letter of ``cell``
+    and whose words may begin as its words do (``NOT_INITIAL``)."""
+    lower = {c.lower() for c in cell if ord(c) > 127 and c.isalpha()}
+    initials = {w[0].lower() for w in _WORDS.findall(cell) if not w[0].isascii()}
+    return [
+        loc
+        for loc, letters in _alphabets().items()
+        if lower <= letters and not initials & set(NOT_INITIAL.get(loc, ""))
+    ]
+
+
+#: Signs no word has glued to a letter (``£ukasz``, ``Wei§``, ``…mer``), and opening quotes
+#: after a letter with no quote opened before (``Zo‘``): how a wrong code page reads letters.
+_GLUED_SIGN = re.compile(r"[^\W\d_][€£§©®×•·°]|[€£§©®×•·…][^\W\d_]|[^\W\d_][‚„]")
+_CLOSING = {"‘": "‚", "“": "„“", "«": "»"}
+
+
+def _stray_mark(cell: str) -> bool:
+    if _GLUED_SIGN.search(cell):
+        return True
+    for i, c in enumerate(cell):
+        if c in _CLOSING and i and cell[i - 1].isalpha() and not any(o in cell[:i - 1] for o in _CLOSING[c]):
+            return True
+    return False
 
 
 _CYRILLIC_GREEK_WORD = re.compile(r"[\u0370-\u03ff\u0400-\u04ff]{3,}")

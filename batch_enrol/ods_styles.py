@@ -17,6 +17,7 @@ where the styles end, and each part only up to MAX_STYLE_ELEMENTS elements (Valu
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Iterator
 from xml.etree import ElementTree as ET
@@ -27,7 +28,7 @@ _NUMBER_STYLES = {"number-style", "percentage-style", "currency-style"}
 _STYLE_KINDS = _NUMBER_STYLES | {"text-style", "date-style", "time-style", "boolean-style"}
 MAX_STYLE_ELEMENTS = 500_000  #: in one part, before its body: a real workbook has a few thousand
 _MAX_PARENTS = 8  #: a cell style's parent chain is followed this far for its data style
-_SECTIONS = {"value()>=0": 0, "value()>0": 0, "value()<0": 1, "value()<=0": 1, "value()=0": 2}
+_CONDITION = re.compile(r"value\(\)(<=|>=|!=|<|>|=)(-?[0-9.]+(?:[Ee][+-]?[0-9]+)?)")
 
 
 def cell_formats(archive: zipfile.ZipFile) -> dict[bytes, str]:
@@ -35,7 +36,7 @@ def cell_formats(archive: zipfile.ZipFile) -> dict[bytes, str]:
     whose number format shows a number as something other than its plain value.
     Raises ValueError for a part with more than MAX_STYLE_ELEMENTS elements."""
     codes: dict[str, str | None] = {}  # data style → its own code
-    maps: dict[str, dict[int, str]] = {}  # data style → {section: the data style it applies}
+    maps: dict[str, list[tuple[str, str]]] = {}  # data style → [(condition, the data style it applies)]
     cells: dict[str, tuple[str | None, str | None]] = {}  # cell style → (data style, parent)
     for part in ("styles.xml", "content.xml"):
         try:
@@ -100,20 +101,22 @@ def _resolved(name: str, cells: dict, codes: dict, maps: dict) -> str | None:
             break
         name = parent
     own = codes.get(data) if data else None
-    if not own or not maps.get(data):
+    if not maps.get(data):
         return own
-    mapped = maps[data]  # unmapped sections are the style itself (for negatives: it writes its own sign)
-    sections = [codes.get(mapped[s]) or own if s in mapped else own for s in range(3)]
-    return ";".join(sections if 2 in mapped else sections[:2])
+    # each map as an Excel section with its condition, in the order written; the style itself takes the rest
+    sections = [f"[{condition}]{codes.get(applied) or own or ''}" for condition, applied in maps[data]]
+    return ";".join([*sections, own or "General"]) if len(sections) <= 2 else None
 
 
-def _maps(element: ET.Element) -> dict[int, str]:
-    out: dict[int, str] = {}
+def _maps(element: ET.Element) -> list[tuple[str, str]]:
+    """The style's ``style:map`` (condition as Excel writes it, e.g. ``<=9999999``; data style applied)."""
+    out: list[tuple[str, str]] = []
     for child in element:
         if child.tag.rsplit("}", 1)[-1] == "map":
             condition = (_attr(child, "condition") or "").replace(" ", "")
-            if condition in _SECTIONS and (applied := _attr(child, "apply-style-name")):
-                out[_SECTIONS[condition]] = applied
+            found = _CONDITION.fullmatch(condition)
+            if found and (applied := _attr(child, "apply-style-name")):
+                out.append((f"{found.group(1).replace('!=', '<>')}{found.group(2)}", applied))
     return out
 
 
@@ -138,8 +141,43 @@ def _code(kind: str, element: ET.Element) -> str | None:
             literal = _literal(text)
             parts.append(literal.replace("\\%", "%") if kind == "percentage-style" else literal)
         elif local in ("scientific-number", "fraction"):
-            return None
-    return "".join(parts) if digits_seen else None
+            digits = _scientific(child) if local == "scientific-number" else _fraction(child)
+            if digits is None:
+                return None
+            parts.append(digits)
+            digits_seen = True
+    return "".join(parts) if digits_seen or parts else None  # text alone ("zero"): a section that shows only it
+
+
+def _scientific(element: ET.Element) -> str | None:
+    """``number:scientific-number`` → ``0.00E+00`` (None for engineering notation's intervals)."""
+    try:
+        places = int(_attr(element, "decimal-places") or 0)
+        shown = int(_attr(element, "min-decimal-places") or places)
+        exponent = int(_attr(element, "min-exponent-digits") or 1)
+        interval = int(_attr(element, "exponent-interval") or 1)
+    except ValueError:
+        return None
+    if interval != 1 or places > 30 or exponent > 10:
+        return None
+    decimals = "." + "0" * shown + "#" * max(places - shown, 0) if places else ""
+    return f"0{decimals}E{'+' if _attr(element, 'forced-exponent-sign') != 'false' else '-'}{'0' * exponent}"
+
+
+def _fraction(element: ET.Element) -> str | None:
+    """``number:fraction`` → ``# ?/?``, ``# ??/??``, ``?/?`` (no whole part), ``# ?/4`` (a fixed denominator)."""
+    try:
+        whole = _attr(element, "min-integer-digits")
+        top = max(int(_attr(element, "min-numerator-digits") or 1), 1)
+        fixed = _attr(element, "denominator-value")
+        most = _attr(element, "max-denominator-value")  # LibreOffice; Gnumeric writes its own max-denominator-digits
+        bottom = len(str(int(most))) if most else max(int(_attr(element, "max-denominator-digits") or 1), 1)
+        whole_code = None if whole is None else ("#" if int(whole) == 0 else "0" * int(whole))
+    except ValueError:
+        return None
+    if top > 10 or bottom > 10 or (whole is not None and int(whole) > 30):
+        return None
+    return f"{whole_code + ' ' if whole_code else ''}{'?' * top}/{fixed or '?' * bottom}"
 
 
 def _literal(text: str) -> str:

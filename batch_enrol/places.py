@@ -5,8 +5,10 @@ through Babel: ``Deutschland``, ``Česko``, ``España``), an ISO name (pycountry
 alias (``UK``, ``U.S.A.``, ``Holland``); case, accents, dots and a leading "The" do not
 matter. A language may be a code, a BCP 47 tag or locale (``en-US``, ``en_GB``, ``zh-Hans``;
 ``pt-BR`` is the platform's ``br``) or a name in any of ``LOCALES`` (``Greek``, ``Deutsch``,
-``English (UK)``). A name that means two places ("Korea", "Congo") or none is refused with
-"did you mean …" suggestions.
+``English (UK)``, and the Czech and Slovak adjectives ``anglický``, ``Německy``). A name that
+means two places ("Korea", "Congo") or two languages ("Bahasa"), or none, is refused with
+"did you mean …" suggestions; a language the platform does not offer ("Maltese") is refused
+with the list of those it does.
 """
 
 from __future__ import annotations
@@ -35,13 +37,23 @@ COUNTRY_ALIASES = {
     "u.a.e.": "AE", "emirates": "AE", "turkey": "TR", "russia": "RU", "cape verde": "CV", "macedonia": "MK",
     "česká republika": "CZ", "slovenská republika": "SK", "south korea": "KR", "republic of korea": "KR", "north korea": "KP", "vatican": "VA", "east timor": "TL",
     "drc": "CD", "dr congo": "CD", "d.r. congo": "CD", "dr of the congo": "CD", "zaire": "CD", "persia": "IR",
+    "bosnia": "BA", "byelorussia": "BY", "belorussia": "BY", "white russia": "BY",
 }  # fmt: skip
 LANGUAGE_ALIASES = {
     "brazilian": "br", "brazilian portuguese": "br", "portuguese (brazil)": "br", "filipino": "fil",
     "tagalog": "fil", "tl": "fil", "norwegian": "no", "norwegian bokmal": "no", "nb": "no", "nn": "no",
     "bokmal": "no", "nynorsk": "no", "chinese": "zh", "mandarin": "zh", "farsi": "fa", "flemish": "nl",
-    "moldovan": "ro", "bahasa": "id", "bahasa indonesia": "id", "bahasa melayu": "ms",
+    "moldovan": "ro", "bahasa indonesia": "id", "bahasa melayu": "ms", "bahasa malaysia": "ms",
+    "castellano": "es", "castilian": "es",  # Spanish's other name (CLDR has neither)
 }  # fmt: skip
+#: Names of more than one interview language: refused with each as a suggestion.
+AMBIGUOUS_LANGUAGES = {"bahasa": ("id", "ms")}
+#: Czech and Slovak say "in English" as an adjective or adverb (anglický, anglicky, slovenská):
+#: their stem comes from the CLDR name by its ending (angličtina → anglick-, slovenčina → slovensk-);
+#: these are the stems the endings do not give (němčina, nemčina → německ-, nemeck-).
+CS_SK_ENDINGS = (("ctina", "ck"), ("stina", "sk"), ("cina", "sk"))  #: compared after ``key`` (no accents)
+CS_SK_STEMS = {"nemeck": "de"}
+CS_SK_FORMS = ("y", "a", "e")  #: -ý/-y, -á, -é once accents are gone
 #: Names people use for more than one country: refused with both as suggestions.
 AMBIGUOUS_COUNTRIES = frozenset({"korea", "congo", "virgin islands", "samoa"})
 _NOT_COUNTRIES = {"EU", "EZ", "UN", "ZZ", "QO", "XK", "XA", "XB"}
@@ -95,6 +107,10 @@ def _countries() -> tuple[dict[str, str], set[str]]:
         for name in (country.name, getattr(country, "official_name", None), getattr(country, "common_name", None)):
             if name:
                 index.setdefault(key(name), country.alpha_2)
+                # ISO's "Palestine, State of" and "Holy See (Vatican City State)" are "Palestine" and "Holy See"
+                short = re.split(r"\s*[,(]", name)[0]
+                if short != name and key(short) not in ambiguous:
+                    index.setdefault(key(short), country.alpha_2)
         index[key(country.alpha_2)] = index[key(country.alpha_3)] = country.alpha_2
     index.update({key(k): v for k, v in COUNTRY_ALIASES.items()})
     for name in AMBIGUOUS_COUNTRIES:
@@ -116,14 +132,20 @@ def _codes() -> dict[str, str]:
     return out
 
 
+def _initials(k: str) -> str:
+    """Letters written with dots or spaces between them, joined: ``d r c`` (from D.R.C.) → ``drc``."""
+    parts = k.split()
+    return "".join(parts) if len(parts) > 1 and all(len(p) == 1 for p in parts) else k
+
+
 @cache
 def country_code(value: str) -> str:
     """A country as written → its ISO 3166-1 alpha-2 code. Raises Bad with suggestions."""
-    quick = _codes().get(key(value))
+    quick = _codes().get(key(value)) or _codes().get(_initials(key(value)))
     if quick:
         return quick
     index, ambiguous = _countries()
-    code = index.get(key(value))
+    code = index.get(key(value)) or index.get(_initials(key(value)))
     if code:
         return code
     english = Locale("en").territories
@@ -163,15 +185,36 @@ def _platform(tag: str, options: tuple[str, ...]) -> str | None:
     return alpha_2 if alpha_2 in options else None
 
 
-@cache
-def _languages(options: tuple[str, ...], locales: tuple[str, ...] = LOCALES) -> tuple[dict[str, str], set[str]]:
-    pairs = []
+def _cs_sk_forms(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """(anglický, en), (anglicky, en)… from the Czech and Slovak names in ``pairs`` (angličtina, en)."""
+    stems = dict(CS_SK_STEMS)
+    for name, code in pairs:
+        k = key(name)
+        for ending, stem in CS_SK_ENDINGS:
+            if k.endswith(ending) and " " not in k:
+                stems.setdefault(k[: -len(ending)] + stem, code)
+                break
+    return [(stem + form, code) for stem, code in stems.items() for form in CS_SK_FORMS]
+
+
+def _named(options: tuple[str, ...] | None, locales: tuple[str, ...]) -> tuple[dict[str, str], set[str]]:
+    """name key → language: one of ``options`` (a tag, BCP 47 or locale, mapped by ``_platform``), or
+    with ``options`` None any language CLDR names (its base tag); keys naming two are left out."""
+    pairs, cs_sk = [], []
     for loc in locales:
         for tag, name in Locale.parse(loc).languages.items():
-            code = _platform(tag, options)
+            code = _platform(tag, options) if options is not None else tag.split("_")[0]
             if code:
-                pairs.append((name, code))
-    index, ambiguous = _index(pairs)
+                (cs_sk if loc in ("cs", "sk") else pairs).append((name, code))
+    index, ambiguous = _index(pairs + cs_sk)
+    for k, code in _index(_cs_sk_forms(cs_sk))[0].items():
+        index.setdefault(k, code)
+    return index, ambiguous
+
+
+@cache
+def _languages(options: tuple[str, ...], locales: tuple[str, ...] = LOCALES) -> tuple[dict[str, str], set[str]]:
+    index, ambiguous = _named(options, locales)
     for option in options:
         index[key(option)] = option
     index.update({key(k): v for k, v in LANGUAGE_ALIASES.items()})
@@ -179,9 +222,22 @@ def _languages(options: tuple[str, ...], locales: tuple[str, ...] = LOCALES) -> 
 
 
 @cache
+def _any_language() -> dict[str, str]:
+    """Every language CLDR names in ``LOCALES`` → its tag: to tell a language the platform does not
+    offer (Maltese, Slovenian) from a word that is no language at all."""
+    return _named(None, LOCALES)[0]
+
+
+@cache
 def language_code(value: str, options: tuple[str, ...]) -> str:
-    """An interview language as written → one of the platform's ``options``. Raises Bad."""
+    """An interview language as written → one of the platform's ``options``. Raises Bad: for a name
+    of two languages (``Bahasa``), a language the platform does not offer (``Maltese``), or none."""
     text = value.strip()
+    english = {**Locale("en").languages, "br": "Brazilian Portuguese"}
+    both = AMBIGUOUS_LANGUAGES.get(key(text))
+    if both:
+        names = " or ".join(f"{english.get(c, c)} ({c})" for c in both)
+        raise Bad(f"{quote(value)} is more than one language: did you mean {names}?")
     code = _languages(options, ("en",))[0].get(key(text))  # English names first: one locale to load
     if code in options:
         return code
@@ -192,10 +248,12 @@ def language_code(value: str, options: tuple[str, ...]) -> str:
         code = _platform(tag, options)
     if code is None and "(" in text:  # "English (UK)", "Deutsch (Österreich)"
         code = index.get(key(text.split("(")[0]))
-    english = {**Locale("en").languages, "br": "Brazilian Portuguese"}
     if code in options:
         return code
-    if code:  # a language, but not one the platform interviews in
-        raise Bad(f"{quote(value)} ({english.get(code, code)}) is not an interview language the platform offers")
+    other = code or _any_language().get(key(text))
+    if other:  # a language, but not one the platform interviews in
+        name = Locale("en").languages.get(other, other)  # Breton (br), not the platform's br
+        shown = quote(value, 30) if key(name) == key(text) else f"{quote(value, 30)} ({name})"
+        raise Bad(f"{shown} is not one of the interview languages: {', '.join(options)}")
     hint = _suggest(value, index, lambda c: f"{english.get(c, c)} ({c})")
     raise Bad(f"{quote(value)} is not a supported interview language: {hint or 'use a code such as en, de or sk'}")

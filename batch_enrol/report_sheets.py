@@ -45,6 +45,24 @@ def local_time(text: str) -> str:
         return text
 
 
+#: What an .xlsx sheet name cannot hold (an .xls or .ods sheet name can): these become ``_``.
+_ILLEGAL_IN_TITLE = re.compile(r"[\\/?*\[\]:]")
+
+
+def sheet_title(name: str) -> str:
+    """``name`` as an .xlsx sheet may be titled: ``? * / \\ [ ] :`` → ``_``, no apostrophe at either
+    end, at most 31 characters; ``Candidates`` when nothing is left (a CSV's rows, an empty name)."""
+    return _ILLEGAL_IN_TITLE.sub("_", name).strip("'")[:31] or "Candidates"
+
+
+def title_note(name: str) -> str:
+    """The Summary's line when the data sheet's title had to change, else ''."""
+    if not name or sheet_title(name) == name:
+        return ""
+    return (f"the sheet {name!r} is titled {sheet_title(name)!r} here: an .xlsx sheet name has at most 31 characters "
+            "and none of ? * / \\ [ ] :")
+
+
 def unique_title(names: Sequence[str], title: str) -> str:
     taken = {name.casefold() for name in names}
     candidate, n = title, 2
@@ -58,8 +76,9 @@ def history_line(summary: Summary) -> tuple:
             summary.rows, summary.calls, summary.retries, summary.exit_code, summary.stop_reason or "-")  # fmt: skip
 
 
-def summary_rows(summary: Summary, history: Sequence[Sequence[object]] = ()) -> list[tuple]:
-    """The Summary sheet: one line per run (earlier runs first), then counts with the legend, positions, settings."""
+def summary_rows(summary: Summary, history: Sequence[Sequence[object]] = (), note: str = "") -> list[tuple]:
+    """The Summary sheet: one line per run (earlier runs first), then counts with the legend, positions,
+    settings, and ``note`` (e.g. why the data sheet's title differs from the input's)."""
     rows: list[tuple] = [HISTORY, *(tuple(line) for line in history), history_line(summary), ()]
     rows.append(("status", "rows", "what it means"))
     rows += [(status, n, LEGEND[Status(status)]) for status, n in summary.counts.items()]
@@ -74,6 +93,8 @@ def summary_rows(summary: Summary, history: Sequence[Sequence[object]] = ()) -> 
                  ("duration (s)", p["seconds"]), ("credits", p["credits"])]  # fmt: skip
     rows += [(), ("setting (last run)", "value")]
     rows += [(k, v if isinstance(v, (int, float, str)) else json.dumps(v)) for k, v in summary.settings.items()]
+    if note:
+        rows += [(), ("note", note)]
     return rows
 
 
@@ -120,6 +141,6 @@ def report_sheets(titles: Sequence[str], table: Table, outcomes: Mapping[int, Ou
                   history: Sequence[Sequence[object]] = ()) -> list[tuple[str, list[tuple], tuple[float, ...]]]:  # fmt: skip
     """The Summary and Needs attention sheets as (title, rows, column widths), titled ``titles``."""
     return [
-        (titles[0], summary_rows(summary, history), SUMMARY_WIDTHS),
+        (titles[0], summary_rows(summary, history, title_note(table.sheet)), SUMMARY_WIDTHS),
         (titles[1], attention_rows(table, outcomes), attention_widths(table)),
     ]

@@ -16,7 +16,8 @@ from pydantic import ValidationError
 
 from . import cv_files
 from .columns import ColumnMap
-from .fields import ENUMS, KINDS, LONG_TEXT, Bad, normalise
+from .errors import ConfigError
+from .fields import ENUMS, KINDS, LONG_TEXT, NORMALISERS, Bad, normalise
 from .identity import enrolment_key
 from .models import Outcome, SourceRow, Status, Table
 from .places import quote
@@ -110,11 +111,28 @@ class Validator:
         self.defaults = {k: v for k, v in (defaults or {}).items() if v is not None and str(v).strip()}
         self.cv_folders = list(cv_folders)
         self.value_maps = value_maps or {}
+        self._check_defaults()
         self.min_resume_chars = min_resume_chars
         self.blank_formulas: frozenset[tuple[int, int]] = frozenset()  #: (row, column) 1-based, from the Table
         self.cell_errors: Mapping[tuple[int, int], str] = {}  #: (row, column) 1-based → ``#N/A``…, from the Table
         loose = ("candidate_email", "position_def_set_id", "position_external_id", *Candidate.POSITION_FIELDS)
         self._loose_sources = [(columns.fields.get(n), str(self.defaults.get(n, "")).strip()) for n in loose]
+
+    def _check_defaults(self) -> None:
+        """A whole-file value (``--set``, ``[defaults]``) is checked once: a bad one is the file's
+        problem, never repeated on every row. Raises ConfigError."""
+        for name, value in self.defaults.items():
+            text = self._mapped(name, str(value))
+            if name == "candidate_resume" or name not in NORMALISERS:
+                continue  # a resume is checked with its files; a part is checked within its object
+            try:
+                normalise(name, text)
+            except Bad as exc:
+                raise ConfigError(f"--set {name}={value}: {exc}", hint="fix it in --set or in the mapping file's [defaults]") from None
+
+    def _mapped(self, name: str, text: str) -> str:
+        """The value ``[values.FIELD]`` maps ``text`` to, or ``text``."""
+        return self.value_maps.get(name, {}).get(text.strip().casefold(), text)
 
     def _source(self, row: SourceRow) -> dict[str, tuple[str, str]]:
         """field → (column label for messages, raw text), row values first, then defaults."""
@@ -145,10 +163,9 @@ class Validator:
             for name, index in self.columns.fields.items()
             if (shown := self.cell_errors.get((row.row, index + 1)))
         ]
-        for name, (label, text) in self._source(row).items():
-            labels[name] = (label, text)
-            if name in self.value_maps:
-                text = self.value_maps[name].get(text.strip().casefold(), text)
+        for name, (label, cell) in self._source(row).items():
+            labels[name] = (label, cell)
+            text = self._mapped(name, cell)
             try:
                 if name == "candidate_resume":
                     values[name] = self._resume(text.strip())
@@ -159,7 +176,8 @@ class Validator:
                     if problem is not None:
                         raise Bad(problem)
             except (Bad, cv_files.CvFileError) as exc:
-                problems.append(Problem(row.row, label, name, text, str(exc)))
+                mapped = f"mapped to {quote(text)} by [values.{name}]: " if text != cell else ""
+                problems.append(Problem(row.row, label, name, cell, f"{mapped}{exc}"))
         fold_parts(values)
         try:
             candidate = Candidate(**values)
@@ -176,9 +194,12 @@ class Validator:
         """The resume's text: read from the file it names, or checked to be a resume at all."""
         if cv_files.looks_like_file(text):
             return cv_files.read_text(cv_files.find(text, self.cv_folders), self.cv_limits)
-        cv_files.check_not_a_path(text)
-        resume_quality(text, self.min_resume_chars, self.cv_folders)
+        resume_quality(text, self.min_resume_chars, self.cv_folders)  # paths included, after placeholders and links
         return text
+
+    def email_of(self, row: SourceRow) -> tuple[str, str]:
+        """(column label, the email as written) of a row, for messages."""
+        return self._source(row).get("candidate_email", (self.columns.header_of("candidate_email"), ""))
 
     def loose_key(self, row: SourceRow) -> tuple[str, ...]:
         """Email and position as written (case and outer spaces aside): duplicates among invalid rows too."""
@@ -264,8 +285,8 @@ def check_table(
         earlier = loose_seen.setdefault(loose, source.row) if loose else source.row
         if isinstance(result, list):
             if earlier != source.row:
-                label = columns.header_of("candidate_email")
-                result.append(Problem(source.row, label, "candidate_email", "", f"same email and position as row {earlier}"))
+                label, email = validator.email_of(source)
+                result.append(Problem(source.row, label, "candidate_email", email, f"same email and position as row {earlier}"))
             checked.append(Checked(source, outcome=_invalid(source.row, result), problems=result))
             continue
         key = enrolment_key(result)
@@ -297,7 +318,7 @@ def missing_columns(rows: Iterable[Checked], columns: ColumnMap) -> dict[str, in
         for problem in checked.problems:
             if problem.field not in columns.fields and not problem.value and problem.column == problem.field:
                 counts[problem.field] += 1
-    # with no column, every row lacks it (a row with other problems is not asked about positions),
-    # unless a position_def_set_id column makes the position fields needed on some rows only
+    # with no column, every row lacks it, unless a position_def_set_id column makes the position
+    # fields needed on some rows only
     per_row = "position_def_set_id" in columns.fields
     return {f: n if per_row and f in Candidate.POSITION_FIELDS else len(rows) for f, n in counts.items()}

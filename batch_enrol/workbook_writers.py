@@ -26,7 +26,7 @@ from openpyxl.utils import get_column_letter
 from . import xlsx_patch
 from .living import Target
 from .models import RESULT_COLUMNS, Outcome, Status, result_cells
-from .report_sheets import local_time, report_sheets, typed
+from .report_sheets import local_time, report_sheets, sheet_title, typed
 from .reports import Summary
 from .xlsx_package import MARKER, Unsupported
 
@@ -69,7 +69,7 @@ def positions(target: Target) -> list[int]:
 
 def data_sheet(target: Target) -> str:
     """The title of the sheet the results are in (a CSV's rows go to a sheet named after the file)."""
-    return target.table.sheet[:31] or "Candidates"
+    return sheet_title(target.table.sheet)
 
 
 def marker(target: Target, titles: tuple[str, str]) -> dict:

@@ -28,6 +28,7 @@ from .files import atomic_path
 from .living import Target
 from .models import RESULT_COLUMNS, Outcome, Status, Table
 from .redaction import redacted
+from .report_sheets import sheet_title, title_note
 from .reports import Summary
 from .workbook_writers import FILLS, data_sheet, tone, values, write_openpyxl, write_patched, write_rebuilt
 from .xlsx_package import Unsupported, read_marker
@@ -92,7 +93,7 @@ def write_output(table: Table, outcomes: Mapping[int, Outcome], out: Path, summa
     reasons = []
     for route in [target.route] if target.route else routes(target, out):
         try:
-            _write_with(route, target, final, out, summary)
+            _write_with(route, target, final, out, summary, source=table)
             return route
         except OutputError:
             raise
@@ -103,12 +104,12 @@ def write_output(table: Table, outcomes: Mapping[int, Outcome], out: Path, summa
 
 
 def _write_with(route: str, target: Target, final: Mapping[int, Outcome], out: Path, summary: Summary | None,
-                quiet: bool = False) -> None:  # fmt: skip
+                quiet: bool = False, source: Table | None = None) -> None:  # fmt: skip
     try:
         with atomic_path(out) as tmp, warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's warnings about the user's file are not the user's business here
             if route == "csv":
-                _write_csv(target, final, tmp, out.name, quiet)
+                _write_csv(target, final, tmp, out.name, quiet, source)
             else:
                 WRITERS[route](target, final, tmp, summary)
     except OSError as exc:
@@ -136,9 +137,9 @@ def prove(target: Target, table: Table, out: Path, *, keep: bool = False) -> lis
         for route in routes(target, out):
             try:
                 began = time.monotonic()
-                _write_with(route, target, final, probe, None, quiet=True)
+                _write_with(route, target, final, probe, None, quiet=True, source=table)
                 target.write_s = time.monotonic() - began
-                _check_readable(probe, target)
+                _check_readable(probe, target, table)
             except (OutputError, InputFileError) as exc:
                 reasons.append(exc.message)
                 continue
@@ -148,10 +149,11 @@ def prove(target: Target, table: Table, out: Path, *, keep: bool = False) -> lis
                 continue
             target.route = route
             target.proof = probe if keep and not out.exists() else None
+            notes = [note] if (note := title_note(target.table.sheet)) and out.suffix.lower() in {".xlsx", ".xlsm"} else []
             if route == "rebuild" and target.src.suffix.lower() in {".xlsx", ".xlsm"}:
-                return [f"{target.src.name} cannot be updated in place ({'; '.join(reasons)}): the output keeps the data sheet "
+                return [*notes, f"{target.src.name} cannot be updated in place ({'; '.join(reasons)}): the output keeps the data sheet "
                         f"{target.table.sheet!r} with its values and a bold header; other sheets, formats and formulas are not copied"]  # fmt: skip
-            return []
+            return notes
     finally:
         if target.proof is None:
             probe.unlink(missing_ok=True)
@@ -187,7 +189,7 @@ def proof_removed(out: Path) -> Iterator[None]:
         proof_path(Path(out)).unlink(missing_ok=True)
 
 
-def _check_readable(path: Path, target: Target) -> None:
+def _check_readable(path: Path, target: Target, source: Table | None = None) -> None:
     """The written file opens again, names each zip entry once, and has the result columns."""
     from .loader import load
 
@@ -199,9 +201,10 @@ def _check_readable(path: Path, target: Target) -> None:
     try:
         reread = load(path, sheet=data_sheet(target) if path.suffix.lower() in {".xlsx", ".xlsm"} else None)
     except InputFileError:
-        if target.table.format != "csv" or not target.table.encoding:
+        own = _encoding_source(target, source)
+        if target.table.format != "csv" or not own.encoding:
             raise
-        reread = load(path, encoding=target.table.encoding)  # written in the encoding the input was read in
+        reread = load(path, encoding=own.encoding)  # written in the encoding the input was read in
     if not set(RESULT_COLUMNS) <= set(reread.headers) or len(reread.rows) != len(target.table.rows):
         raise OutputError("the written output does not read back with its rows and result columns")
 
@@ -209,8 +212,10 @@ def _check_readable(path: Path, target: Target) -> None:
 # --- CSV --------------------------------------------------------------------------------
 
 
-def _write_csv(target: Target, final: Mapping[int, Outcome], out: Path, shown: str, quiet: bool) -> None:
-    """``out`` is the temporary file; ``shown`` the output's name for messages."""
+def _write_csv(target: Target, final: Mapping[int, Outcome], out: Path, shown: str, quiet: bool, read: Table | None = None) -> None:
+    """``out`` is the temporary file; ``shown`` the output's name for messages; ``read`` the
+    input as read this run: a CSV input's encoding is the one to write in (and to warn about on
+    every run where a value does not fit), even when the output is an earlier run's, in UTF-8."""
     table = target.table
     same_kind = table.format == "csv"
     delimiter = (table.delimiter if same_kind else None) or ("\t" if out.suffix.lower() == ".tsv" else ",")
@@ -226,9 +231,14 @@ def _write_csv(target: Target, final: Mapping[int, Outcome], out: Path, shown: s
             for name, value in zip(RESULT_COLUMNS, values(outcome), strict=True):
                 cells[at[name]] = str(value)
         rows.append([neutralise(c) for c in cells])
-    encoding = _csv_encoding(table, rows, shown, quiet) if same_kind else "utf-8-sig"
+    encoding = _csv_encoding(_encoding_source(target, read), rows, shown, quiet) if same_kind else "utf-8-sig"
     with open(out, "w", encoding=encoding, errors="strict", newline="") as fh:
         csv.writer(fh, delimiter=delimiter).writerows(rows)
+
+
+def _encoding_source(target: Target, source: Table | None) -> Table:
+    """The table whose encoding a CSV output is written in: this run's CSV input, else the output's own."""
+    return source if source is not None and source.format == "csv" and source.encoding else target.table
 
 
 def _csv_encoding(table: Table, rows: list[list[str]], name: str, quiet: bool = False) -> str:
@@ -293,7 +303,7 @@ def write_validation_report(table: Table, problems: Mapping[int, list[tuple[int 
     else:
         workbook = openpyxl.Workbook()
         sheet = workbook.active
-        sheet.title = table.sheet[:31] or "Candidates"
+        sheet.title = sheet_title(table.sheet)
         row_of = {}
         for source in (*table.preamble, table.headers, *table.rows):
             cells = source.cells if hasattr(source, "cells") else source

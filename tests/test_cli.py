@@ -156,7 +156,7 @@ def test_sample_data_shows_every_kind_of_mistake():
     result = cli("validate", SAMPLES / "candidates.csv")
     assert result.returncode == 1
     assert "not a valid email address" in result.stdout and "is empty, and it is required" in result.stdout
-    assert "not a supported interview language" in result.stdout and "duplicate" in result.stdout
+    assert "is not one of the interview languages" in result.stdout and "duplicate" in result.stdout
 
 
 def test_validate_report_highlights_and_explains_bad_cells(tmp_path):
@@ -168,7 +168,7 @@ def test_validate_report_highlights_and_explains_bad_cells(tmp_path):
     comments = {c.coordinate: c.comment.text for row in sheet.iter_rows() for c in row if c.comment}
     assert "not a valid email address" in comments["C8"]
     assert "is empty, and it is required" in comments["E17"]
-    assert "not a supported interview language" in comments["I26"]
+    assert "is not one of the interview languages" in comments["I26"]
     assert "same email and position as row 15" in comments["C34"]
     assert "Our own notes" in comments["L3"]  # the user's own comment is still there
     assert sheet["C8"].fill.start_color.rgb.endswith("FFC7CE")

@@ -29,7 +29,8 @@ def test_short_lists_are_read_exactly(tmp_path, encoding, language, names):
 
 
 @pytest.mark.parametrize("encoding, language", [("cp1250", "pl"), ("koi8-r", "ru"), ("shift_jis", "ja"), ("cp1253", "el"),
-                                                ("mac_roman", "fr"), ("euc_kr", "ko"), ("cp1255", "he")])  # fmt: skip
+                                                ("mac_roman", "fr"), ("euc_kr", "ko"), ("cp1255", "he"),
+                                                ("cp1250", "pl_1"), ("mac_roman", "de_tr_2"), ("iso-8859-8", "he_2")])  # fmt: skip
 def test_names_are_sent_exactly_and_written_back_in_the_same_encoding(tmp_path, serve, encoding, language):
     served = serve()
     names = NAMES[language]
@@ -58,6 +59,24 @@ def test_a_value_that_does_not_fit_the_input_encoding_makes_the_output_utf8_with
     lines = written.decode("utf-8-sig").splitlines()
     assert [line.split(";")[0] for line in lines[1:]] == NAMES["ru"]
     assert "…" in lines[1]
+    again = cli("run", path, "--out", out, "--sandbox", "--fresh", "--force")  # the output now exists, in UTF-8
+    assert again.returncode == 1, again.stderr
+    assert "out.csv is written as UTF-8 (with a byte-order mark), not koi8" in again.stderr
+    assert [line.split(";")[0] for line in out.read_bytes().decode("utf-8-sig").splitlines()[1:]] == NAMES["ru"]
+
+
+def test_a_later_run_writes_the_inputs_encoding_again_once_every_value_fits(tmp_path):
+    path, out = tmp_path / "list.csv", tmp_path / "out.csv"
+    text = csv_text(NAMES["ru"])
+    path.write_bytes(text.replace("person0@example.org", "не-адрес-" * 10).encode("koi8-r"))
+    assert cli("run", path, "--out", out, "--sandbox").returncode == 1
+    assert out.read_bytes().startswith(b"\xef\xbb\xbf")
+    path.write_bytes(text.encode("koi8-r"))  # the address fixed: every value fits KOI8-R
+    again = cli("run", path, "--out", out, "--sandbox")
+    assert again.returncode == 1 and "error" not in again.stderr, again.stderr  # 1: the sandbox's decisions need attention
+    assert "written as UTF-8" not in again.stderr
+    lines = out.read_bytes().decode("koi8-r").splitlines()  # strict
+    assert [line.split(";")[0] for line in lines[1:]] == NAMES["ru"]
 
 
 def test_a_file_no_encoding_reads_convincingly_is_refused_naming_the_likely_ones(tmp_path):

@@ -23,14 +23,30 @@ RESUME = "Five years of customer support in telecoms."
     (987654321, "000-00-0000", "987-65-4321"), (1234567, "#,##0", "1,234,567"), (1234.5, "#,##0.00", "1,234.50"),
     (0.25, "0%", "25%"), (-5, "#,##0 ;(#,##0)", "(5)"), (12, '"ID-"0000', "ID-0012"), (3, "0.0", "3.0"),
     (5551234567, "(000) 000-0000", "(555) 123-4567"), (7, "[Red]0", "7"),
+    (4155551234, "[<=9999999]###-####;(###) ###-####", "(415) 555-1234"), (5551234, "[<=9999999]###-####;(###) ###-####", "555-1234"),
+    (250, '[>100][Red]"big "0;[Blue]"small "0', "big 250"), (5, '[>100][Red]"big "0;[Blue]"small "0', "small 5"),
+    (77, "[$-409]000000", "000077"), (12.5, "[$€-407] #,##0.00", "€ 12.50"), (0, '0;-0;"zero"', "zero"), (-3, '0;-0;"zero"', "-3"),
+    (-5, "[<=9999999]###-####;(###) ###-####", "--5"), (0, "[<=9999999]###-####;(###) ###-####", "-"),
+    (-5, '[>100]"big "0;"small "0', "small 5"),
+    (12345, "0.00E+00", "1.23E+04"), (0.000123, "0.00E+00", "1.23E-04"), (12345, "0.0#E+0", "1.23E+4"), (-12345, "0.00E+00", "-1.23E+04"),
+    (1.5, "# ?/?", "1 1/2"), (12.345, "# ?/?", "12 1/3"), (1.5, "?/?", "3/2"), (2.3, "# ?/4", "2 1/4"), (-1.5, "# ?/?", "-1 1/2"),
 ])  # fmt: skip
 def test_a_number_reads_as_its_format_shows_it(value, code, shown):
     assert display(value, code) == shown
 
 
-@pytest.mark.parametrize("code", ["General", "@", "dd/mm/yyyy", "h:mm", "0.00E+00", "# ?/?"])
+@pytest.mark.parametrize("code", ["General", "@", "dd/mm/yyyy", "h:mm"])
 def test_formats_that_show_the_plain_value_give_none(code):
     assert display(45000, code) is None
+
+
+@pytest.mark.parametrize("value, code", [
+    (-5, '[>100]"a"0;[>50]"b"0;"c"0'), (5, "[>100]0"), (12345, "##0.0E+0"), (5, "[DBNum1]0"),
+])  # fmt: skip
+def test_what_cannot_be_shown_faithfully_reads_as_the_plain_value(value, code):
+    """A negative number in a third section conditions choose (its sign is documented nowhere), no
+    section that applies (Excel shows ####), engineering notation, other bracket tags: None."""
+    assert display(value, code) is None
 
 
 def _workbook(path, rows, *, formats=None, merges=(), formulas=()):

@@ -58,7 +58,7 @@ def test_all_problems_of_a_row_together_in_the_users_words():
     assert "E-mail Address: 'not-an-email' is not a valid email address" in reason
     assert "Attempts: 25 is above the maximum of 20" in reason
     assert "Country: 'Atlantis' is not a country" in reason
-    assert "Interview language: 'Klingon' is not a supported interview language" in reason
+    assert "Interview language: 'Klingon' is not one of the interview languages" in reason
     assert "Video intro: 'maybe' is not one of: optional, required" in reason
     assert "Embedded: 'perhaps' is not yes or no" in reason
     assert bad.outcome.error_field == "candidate_email"  # the first problem, in column order

@@ -182,7 +182,9 @@ def main() -> None:
         "--min-resume-chars", "1")  # fmt: skip
     put("mixed_encodings.csv", HEADER.encode() + "Zoë,z@example.org,SK,Five years in support,S,B,SK,en\n".encode()
         + "Zoë,y@example.org,SK,Five years in support,S,B,SK,en\n".encode("cp1252"), "", 0)  # fmt: skip
-    put("unclosed_quote.csv", (HEADER + 'A,a@example.org,SK,"cv never closed,S,B,SK,en\n' + ROW).encode(), "", 1)
+    # a quote the file ends inside swallows the rows after it: refused, naming where it opened
+    put("unclosed_quote.csv", (HEADER + 'A,a@example.org,SK,"cv never closed,S,B,SK,en\n' + ROW).encode(),
+        "unclosed_quote.csv line 2: a quote opened here is never closed")  # fmt: skip
     hostile_resumes()
     (HERE / "expected.json").write_text(json.dumps(EXPECTED, indent=2, ensure_ascii=False) + "\n", "utf-8")
     print(f"{len(EXPECTED)} files in {HERE}")

@@ -27,8 +27,10 @@ ERRORS_TARGET = HERE / "good" / "formula_errors.ods"
 #: Excel codes, one a row, as LibreOffice turns them into number styles; VALUES one a column
 CODES = ["000000", "00000-0000", "000-00-0000", "#,##0", "#,##0.00", "0.00", "0.0", "0%", "0.00%", '"ID-"0000', '"+"0',
          "(000) 000-0000", "#,##0 ;(#,##0)", "#,##0.00;[Red](#,##0.00)", "0;-0;0", "@", "General", "0.###", "0",
-         "# ##0", "[$€-407] #,##0.00", '0 "kg"', "000 000 000", "#,##0.000"]  # fmt: skip
-VALUES = [7, 123, 1234.5, 1234567, -5, 0.25, 421900123456, 123456789, 12.345]
+         "# ##0", "[$€-407] #,##0.00", '0 "kg"', "000 000 000", "#,##0.000",
+         "[<=9999999]###-####;(###) ###-####", "0.00E+00", "0.0E+0", "# ?/?", "# ??/??", "?/?", '0;-0;"zero"',
+         '[>100][Red]"big "0;[Blue]"small "0', "[$-409]#,##0.00", "[Blue]0.0;[Red]-0.0"]  # fmt: skip
+VALUES = [7, 123, 1234.5, 1234567, -5, 0.25, 421900123456, 123456789, 12.345, 0, 1.5, 4155551234]
 HEADERS = ["Full name", "E-mail", "Country", "CV", "Position", "Location", "Position country", "Language",
            "Candidate ID", "Duration (seconds)"]  # fmt: skip
 #: (candidate id, its number format, what the cell shows)

@@ -287,3 +287,10 @@ def test_stats_count_calls_in_flight_and_starts_per_second():
     with stats.call():
         pass
     assert (stats.calls, stats.in_flight, stats.max_in_flight, stats.max_started_in_1s) == (3, 0, 2, 3)
+
+
+def test_durations_read_as_words_whatever_the_server_asked():
+    from batch_enrol.dispatcher.waits import duration
+
+    assert [duration(s) for s in (0.44, 45, 61, 3600, 7300, 99999999, float("inf"))] == [
+        "0.4 s", "45 s", "1 minute", "60 minutes", "2 hours", "1157 days", "forever"]  # fmt: skip

@@ -11,6 +11,7 @@ announced with a warning. Times in seconds (monotonic).
 from __future__ import annotations
 
 import logging
+import math
 from collections import Counter
 
 from ..client import CallError
@@ -20,16 +21,17 @@ log = logging.getLogger("batch_enrol")
 
 
 def duration(seconds: float) -> str:
-    """``seconds`` in words: "0.4 s", "45 s", "1 minute", "12 minutes", "3 hours", "1157 days"."""
+    """``seconds`` in words: "0.4 s", "45 s", "1 minute", "12 minutes", "3 hours", "1157 days", "forever" (infinite)."""
+    if not math.isfinite(seconds):
+        return "forever" if seconds > 0 else "0.0 s"
     if seconds < 10:
         return f"{max(seconds, 0):.1f} s"
     if seconds < 60:
         return f"{seconds:.0f} s"
-    for unit, size, up_to in (("minute", 60, 120 * 60), ("hour", 3600, 48 * 3600), ("day", 86400, float("inf"))):
-        if seconds < up_to:
-            n = round(seconds / size)
-            return f"{n} {unit}{'s' * (n != 1)}"
-    raise AssertionError("unreachable")
+    unit, size = next((u, s) for u, s, up_to in (("minute", 60, 120 * 60), ("hour", 3600, 48 * 3600), ("day", 86400, math.inf))
+                      if seconds < up_to)  # fmt: skip
+    n = round(seconds / size)
+    return f"{n} {unit}{'s' * (n != 1)}"
 
 
 def kind(error: CallError) -> str:

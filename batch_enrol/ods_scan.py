@@ -16,10 +16,14 @@ Tags are matched by their usual prefixes (``table:``, ``office:``), as the value
 from __future__ import annotations
 
 import html
+import os
 import re
+import shutil
+import tempfile
 import zipfile
 from bisect import bisect_right
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from typing import Generic, TypeVar
 
 from .files import xml_pieces
@@ -227,3 +231,40 @@ def scan_ods(archive: zipfile.ZipFile, check: Callable[[int, int], None], *, chu
             scanner.walk(buffer)
     scanner.end_row()
     return scanner.sheets
+
+
+#: Whitespace alone between a table's elements (a pretty-printed content.xml): layout, not content.
+_LAYOUT = re.compile(rb">[ \t\r\n]+(?=</?(?:table|office):)")
+_CARRY_LIMIT = 1 << 20  #: a text longer than this with no tag in it is passed on as it is
+
+
+def compact_ods(path: Path, *, chunk: int = 1 << 22) -> Path:
+    """A copy of the .ods at ``path`` (in the temporary folder; the caller removes it) whose
+    content.xml has no whitespace between table elements, for readers that expect none there
+    (Gnumeric pretty-prints it; LibreOffice reads both). Text inside cells is kept as it is.
+    Raises OSError, zipfile.BadZipFile."""
+    handle, name = tempfile.mkstemp(suffix=".ods", prefix="batch-enrol-")
+    os.close(handle)
+    target = Path(name)
+    try:
+        with zipfile.ZipFile(path) as source, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+            for info in source.infolist():
+                with source.open(info) as part, out.open(info.filename, "w", force_zip64=True) as written:
+                    if info.filename != "content.xml":
+                        shutil.copyfileobj(part, written, chunk)
+                        continue
+                    carry = b""
+                    while data := part.read(chunk):
+                        data = carry + data
+                        cut = data.rfind(b">")  # the last tag's end waits with what follows it for the next piece
+                        if cut <= 0 and len(data) < _CARRY_LIMIT:
+                            carry = data
+                            continue
+                        cut = len(data) if cut <= 0 else cut
+                        written.write(_LAYOUT.sub(b">", data[:cut]))
+                        carry = data[cut:]
+                    written.write(_LAYOUT.sub(b">", carry))
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return target

@@ -168,13 +168,14 @@ def _fraction(element: ET.Element) -> str | None:
     """``number:fraction`` → ``# ?/?``, ``# ??/??``, ``?/?`` (no whole part), ``# ?/4`` (a fixed denominator)."""
     try:
         whole = _attr(element, "min-integer-digits")
-        top = int(_attr(element, "min-numerator-digits") or 1)
+        top = max(int(_attr(element, "min-numerator-digits") or 1), 1)
         fixed = _attr(element, "denominator-value")
-        bottom = int(fixed) if fixed else len(str(int(_attr(element, "max-denominator-value") or 9)))
+        most = _attr(element, "max-denominator-value")  # LibreOffice; Gnumeric writes its own max-denominator-digits
+        bottom = len(str(int(most))) if most else max(int(_attr(element, "max-denominator-digits") or 1), 1)
         whole_code = None if whole is None else ("#" if int(whole) == 0 else "0" * int(whole))
     except ValueError:
         return None
-    if top > 10 or bottom > 10**10 or (whole is not None and int(whole) > 30):
+    if top > 10 or bottom > 10 or (whole is not None and int(whole) > 30):
         return None
     return f"{whole_code + ' ' if whole_code else ''}{'?' * top}/{fixed or '?' * bottom}"
 

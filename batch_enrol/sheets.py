@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import zipfile
 import zlib
@@ -13,7 +14,7 @@ import python_calamine as calamine
 from .errors import InputFileError, some
 from .models import Table
 from .number_formats import display
-from .ods_scan import scan_ods
+from .ods_scan import compact_ods, scan_ods
 from .rows import HEADER_SEARCH_ROWS, Limits, NoHeader, Shown, build_table, cell_text, size
 from .xls_check import xls_sheets
 from .xlsx_scan import SheetScan, scan
@@ -58,7 +59,7 @@ def _open_workbook(path: Path, suffix: str) -> tuple[calamine.CalamineWorkbook, 
             )
         scans = _check_zip(path, suffix)
     try:
-        return calamine.CalamineWorkbook.from_path(str(path)), scans
+        return _calamine(path, suffix), scans
     except calamine.PasswordError:
         raise InputFileError(
             f"{path.name} is password-protected",
@@ -66,9 +67,39 @@ def _open_workbook(path: Path, suffix: str) -> tuple[calamine.CalamineWorkbook, 
         ) from None
     except (calamine.CalamineError, calamine.ZipError, calamine.XmlError, OSError, ValueError) as exc:
         raise InputFileError(
-            f"{path.name} cannot be read as a {suffix} workbook ({_first_line(exc)})",
+            f"{path.name} cannot be read as a {suffix} workbook ({_reason(exc)})",
             hint="open it in Excel and save it again, or export it as CSV",
         ) from None
+
+
+def _calamine(path: Path, suffix: str) -> calamine.CalamineWorkbook:
+    """The value reader on ``path``; for an .ods it refuses (pretty-printed XML, as Gnumeric
+    writes it: whitespace between cells), on a copy without that whitespace (``ods_scan.compact``)."""
+    try:
+        return calamine.CalamineWorkbook.from_path(str(path))
+    except (calamine.CalamineError, calamine.XmlError) as exc:
+        if suffix != ".ods" or isinstance(exc, calamine.PasswordError):
+            raise
+        first = exc
+    copy = compact_ods(path)
+    try:
+        return calamine.CalamineWorkbook.from_path(str(copy))
+    except (calamine.CalamineError, calamine.XmlError):
+        raise first from None
+    finally:
+        with contextlib.suppress(OSError):  # the reader has the file open: on Windows it goes with the temp folder
+            copy.unlink()
+
+
+def _reason(exc: BaseException) -> str:
+    """What is wrong with the file, in words (never the parser's internals)."""
+    if isinstance(exc, calamine.XmlError) or "Xml" in type(exc).__name__ or "Expecting" in str(exc):
+        return "its XML is damaged or not as spreadsheet programs write it"
+    if isinstance(exc, calamine.ZipError):
+        return "its zip container is damaged"
+    if isinstance(exc, OSError):
+        return exc.strerror or type(exc).__name__
+    return "its content is damaged or not as spreadsheet programs write it"
 
 
 def _check_zip(path: Path, suffix: str) -> dict[str, SheetScan]:
@@ -229,6 +260,6 @@ def _pick_sheet(
             hint="the header row must name at least two fields, e.g. 'Name' and 'Email'; or pick a sheet with --sheet",
         ) from None
     except (calamine.CalamineError, calamine.XmlError, calamine.ZipError, ValueError) as exc:
-        raise InputFileError(f"{path.name} cannot be read ({_first_line(exc)})") from None
+        raise InputFileError(f"{path.name} cannot be read ({_reason(exc)})") from None
 
 

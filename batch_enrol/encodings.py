@@ -6,8 +6,10 @@ how many of its cells read as one language's letters (alphabets from CLDR throug
 or one script for Chinese, Japanese, Korean, Hebrew, Arabic and Thai), placed as that
 language places them: no sign glued to a letter, no capital inside a word, no word starting
 with a letter the language never starts one with. The best candidate wins (ties: fewest
-languages, names capitalised, a commoner language, a commoner encoding); when none reads convincingly, ``detect`` refuses and names the likely ones, so the
-user can force one with ``--encoding``. ``benchmarks/encodings.py`` measures this against
+languages, names capitalised, a commoner language, a commoner encoding; two common encodings
+reading a short list into different Latin letters are settled by the file's own countries and
+line endings, see ``encoding_evidence``, or refused); when none reads convincingly, ``detect``
+refuses and names the likely ones, so the user can force one with ``--encoding``. ``benchmarks/encodings.py`` measures this against
 the detectors alone on a corpus of short lists.
 """
 
@@ -16,8 +18,10 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
 
+from .encoding_evidence import decide
 from .errors import InputFileError
 from .letters import WORDS, alphabets, fitting_languages, reads_as_one_language, script_of
 
@@ -57,9 +61,11 @@ def display_name(codec: str) -> str:
     return {"mac-roman": "Mac Roman", "utf-8-sig": "UTF-8", "latin-1": "ISO-8859-1"}.get(name, name.upper())
 
 
-def detect(data: bytes, name: str) -> Detected:
-    """The encoding of CSV bytes (the file's first SAMPLE_BYTES will do). Raises InputFileError
-    when no encoding reads convincingly, naming the likely ones."""
+def detect(data: bytes, name: str, mapping: Mapping[str, str] | None = None) -> Detected:
+    """The encoding of CSV bytes (the file's first SAMPLE_BYTES will do; ``mapping``: the user's
+    header → field mapping, to find the country and email columns). Raises InputFileError
+    when no encoding reads convincingly, or two read alike and the file does not say which
+    (see ``encoding_evidence``), naming the likely ones."""
     for bom, codec in ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"), (codecs.BOM_UTF8, "utf-8-sig"),
                        (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")):  # fmt: skip
         if data.startswith(bom):
@@ -71,7 +77,7 @@ def detect(data: bytes, name: str) -> Detected:
         return Detected(wide, wide.upper())
     if _is_utf8(data):
         return Detected("utf-8", "UTF-8")
-    return _best_of(_candidates(data), data, name)
+    return _best_of(_candidates(data), data, name, mapping)
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -113,7 +119,7 @@ class _Scored:
     letters: float  #: share of non-ASCII cells that read as one language
 
 
-def _best_of(candidates: list[str], data: bytes, name: str) -> Detected:
+def _best_of(candidates: list[str], data: bytes, name: str, mapping: Mapping[str, str] | None) -> Detected:
     scored: list[_Scored] = []
     for codec in candidates:
         try:
@@ -126,9 +132,14 @@ def _best_of(candidates: list[str], data: bytes, name: str) -> Detected:
     best = min(tied, key=lambda s: (languages_needed(s.text), plausibility(s.text), _commonness(s.codec)), default=None)
     if best is None or best.letters < CONVINCING:
         _refuse(name, [s.codec for s in sorted(scored, key=_likeliest)])
-    rivals = _rivals(best, tied)
+    rivals, ties = _rivals(best, tied)
     if rivals:
         _refuse(name, [best.codec, *rivals])
+    if ties:  # two Latin readings: the rows' countries or line endings settle it, or nothing is sent
+        chosen = decide([(s.codec, s.text) for s in (best, *ties)], data, mapping)
+        if chosen is None:
+            _refuse(name, [best.codec, *(s.codec for s in ties)])
+        return Detected(chosen, display_name(chosen))
     return Detected(best.codec, display_name(best.codec))
 
 
@@ -158,28 +169,36 @@ def _less_likely(other: str, best: str) -> bool:
     return (case == 2, rare) > (best_case == 2, best_rare)
 
 
-def _rivals(best: _Scored, tied: list[_Scored]) -> list[str]:
-    """Codecs that read the text as convincingly as ``best`` but into other letters, when the
+def _rivals(best: _Scored, tied: list[_Scored]) -> tuple[list[str], list[_Scored]]:
+    """(codecs that read the text as convincingly as ``best`` but into other letters, when the
     text is too short to tell them apart (``WEAK`` letters or fewer, ``WEAK_SYLLABIC`` for
-    Chinese, Japanese or Korean; longer, the detector's order decides): a guess is never sent.
-    Two readings in the Latin script (``è``/``č``) are left to the commoner encoding, unless they
-    differ only in Romanian ``ş``/``ș`` (windows-1250 or ISO-8859-16)."""
+    Chinese, Japanese or Korean; longer, the detector's order decides): a guess is never sent;
+    readings in the Latin script that differ from ``best``'s in letters (``è``/``č``) in an
+    encoding of ``USUAL``, one per reading, for the file's own evidence to settle). Latin
+    readings differing only in Romanian ``ş``/``ș`` (windows-1250 or ISO-8859-16) are rivals;
+    those differing only in signs, or in an encoding no spreadsheet defaults to, are left to
+    the commoner encoding."""
     letters = [c for c in best.text if ord(c) > 127 and c.isalpha()]
     syllabic = sum(1 for c in letters if script_of(c) in ("HANGUL", "CJK", "HIRAGANA", "KATAKANA"))
     if len(letters) > WEAK or syllabic > WEAK_SYLLABIC:
-        return []
-    needed = languages_needed(best.text)
-    seen, out = {_non_ascii(best.text)}, []
+        return [], []
+    needed, mine = languages_needed(best.text), _non_ascii(best.text)
+    seen, out, ties = {mine}, [], {}
     for other in tied:
         reading = _non_ascii(other.text)
-        if reading in seen or languages_needed(other.text) != needed or _less_likely(other.text, best.text):
+        if reading == mine or languages_needed(other.text) != needed or _less_likely(other.text, best.text):
             continue
-        seen.add(reading)
-        if not (_latin(reading) and _latin(_non_ascii(best.text))) or reading.translate(_COMMA_TO_CEDILLA) == _non_ascii(
-            best.text
-        ).translate(_COMMA_TO_CEDILLA):
+        if _latin(reading) and _latin(mine) and reading.translate(_COMMA_TO_CEDILLA) != mine.translate(_COMMA_TO_CEDILLA):
+            if other.codec in USUAL and _differ_in_letters(reading, mine):
+                ties.setdefault(reading, []).append(other)
+        elif reading not in seen:
+            seen.add(reading)
             out.append(other.codec)
-    return out
+    return out, [min(group, key=_likeliest) for group in ties.values()]
+
+
+def _differ_in_letters(one: str, other: str) -> bool:
+    return len(one) != len(other) or any(a != b and (a.isalpha() or b.isalpha()) for a, b in zip(one, other, strict=True))
 
 
 _COMMA_TO_CEDILLA = str.maketrans("șțȘȚ", "şţŞŢ")

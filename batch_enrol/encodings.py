@@ -346,12 +346,12 @@ _TONOS = set("άέήίόύώΐΰ")
 
 
 def _vowelless_word(cell: str) -> bool:
-    """A Cyrillic or Greek word of three letters or more with no vowel, or a lower-case Greek
-    word of four or more with no accent (monotonic Greek marks every longer word): how
-    Hebrew or Arabic bytes read as Cyrillic or Greek."""
-    return any(not (set(w.lower()) & _VOWELS) for w in _CYRILLIC_GREEK_WORD.findall(cell)) or any(
-        not (set(w) & _TONOS) for w in _GREEK_LOWER_WORD.findall(cell)
-    )
+    """A Cyrillic or Greek word of three letters or more with no vowel (seven or more with one),
+    or a lower-case Greek word of four or more with no accent (monotonic Greek marks every
+    longer word): how Hebrew, Arabic or Greek bytes read as Cyrillic or Greek (``Гйюсгпт``)."""
+    return any(
+        sum(c in _VOWELS for c in w.lower()) < (2 if len(w) >= 7 else 1) for w in _CYRILLIC_GREEK_WORD.findall(cell)
+    ) or any(not (set(w) & _TONOS) for w in _GREEK_LOWER_WORD.findall(cell))
 
 
 @cache

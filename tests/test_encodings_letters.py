@@ -59,7 +59,7 @@ def test_an_ambiguous_short_list_is_not_sent_and_the_hint_names_the_likeliest_fi
     assert sent == sorted(HEBREW_OR_CAPITALS)
 
 
-@pytest.mark.parametrize("cell", ["£ukasz Nowak", "Wei§", "…mer …ztźrk", "Zo‘ Blanc", "Žtefan Ųuro", "Ыьд",
+@pytest.mark.parametrize("cell", ["£ukasz Nowak", "Wei§", "…mer …ztźrk", "Zo‘ Blanc", "Žtefan Ųuro", "Ыьд", "Гйюсгпт",
                                   "Ğuro"])  # fmt: skip
 def test_signs_glued_to_letters_and_letters_no_word_begins_with_are_not_a_language(cell):
     assert not reads_as_one_language(cell)
@@ -89,6 +89,7 @@ TESTER_HEADER = "Name,Email,Country,Resume,Position,Location,Position country,La
     ("cp1254", [("Ömer Şahin", "Ankara")]),
     ("iso8859_3", [("Ŝtefan Ĝuro", "Valletta")]),
     ("iso8859_8", [("דוד כהן", "Tel Aviv"), ("שרה לוי", "Haifa")]),
+    ("cp1253", [("Γιώργος", "Athens")]),  # windows-1251 read it "Гйюсгпт"
 ])  # fmt: skip
 def test_the_short_lists_a_tester_found_misread_are_read_exactly(tmp_path, encoding, people):
     rows = "".join(f"{n},p{i}@example.org,PL,Experienced support agent with CRM,Support,{c},PL,en\r\n" for i, (n, c) in enumerate(people))

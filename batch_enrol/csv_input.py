@@ -53,7 +53,7 @@ def load_csv(
     """Read one CSV file. Raises InputFileError with a one-line reason for a file it cannot use."""
     with open(path, "rb") as fh:
         head = fh.read(SAMPLE_BYTES)
-    detected = forced_encoding(encoding) if encoding else detect(head, path.name)
+    detected = forced_encoding(encoding) if encoding else detect(head, path.name, mapping)
     csv.field_size_limit(max(limits.max_cell_chars + 1, 131072))  # our own limit speaks first, and clearly
     try:
         with open(path, encoding=detected.codec, errors="strict", newline="") as fh:

@@ -64,8 +64,22 @@ def display(value: float, code: str) -> str | None:
 
 def shows_more(code: str) -> bool:
     """Does ``code`` show some number as other than its plain value (``000000``, ``#,##0``, and
-    ``0``, which rounds 1234.5678 to 1235), so that its cells are read through it?"""
-    return any(display(probe, code) not in (None, str(probe)) for probe in (7, 1234, -5, 1234.5678, 0, 1.5, 4155551234))
+    ``0``, which rounds 1234.5678 to 1235), or a text with more (``"ID-"@``), so that its cells
+    are read through it?"""
+    probes = (7, 1234, -5, 1234.5678, 0, 1.5, 4155551234)
+    return any(display(probe, code) not in (None, str(probe)) for probe in probes) or display_text("x", code) is not None
+
+
+def display_text(text: str, code: str) -> str | None:
+    """The text Excel shows for a text cell under ``code``: its text section (the fourth, or a
+    lone section holding ``@``) with the cell's text for each ``@``: ``"ID-"@`` → ``ID-abc``,
+    ``0;-0;0;"Note: "@`` → ``Note: abc``. None where the text shows as it is."""
+    sections = _split(code)
+    section = _COLOURS.sub("", sections[3] if len(sections) > 3 else (sections[0] if len(sections) == 1 else ""))
+    if "@" not in _unquoted(section) or _BRACKETS.search(_unquoted(section)):
+        return None
+    shown = "".join(text if other == "@" else quoted or escaped or digit or other for quoted, escaped, digit, other in _TOKEN.findall(section))
+    return shown if shown != text else None
 
 
 _CONDITION = re.compile(r"\[(<=|>=|<>|<|>|=)\s*(-?[0-9.]+(?:[Ee][+-]?[0-9]+)?)\]")

@@ -4,7 +4,7 @@ For each sheet, the same ``SheetScan`` as an .xlsx gets: its extent counted over
 hold a value (``office:value-type``) or a formula (the value reader keeps those too); an empty
 cell, styled or not, repeated to column 16,384 or row 1,048,576 (LibreOffice writes one at the
 end of every sheet) costs the reader nothing and is not counted, the cells holding a formula with no saved value, the cells showing an error value,
-the number format of each number cell that shows more than its plain value (see
+the number format of each number (or text) cell that shows more than its plain value (see
 ``ods_styles``), and the merges (``table:number-rows-spanned``).
 
 A row or cell can say "repeat me a million times": 800 bytes can ask for 10^11 cells. So the
@@ -125,7 +125,7 @@ class _Scanner:
                         has_value = True
                         if column > widest:
                             widest = column
-                        if formats and attributes[typed + 12] in b"fpc":  # float, percentage, currency
+                        if formats and attributes[typed + 12] in b"fpcs":  # float, percentage, currency, string ("ID-"@)
                             self._format(attributes, column, column)
                     continue
             self.column, self.has_value, self.found.columns = column, has_value, widest
@@ -181,7 +181,7 @@ class _Scanner:
                 self.runs["errors"].append((first, last, "#VALUE!"))
                 if not attributes.endswith(b"/"):
                     self._error_text_after(b"<table:" + tag + attributes + b">")
-            elif self.formats and attributes[attributes.find(b'value-type="') + 12] in b"fpc":
+            elif self.formats and attributes[attributes.find(b'value-type="') + 12] in b"fpcs":
                 self._format(attributes, first, last)
         elif b"table:formula=" in attributes:  # no value: one to recalculate (the reader keeps formulas: they count)
             self.has_value = True

@@ -105,7 +105,11 @@ def _resolved(name: str, cells: dict, codes: dict, maps: dict) -> str | None:
         return own
     # each map as an Excel section with its condition, in the order written; the style itself takes the rest
     sections = [f"[{condition}]{codes.get(applied) or own or ''}" for condition, applied in maps[data]]
-    return ";".join([*sections, own or "General"]) if len(sections) <= 2 else None
+    if len(sections) > 3:
+        return None
+    if len(sections) == 3:  # >0, <0, =0 (the style itself is then the text section, if it holds the text)
+        return ";".join([*sections, own]) if own and "@" in own else ";".join(sections)
+    return ";".join([*sections, own or "General"])
 
 
 def _maps(element: ET.Element) -> list[tuple[str, str]]:
@@ -122,8 +126,9 @@ def _maps(element: ET.Element) -> list[tuple[str, str]]:
 
 def _code(kind: str, element: ET.Element) -> str | None:
     """A number, percentage or currency style as an Excel code; ``@`` for a text style."""
-    if kind == "text-style":
-        return "@"
+    if kind == "text-style":  # text around the cell's text: "ID-"@
+        return "".join("@" if child.tag.endswith("}text-content") else _literal("".join(child.itertext()))
+                       for child in element if child.tag.endswith(("}text-content", "}text"))) or "@"  # fmt: skip
     if kind not in _NUMBER_STYLES:
         return None
     parts: list[str] = []

@@ -13,7 +13,7 @@ import python_calamine as calamine
 
 from .errors import InputFileError, some
 from .models import Table
-from .number_formats import display
+from .number_formats import display, display_text
 from .ods_scan import compact_ods, scan_ods
 from .rows import HEADER_SEARCH_ROWS, Limits, NoHeader, Shown, build_table, cell_text, size
 from .xls_check import xls_sheets
@@ -154,8 +154,8 @@ def _sheet_rows(sheet: calamine.CalamineSheet, found: SheetScan | None) -> Itera
     for number, cells in enumerate(sheet.iter_rows(), start=1):
         texts = [""] * offset
         for column, value in enumerate(cells, start=offset + 1):
-            code = formats.get((number, column)) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-            plain, shown = cell_text(value), display(value, code) if code else None
+            code = formats.get((number, column)) if isinstance(value, (int, float, str)) and not isinstance(value, bool) else None
+            plain, shown = cell_text(value), (display_text(value, code) if isinstance(value, str) else display(value, code)) if code else None
             texts.append(Shown(shown, plain) if shown and shown != plain else plain)
         if active:
             active = {column: merge for column, merge in active.items() if merge[0] >= number}

@@ -25,7 +25,7 @@ from pathlib import Path
 import python_calamine as calamine
 
 from .errors import InputFileError
-from .number_formats import display
+from .number_formats import display, display_text
 from .rows import Shown, cell_text
 
 log = logging.getLogger("batch_enrol")
@@ -132,8 +132,8 @@ def _text(book, kind: int, value: object, xf_index: int | None) -> str:
     if kind == xlrd.XL_CELL_BOOLEAN:
         return cell_text(bool(value))
     plain = cell_text(value)
-    if kind == xlrd.XL_CELL_NUMBER and (fmt := _format(book, xf_index)):
-        shown = display(value, fmt)
+    if kind in (xlrd.XL_CELL_NUMBER, xlrd.XL_CELL_TEXT) and (fmt := _format(book, xf_index)):
+        shown = display(value, fmt) if kind == xlrd.XL_CELL_NUMBER else display_text(str(value), fmt)
         if shown and shown != plain:
             return Shown(shown, plain)  # what the cell shows, as in .xlsx
     return plain

@@ -3,8 +3,10 @@
     python -m benchmarks.xls_corpus [PATH ...]
 
 Each PATH is a folder of .xls files or a (bare) git repository, whose ``*.xls`` files at HEAD
-are extracted into a temporary folder; by default the xlrd, calamine and python-calamine
-repositories under ``/work/.mirror``. Nothing is copied into this repository.
+are extracted into a temporary folder. The figures in benchmarks/README.md are of the test
+files of xlrd (python-excel/xlrd), calamine (tafia/calamine) and python-calamine
+(dimastbk/python-calamine): clone them and give their paths. Nothing is copied into this
+repository.
 
 For every file, in its own process (60 s, 2 GB address space), batch-enrol's .xls reading
 (``xls_check.xls_sheets``: every worksheet's name and every cell's text) is compared with
@@ -30,7 +32,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-DEFAULT = [f"/work/.mirror/{name}/repo" for name in ("python-excel+xlrd", "tafia+calamine", "dimastbk+python-calamine")]
 EXPECTED_KINDS = {"number format", "merge"}
 TIMEOUT_S, MEMORY_BYTES = 60, 2 * 1024**3
 ROOT = Path(__file__).resolve().parent.parent  #: where ``benchmarks`` and ``batch_enrol`` import from
@@ -241,7 +242,10 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--one"]:
         print(json.dumps(one(Path(argv[1])), ensure_ascii=False, default=str))
         return 0
-    sources = argv or [p for p in DEFAULT if Path(p).exists()]
+    if not argv:
+        print("usage: python -m benchmarks.xls_corpus PATH [PATH ...]  (folders of .xls files or git repositories)", file=sys.stderr)
+        return 2
+    sources = argv
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:
         results = [run_one(path) for path in extract(sources, Path(folder))]

@@ -22,7 +22,7 @@ def test_the_corpus_spans_at_least_twelve_encodings():
 @pytest.mark.parametrize("encoding, language, names", LISTS, ids=[f"{e}-{lang}" for e, lang, _ in LISTS])
 def test_short_lists_are_read_exactly(tmp_path, encoding, language, names):
     path = tmp_path / "list.csv"
-    path.write_bytes(csv_text(names).encode(encoding))
+    path.write_bytes(csv_text(names, language=language).encode(encoding))
     table = load(path)
     assert [row.cells[0] for row in table.rows] == names
     assert table.delimiter == ";"
@@ -30,12 +30,13 @@ def test_short_lists_are_read_exactly(tmp_path, encoding, language, names):
 
 @pytest.mark.parametrize("encoding, language", [("cp1250", "pl"), ("koi8-r", "ru"), ("shift_jis", "ja"), ("cp1253", "el"),
                                                 ("mac_roman", "fr"), ("euc_kr", "ko"), ("cp1255", "he"),
-                                                ("cp1250", "pl_1"), ("mac_roman", "de_tr_2"), ("iso-8859-8", "he_2")])  # fmt: skip
+                                                ("cp1250", "pl_1"), ("mac_roman", "de_tr_2"), ("iso-8859-8", "he_2"),
+                                                ("mac_roman", "de_1"), ("cp1257", "lt_1"), ("cp1252", "fr_2")])  # fmt: skip
 def test_names_are_sent_exactly_and_written_back_in_the_same_encoding(tmp_path, serve, encoding, language):
     served = serve()
     names = NAMES[language]
     path = tmp_path / "list.csv"
-    path.write_bytes(csv_text(names).encode(encoding))
+    path.write_bytes(csv_text(names, language=language).encode(encoding))
     out = tmp_path / "out.csv"
     result = cli("run", path, "--out", out, env=served.env())
     assert result.returncode == 0, result.stderr

@@ -11,7 +11,7 @@ import pytest
 from batch_enrol.columns import map_columns
 from batch_enrol.errors import InputFileError
 from batch_enrol.loader import load
-from batch_enrol.number_formats import display
+from batch_enrol.number_formats import display, display_text
 from batch_enrol.validator import check_table
 from tests.helpers import DATA, HEADERS, candidate_rows, write_csv
 
@@ -33,6 +33,15 @@ RESUME = "Five years of customer support in telecoms."
 ])  # fmt: skip
 def test_a_number_reads_as_its_format_shows_it(value, code, shown):
     assert display(value, code) == shown
+
+
+@pytest.mark.parametrize("text, code, shown", [
+    ("A17", '"ID-"@', "ID-A17"), ("A17", '0;-0;0;[Blue]"Note: "@', "Note: A17"), ("A17", '"a"@" b"', "aA17 b"),
+    ("A17", "@", None), ("A17", "_(@_)", None), ("A17", "0;-0;0", None), ("A17", "0;-0;0;@", None),
+])  # fmt: skip
+def test_a_text_cell_reads_as_its_text_section_shows_it(text, code, shown):
+    """As LibreOffice shows them (its display saved as CSV "as shown"); padding (``_(``) is alignment."""
+    assert display_text(text, code) == shown
 
 
 @pytest.mark.parametrize("code", ["General", "@", "dd/mm/yyyy", "h:mm"])

@@ -1,5 +1,6 @@
 """Rebuild ``tests/data/formats/``: one candidate list whose ids are shown through number formats
-with sections, conditions, colours, locale tags, scientific notation and fractions, saved by
+with sections, conditions, colours, locale tags, scientific notation and fractions (and
+text ids through a text section), saved by
 each program that writes spreadsheets here.
 
 python -m tests.data.make_formats   (needs ``soffice`` and ``ssconvert``; the tests only read the result)
@@ -29,7 +30,8 @@ PHONE = "[<=9999999]###-####;(###) ###-####"  # Excel's built-in "Phone Number" 
 #: (id value, its number format, what Excel and LibreOffice show)
 IDS = [(4155551234, PHONE, "(415) 555-1234"), (5551234, PHONE, "555-1234"), (12345, "0.00E+00", "1.23E+04"),
        (1.5, "# ?/?", "1 1/2"), (0, '0;-0;"zero"', "zero"), (77, "[$-409][Blue]000000", "000077"),
-       (250, '[>100][Red]"big "0;[Blue]"small "0', "big 250"), (12.5, '[$€-407] #,##0.00', "€ 12.50")]  # fmt: skip
+       (250, '[>100][Red]"big "0;[Blue]"small "0', "big 250"), ("A17", '"ID-"@', "ID-A17"),
+       ("B18", '0;-0;0;[Blue]"ID-"@', "ID-B18"), (12.5, '[$€-407] #,##0.00', "€ 12.50")]  # fmt: skip
 
 
 def source(path: Path) -> Path:

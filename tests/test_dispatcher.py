@@ -328,3 +328,25 @@ def test_a_long_retry_after_that_fits_is_announced(caplog):
         d = dispatch(url, make_jobs(1), Policy(concurrency=1, announce_wait=0.5, **FAST))
     assert d.exit_code == ExitCode.OK and rogue.calls == 2
     assert "waiting 1.0 s before calling again, as the server's Retry-After asks" in caplog.text
+
+
+def test_a_bug_in_one_worker_ends_the_run_with_it_instead_of_leaving_the_others_waiting(serve, tmp_path, monkeypatch):
+    """One worker failing unexpectedly (a bug) must surface as the run's error (exit 70 at the CLI), not
+    hang: the other workers would wait forever for rows it never finished."""
+    served = serve(Faults(latency=0.01))
+    original = Dispatcher._finish
+
+    async def broken(self, job, outcome):
+        if job.row == 5:
+            raise RuntimeError("a bug while recording row 5")
+        await original(self, job, outcome)
+
+    monkeypatch.setattr(Dispatcher, "_finish", broken)
+    jobs = make_jobs(40)
+
+    async def go() -> None:
+        async with Client(served.url, DEFAULT_TOKEN, lanes=4) as client:
+            await asyncio.wait_for(Dispatcher(client, Policy(concurrency=4, rate=400, **FAST)).run(jobs), timeout=60)
+
+    with pytest.raises(RuntimeError, match="row 5"):
+        asyncio.run(go())

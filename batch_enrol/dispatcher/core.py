@@ -114,10 +114,11 @@ class Dispatcher:
         if remaining == 0:
             return self.outcomes
         self._tasks = [asyncio.create_task(worker()) for _ in range(workers_n)]
-        try:
-            for result in await asyncio.gather(*self._tasks, return_exceptions=True):
-                if isinstance(result, Exception):
-                    raise result
+        try:  # the first worker to fail ends the run: the others would wait for its rows forever
+            done, _ = await asyncio.wait(self._tasks, return_when=asyncio.FIRST_EXCEPTION)
+            for task in done:
+                if not task.cancelled() and task.exception() is not None:
+                    raise task.exception()  # type: ignore[misc]
         finally:
             for task in self._tasks:
                 task.cancel()

@@ -9,7 +9,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import click
 import httpx
@@ -17,6 +17,7 @@ from click.core import ParameterSource
 
 from . import __version__, pipeline
 from .batch import SEVERITY, choose_inputs, run_many
+from .cli_options import input_options, sending_options, setting_option
 from .csv_input import DELIMITER_NAMES
 from .encodings import display_name
 from .errors import BatchEnrolError, ConfigError, InputFileError, OutputError, for_file
@@ -71,59 +72,6 @@ def friendly(func: Callable[..., int | None]) -> Callable[..., None]:
 
 
 # --- shared options -------------------------------------------------------------------------
-
-
-def setting_option(name: str, *decls: str, **kw: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """A click option for a Settings field: help, unit and default come from Settings.
-
-    A value left at its default is not passed on as a flag (``build_settings`` asks click where
-    each value came from), so the environment, .env and the config file can still supply it.
-    """
-    info = Settings.model_fields[name]
-    unit = (info.json_schema_extra or {}).get("unit") if isinstance(info.json_schema_extra, dict) else None
-    annotation = info.annotation
-    if annotation is bool:
-        kw.setdefault("is_flag", True)
-    elif getattr(annotation, "__origin__", None) is Literal:
-        kw.setdefault("type", click.Choice(annotation.__args__))
-    else:
-        kw.setdefault("type", {int: int, float: float}.get(annotation, str))
-    if unit:
-        kw.setdefault("metavar", unit)
-    kw.setdefault("help", info.description)
-    default = info.get_default(call_default_factory=True)
-    return click.option(
-        *(decls or (f"--{name.replace('_', '-')}",)), name, default=default, show_default=default is not None, **kw
-    )
-
-
-def input_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Options that shape how a file is read and checked (run and validate share them)."""
-    options = [
-        setting_option("sheet"),
-        click.option(
-            "mapping_file", "--mapping", type=click.Path(path_type=Path), help="TOML file mapping your headers to fields."
-        ),
-        click.option(
-            "set_", "--set", multiple=True, metavar="FIELD=VALUE", help="Value for rows that leave FIELD empty (repeatable)."
-        ),
-        click.option("--config", type=click.Path(path_type=Path), help="TOML config file: settings and a [defaults] table."),
-        setting_option("resumes_dir", type=click.Path(path_type=Path)),
-        setting_option("max_resume_mb"),
-        setting_option("max_resume_chars"),
-        setting_option("max_file_mb"),
-        setting_option("max_rows"),
-        setting_option("max_cell_chars"),
-        setting_option("max_columns"),
-        setting_option("encoding"),
-        setting_option("delimiter"),
-        setting_option("min_resume_chars"),
-        setting_option("verbose", "-v", "--verbose"),
-        click.option("-q", "--quiet", is_flag=True, help="Only warnings and errors."),
-    ]
-    for option in reversed(options):
-        func = option(func)
-    return func
 
 
 #: Options Settings.load takes besides the Settings fields (the others say what to read and write).
@@ -185,14 +133,7 @@ def main() -> None:
     help="Folder for the outputs of several inputs (default: enrolled/ beside each).",
 )
 @click.option("--move-done", type=click.Path(path_type=Path), help="Move each fully processed input into this folder.")
-@setting_option("base_url")
-@setting_option("sandbox")
-@setting_option("concurrency", metavar="N|auto")
-@setting_option("max_concurrency", metavar="N")
-@setting_option("rate", metavar="PER_SECOND|auto")
-@setting_option("max_rate", metavar="PER_SECOND")
-@setting_option("max_attempts")
-@setting_option("give_up_after")
+@sending_options
 @setting_option("fail_on")
 @click.option("--summary-json", type=click.Path(path_type=Path), help="Write a JSON summary here.")
 @click.option("--junit", type=click.Path(path_type=Path), help="Write a JUnit XML report here (one testcase per row).")

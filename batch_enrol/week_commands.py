@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from .batch import plan_many
-from .cli import _setup_logging, build_settings, friendly, input_options, main, setting_option
+from .cli import _setup_logging, build_settings, friendly, input_options, main, sending_options, setting_option
 from .preview import Preview, target_of
 
 
@@ -28,14 +28,7 @@ def confirmer(yes: bool) -> Callable[[Preview], bool]:
 @click.option("--out", type=click.Path(path_type=Path), help="The output run would write (its journal tells what is done).")
 @click.option("--out-dir", type=click.Path(path_type=Path), help="Folder of the outputs of several inputs (as for run).")
 @click.option("--journal", type=click.Path(path_type=Path), help="Journal file (default: OUT.journal.sqlite).")
-@setting_option("base_url")
-@setting_option("sandbox")
-@setting_option("concurrency", metavar="N|auto")
-@setting_option("max_concurrency", metavar="N")
-@setting_option("rate", metavar="PER_SECOND|auto")
-@setting_option("max_rate", metavar="PER_SECOND")
-@setting_option("max_attempts")
-@setting_option("give_up_after")
+@sending_options
 @setting_option("credits_per_candidate")
 @input_options
 @friendly

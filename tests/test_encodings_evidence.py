@@ -127,3 +127,17 @@ def test_a_portuguese_windows_1252_list_is_sent_exactly(tmp_path, serve):
     result = cli("run", path, env=served.env())
     assert result.returncode == 0, result.stderr
     assert sorted(r.body["candidate_name"] for r in served.ledger.snapshot()[0] if r.status == 200) == sorted(names)
+
+
+def test_a_rarer_languages_reading_is_taken_when_the_rows_countries_say_so(tmp_path, serve):
+    """Icelandic ``Þór Ðórsson`` (windows-1252) reads as Czech-looking ``Žór Šórsson`` in
+    windows-1257; with no evidence the commoner language's reading is kept, but rows that say
+    Iceland (by code, name or email domain) are read as Icelandic and sent exactly."""
+    served = serve()
+    names = ["Þór Ðórsson", "Ðóra Þórsdóttir"]
+    path = tmp_path / "is.csv"
+    path.write_bytes(_list([(names[0], "t@example.org", "IS", "IS"), (names[1], "d@example.is", "Iceland", "IS")]).encode("cp1252"))
+    assert load(path).encoding == "cp1252"
+    result = cli("run", path, env=served.env())
+    assert result.returncode == 0, result.stderr
+    assert sorted(r.body["candidate_name"] for r in served.ledger.snapshot()[0] if r.status == 200) == sorted(names)

@@ -108,13 +108,23 @@ def _records(reader: Iterator[list[str]], lines: _Lines, name: str, delimiter: s
     one the file ends inside, or one whose cell holds lines that look like rows of their own
     (as many cells as the widest row before, four or more). A quoted cell with line breaks
     (an address, a resume) is read as it is."""
-    widest, start = 0, 1
+    widest, start, raw = 0, 1, []
     for number, row in enumerate(reader, start=1):
         raw, lines.record = lines.record, []
         if len(raw) > 1:
             _check_quotes(name, raw, row, start, widest, delimiter)
         widest, start = max(widest, len(row)), start + len(raw)
         yield number, row
+    if len(raw) == 1 and '"' in raw[0]:  # only the last record can end inside a quote on its own line
+        try:
+            next(csv.reader(raw, delimiter=delimiter, strict=True), None)
+        except csv.Error as exc:
+            if "end of data" not in str(exc):  # other oddities ('"b"c') are read leniently, as before
+                return
+            raise InputFileError(
+                f"{name} line {start - 1}: a quote opened on this last line is never closed (the file ends inside it)",
+                hint='close the quote; a quote inside a cell is written twice ("")',
+            ) from None
 
 
 def _check_quotes(name: str, raw: list[str], row: list[str], start: int, widest: int, delimiter: str) -> None:

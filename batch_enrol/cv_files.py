@@ -62,7 +62,7 @@ def looks_like_file(value: str) -> bool:
         len(value) < 300
         and "\n" not in value
         and value.lower().endswith(CV_SUFFIXES)
-        and not re.match(r"^[a-z]+://", value, re.IGNORECASE)
+        and not re.match(r"^(?:[a-z]+://|www\.)", value, re.IGNORECASE)
     )
 
 

@@ -132,13 +132,16 @@ def _best_of(candidates: list[str], data: bytes, name: str, mapping: Mapping[str
     best = min(tied, key=lambda s: (languages_needed(s.text), plausibility(s.text), _commonness(s.codec)), default=None)
     if best is None or best.letters < CONVINCING:
         _refuse(name, [s.codec for s in sorted(scored, key=_likeliest)])
-    rivals, ties = _rivals(best, tied)
+    rivals, ties, underdogs = _rivals(best, tied)
     if rivals:
         _refuse(name, [best.codec, *rivals])
     if ties:  # two Latin readings: the rows' countries or line endings settle it, or nothing is sent
         chosen = decide([(s.codec, s.text) for s in (best, *ties)], data, mapping)
         if chosen is None:
             _refuse(name, [best.codec, *(s.codec for s in ties)])
+        return Detected(chosen, display_name(chosen))
+    if underdogs:  # a rarer language's reading (Icelandic Þór): taken only when the rows' countries say so
+        chosen = decide([(s.codec, s.text) for s in (best, *underdogs)], data, mapping) or best.codec
         return Detected(chosen, display_name(chosen))
     return Detected(best.codec, display_name(best.codec))
 
@@ -169,7 +172,7 @@ def _less_likely(other: str, best: str) -> bool:
     return (case == 2, rare) > (best_case == 2, best_rare)
 
 
-def _rivals(best: _Scored, tied: list[_Scored]) -> tuple[list[str], list[_Scored]]:
+def _rivals(best: _Scored, tied: list[_Scored]) -> tuple[list[str], list[_Scored], list[_Scored]]:
     """(codecs that read the text as convincingly as ``best`` but into other letters, when the
     text is too short to tell them apart (``WEAK`` letters or fewer, ``WEAK_SYLLABIC`` for
     Chinese, Japanese or Korean; longer, the detector's order decides): a guess is never sent;
@@ -177,24 +180,34 @@ def _rivals(best: _Scored, tied: list[_Scored]) -> tuple[list[str], list[_Scored
     encoding of ``USUAL``, one per reading, for the file's own evidence to settle). Latin
     readings differing only in Romanian ``ş``/``ș`` (windows-1250 or ISO-8859-16) are rivals;
     those differing only in signs, or in an encoding no spreadsheet defaults to, are left to
-    the commoner encoding."""
+    the commoner encoding. Third: Latin readings of ``USUAL`` that are less likely (a rarer
+    language's), for the rows' countries to pick if they say so."""
     letters = [c for c in best.text if ord(c) > 127 and c.isalpha()]
     syllabic = sum(1 for c in letters if script_of(c) in ("HANGUL", "CJK", "HIRAGANA", "KATAKANA"))
     if len(letters) > WEAK or syllabic > WEAK_SYLLABIC:
-        return [], []
+        return [], [], []
     needed, mine = languages_needed(best.text), _non_ascii(best.text)
-    seen, out, ties = {mine}, [], {}
+    seen, out, ties, underdogs = {mine}, [], {}, {}
     for other in tied:
         reading = _non_ascii(other.text)
-        if reading == mine or languages_needed(other.text) != needed or _less_likely(other.text, best.text):
+        if reading == mine or languages_needed(other.text) != needed:
             continue
-        if _latin(reading) and _latin(mine) and reading.translate(_COMMA_TO_CEDILLA) != mine.translate(_COMMA_TO_CEDILLA):
-            if other.codec in USUAL and _differ_in_letters(reading, mine):
+        latin_letters = _latin(reading) and _latin(mine) and other.codec in USUAL and _differ_in_letters(reading, mine)
+        if _less_likely(other.text, best.text):
+            if latin_letters:
+                underdogs.setdefault(reading, []).append(other)
+        elif _latin(reading) and _latin(mine) and reading.translate(_COMMA_TO_CEDILLA) != mine.translate(_COMMA_TO_CEDILLA):
+            if latin_letters:
                 ties.setdefault(reading, []).append(other)
         elif reading not in seen:
             seen.add(reading)
             out.append(other.codec)
-    return out, [min(group, key=_likeliest) for group in ties.values()]
+    return out, _one_each(ties), _one_each(underdogs)
+
+
+def _one_each(readings: dict[str, list[_Scored]]) -> list[_Scored]:
+    """The likeliest encoding of each distinct reading."""
+    return [min(group, key=_likeliest) for group in readings.values()]
 
 
 def _differ_in_letters(one: str, other: str) -> bool:

@@ -31,8 +31,8 @@ NOT_INITIAL = {
 #: Letters of an alphabet that its CLDR names happen to use too rarely to be counted.
 EXTRA_LETTERS = {
     "cs": "ďťú", "sk": "ĺŕôť", "pl": "ć", "hu": "ű", "hr": "đ", "ro": "şţ", "de": "ß", "fr": "àâæçéèêëîïôœùûüÿ",
-    "es": "ü", "it": "àèéìòù", "pt": "à", "lt": "ąęį", "tr": "âî", "mt": "àìòù", "ru": "ёщъ", "el": "ΐΰϋ",
-    "eo": "ĉĝĥĵŝŭ",
+    "es": "ü", "it": "àèéìíîòóùú", "pt": "àõ", "lt": "ąęį", "tr": "âîû", "mt": "àèìòù", "ru": "ёщъ", "el": "ΐΰϋ",
+    "eo": "ĉĝĥĵŝŭ", "fi": "å", "bs": "đ", "nl": "óü",
 }  # fmt: skip
 #: Writing systems without case whose letters are checked by script (unicodedata name prefix).
 SCRIPTS = {"ko": ("HANGUL",), "he": ("HEBREW",), "ar": ("ARABIC",), "th": ("THAI",), "kana": ("HIRAGANA", "KATAKANA")}

@@ -41,7 +41,13 @@ _ELSEWHERE = (
     # "on request", "attached", "see email" in the same languages
     "request", "anbei", "anfrage", "verlang", "demande", "courriel", "petici", "solicit", "correo", "richiest",
     "żądan", "zadan", "prośb", "prosb", "vyžád", "vyzad", "požád", "pozad", "požiad", "poziad", "prílo",
+    # "to be provided", "refer to / ask the recruiter", "see the LinkedIn profile"
+    "provid", "refer", "ask", "recruit", "contact", "profil", "linkedin", "xing",
 )  # fmt: skip
+#: Placeholder words that may stand among the filler (``N/A - see attached``, ``TBD - will send``).
+_PLACEHOLDER_WORDS = frozenset("tbd tba tbc n na none nil null x xx todo missing empty test sample ditto same".split())
+#: An HTML tag (``<p>``, ``</b>``, ``<br/>``), not a link in ``<…>``: judged without them.
+_TAG = re.compile(r"</?[a-z][a-z0-9]*(?:\s[^<>]*)?/?>", re.IGNORECASE)
 #: … and the words around them that say nothing about the candidate.
 _FILLER = frozenset(
     "see please pls kindly the my his her their a an is are in on at by to be will shall of as per for with from via "
@@ -59,14 +65,17 @@ def resume_quality(text: str, min_chars: int = MIN_RESUME_CHARS, folders: Sequen
     error value, a placeholder, a link or email address (alone, in ``<…>``, in a HYPERLINK formula, or
     with fewer than ``min_chars`` characters of other text), a file name, or text shorter than
     ``min_chars``; raise ``cv_files.CvFileError`` when it looks like a file path."""
+    plain = " ".join(_TAG.sub(" ", text).split())
+    if plain.casefold().startswith("lorem ipsum"):
+        raise Bad(f"{quote(text)} is lorem ipsum filler, not a resume: paste the resume text, or name its .pdf, .docx or .txt file")
     if len(text) >= max(min_chars, 200):
         return  # long enough to be text, not a placeholder, link or file name
-    key = " ".join(text.casefold().replace(".", " ").split()).replace(" / ", "/")
+    key = " ".join(plain.casefold().replace(".", " ").split()).replace(" / ", "/")
     where = f"in {folders[0].resolve()}" if folders else "beside the input"
     if _ERROR_VALUE.match(text.strip()):
         raise Bad(f"{quote(text)} is an error value shown by a formula, not a resume: "
                   "fix the cell in the file, or put the resume text or its file name there")  # fmt: skip
-    if text.casefold().strip(" .") in PLACEHOLDERS or key in PLACEHOLDERS or _says_elsewhere(text):
+    if plain.casefold().strip(" .") in PLACEHOLDERS or key in PLACEHOLDERS or _says_elsewhere(plain) or _repeated(plain):
         raise Bad(f"{quote(text)} is a placeholder, not a resume: paste the resume text, or name its .pdf, .docx or .txt file")
     if _is_link(text, min_chars):
         what = "an email address, not a resume" if _EMAIL.match(text.strip("<> ")) else "a link the AI cannot open"
@@ -89,10 +98,16 @@ def _is_link(text: str, min_chars: int) -> bool:
 
 
 def _says_elsewhere(text: str) -> bool:
-    """Short text made only of words saying the resume is attached, sent or coming later
-    ("please see the attached resume", "Lebenslauf folgt"), with at least one such word."""
+    """Short text made only of placeholder words, filler and words saying the resume is attached, sent,
+    coming later or elsewhere ("please see the attached resume", "TBD - will send", "CV to be provided",
+    "Please refer to LinkedIn profile", "Lebenslauf folgt")."""
     words = re.findall(r"[^\W\d_]+", text.casefold())
     if not words or len(text) > 120:
         return False
-    elsewhere = [w.startswith(_ELSEWHERE) for w in words]
-    return any(elsewhere) and all(hit or w in _FILLER for w, hit in zip(words, elsewhere, strict=True))
+    return all(w in _FILLER or w in _PLACEHOLDER_WORDS or w.startswith(_ELSEWHERE) for w in words)
+
+
+def _repeated(text: str) -> bool:
+    """One letter or one short word over and over (``xxxxxxxx``, ``TBD TBD TBD``, ``asdf asdf``); not digits."""
+    letters = re.sub(r"[\W_]+", "", text.casefold())
+    return letters.isalpha() and re.fullmatch(r"(.{1,12}?)\1+", letters) is not None

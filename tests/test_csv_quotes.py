@@ -70,3 +70,19 @@ def test_end_to_end_the_open_quote_sends_nothing_and_the_legitimate_file_sends_e
     bodies = {r.body["candidate_name"]: r.body for r in served.ledger.snapshot()[0] if r.status == 200}
     assert sorted(bodies) == ["Ann", "Bob", "Cid"]
     assert bodies["Bob"]["candidate_resume"] == "Support agent, 5 years,\r\nCRM, ticketing\r\nand chat"
+
+
+@pytest.mark.parametrize("ending", ["\r\n", ""])
+def test_a_quote_left_open_on_the_last_line_is_refused_too(tmp_path, ending):
+    """The last row alone can end inside its quote on its own line: it was read as a row with its
+    cells run together (reported as missing fields), the quote never mentioned."""
+    path = tmp_path / "last.csv"
+    path.write_text(HEADER + row("Ann") + row("Cid").replace(",cid@", ',"cid@').removesuffix("\r\n") + ending, newline="")
+    with pytest.raises(InputFileError, match="line 3: a quote opened on this last line is never closed"):
+        load(path)
+
+
+def test_a_stray_quote_inside_a_cell_of_the_last_line_still_reads(tmp_path):
+    path = tmp_path / "inch.csv"
+    path.write_text(HEADER + row("Ann") + row("Cid").replace(RESUME, 'Repairs 5" screens'), newline="")
+    assert [r.cells[3] for r in load(path).rows] == [RESUME, 'Repairs 5" screens']

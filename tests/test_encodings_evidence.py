@@ -97,3 +97,47 @@ def test_a_german_mac_roman_list_is_sent_exactly_and_an_unsettled_one_not_at_all
     forced = cli("run", path, "--encoding", "windows-1257", env=other.env())
     assert forced.returncode == 0, forced.stderr
     assert [r.body["candidate_name"] for r in other.ledger.snapshot()[0] if r.status == 200] == ["Jūratė Kazlauskienė"]
+
+
+#: The letters each alphabet is written with beyond ASCII (the languages' own orthographies).
+STANDARD_ALPHABETS = {
+    "pt": "áâãàçéêíóôõú", "es": "áéíóúñü", "de": "äöüß", "it": "àèéìíîòóùú", "ca": "àçèéíïòóúü",
+    "is": "áðéíóúýþæö", "da": "æøå", "nb": "æøå", "sv": "åäöé", "fi": "äöå", "et": "õäöüšž",
+    "lv": "āčēģīķļņšūž", "lt": "ąčęėįšųūž", "pl": "ąćęłńóśźż", "cs": "áčďéěíňóřšťúůýž",
+    "sk": "áäčďéíĺľňóôŕšťúýž", "hu": "áéíóöőúüű", "ro": "ăâîșț", "tr": "çğıöşüâîû", "hr": "čćđšž",
+    "bs": "čćđšž", "sl": "čšž", "fr": "àâæçéèêëîïôœùûüÿ", "nl": "éëïóöü", "mt": "ċġħżàèìòù",
+}  # fmt: skip
+
+
+def test_each_alphabet_has_every_letter_its_language_is_written_with():
+    """The alphabets come from CLDR's names, where a letter can be rare (Portuguese õ): a
+    missing one made ``João Simões`` read as no language and lose to windows-1258 ``Joăo Simơes``."""
+    from batch_enrol.letters import alphabets
+
+    found = alphabets()
+    assert {loc: "".join(sorted(set(letters) - found[loc])) for loc, letters in STANDARD_ALPHABETS.items()
+            if set(letters) - found[loc]} == {}  # fmt: skip
+
+
+def test_a_portuguese_windows_1252_list_is_sent_exactly(tmp_path, serve):
+    served = serve()
+    path = tmp_path / "pt.csv"
+    names = ["João Simões", "Antônio Leão", "Sebastião Guimarães"]
+    path.write_bytes(_list([(n, f"p{i}@example.org", "PT", "PT") for i, n in enumerate(names)]).encode("cp1252"))
+    result = cli("run", path, env=served.env())
+    assert result.returncode == 0, result.stderr
+    assert sorted(r.body["candidate_name"] for r in served.ledger.snapshot()[0] if r.status == 200) == sorted(names)
+
+
+def test_a_rarer_languages_reading_is_taken_when_the_rows_countries_say_so(tmp_path, serve):
+    """Icelandic ``Þór Ðórsson`` (windows-1252) reads as Czech-looking ``Žór Šórsson`` in
+    windows-1257; with no evidence the commoner language's reading is kept, but rows that say
+    Iceland (by code, name or email domain) are read as Icelandic and sent exactly."""
+    served = serve()
+    names = ["Þór Ðórsson", "Ðóra Þórsdóttir"]
+    path = tmp_path / "is.csv"
+    path.write_bytes(_list([(names[0], "t@example.org", "IS", "IS"), (names[1], "d@example.is", "Iceland", "IS")]).encode("cp1252"))
+    assert load(path).encoding == "cp1252"
+    result = cli("run", path, env=served.env())
+    assert result.returncode == 0, result.stderr
+    assert sorted(r.body["candidate_name"] for r in served.ledger.snapshot()[0] if r.status == 200) == sorted(names)

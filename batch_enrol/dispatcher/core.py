@@ -22,6 +22,7 @@ from ..client import CallError, Client
 from ..errors import OutputError
 from ..journal import Journal
 from ..models import ExitCode, Outcome
+from ..schema import EnrolResponse
 from ..tokens import TokenSource
 from . import outcomes, retry
 from .address import AddressCheck
@@ -32,6 +33,7 @@ from .stats import RunStats
 from .warmup import Job, Warmup
 
 log = logging.getLogger("batch_enrol")
+GIVE_UP_MARGIN = 0.05  #: seconds past give_up_after that a call before any success may last, so the drought check fires
 
 
 class Dispatcher:
@@ -62,6 +64,7 @@ class Dispatcher:
         self.auth = Auth(client, tokens)
         self.outcomes: dict[int, Outcome] = {}
         self.embed_keys: dict[str, str] = {}  #: embed id → signing key (never journalled)
+        self.succeeded_once = False  #: has any call succeeded in this run?
         self.exit_code = ExitCode.OK
         self.stop_reason = ""
         self._tasks: list[asyncio.Task[None]] = []
@@ -144,10 +147,11 @@ class Dispatcher:
                 started = time.monotonic()
                 try:
                     with self.stats.call():
-                        response = await self.client.enrol(job.candidate, idempotency_key=job.fingerprint, lane=lane)
+                        response = await self._call(job, lane)
                 except CallError as exc:
                     error = exc
                 else:
+                    self.succeeded_once = True
                     self.pacing.succeeded(started)
                     self.address.succeeded()
                     self.auth.worked()
@@ -175,6 +179,20 @@ class Dispatcher:
                 return outcomes.failed(job.row, error, decision.reason, attempts)
             self.stats.retries += 1
             await sleep_unless(self._stop, decision.after)
+
+    async def _call(self, job: Job, lane: int) -> EnrolResponse:
+        """One call. Before any success it may last only what is left of ``give_up_after``, so a
+        server that accepts connections and never answers ends the run on time (the read timeout is
+        minutes); after one, a slow call is the client's to time out (a slow API that works)."""
+        call = self.client.enrol(job.candidate, idempotency_key=job.fingerprint, lane=lane)
+        if self.succeeded_once:
+            return await call
+        left = self.policy.give_up_after - (time.monotonic() - self.pacing.breaker.last_success)
+        try:
+            async with asyncio.timeout(max(left, 0.0) + GIVE_UP_MARGIN):
+                return await call
+        except TimeoutError:
+            raise CallError("no answer before --give-up-after ran out (no call has succeeded yet)") from None
 
     def _decide(self, error: CallError, *, attempt: int, errors_500: int) -> retry.Decision:
         """The retry rule's decision, after the address check, and a stop for a wait the run cannot afford."""

@@ -28,7 +28,8 @@ class CallError(Exception):
     is never retried as a connection failure. ``retry_after``: seconds the server asked to
     wait, as it asked (not capped: the retry rule caps it, and compares it to the time left).
     ``foreign``: the answer's body is not one the API gives (not its JSON error, or a 200
-    without the enrolment's fields: an HTML page, another service's JSON).
+    without the enrolment's fields: an HTML page, another service's JSON). ``dropped``: the
+    connection was reset or closed before any answer came (no status line).
     """
 
     def __init__(
@@ -41,6 +42,7 @@ class CallError(Exception):
         reached_server: bool = True,
         unsendable: bool = False,
         foreign: bool = False,
+        dropped: bool = False,
     ) -> None:
         super().__init__(message)
         self.message = message
@@ -50,6 +52,7 @@ class CallError(Exception):
         self.reached_server = reached_server
         self.unsendable = unsendable
         self.foreign = foreign
+        self.dropped = dropped
 
     def __str__(self) -> str:
         return f"{self.status}: {self.message}" if self.status else self.message
@@ -196,6 +199,7 @@ class Client:
 
         Raises CallError naming what went wrong in fixed words (never the exception's own text).
         """
+        response = None
         try:
             async with asyncio.timeout(self._total):
                 response = await http.send(request, stream=True)
@@ -216,6 +220,10 @@ class Client:
             ) from None
         except httpx.TimeoutException as exc:
             raise CallError(f"no response in time ({type(exc).__name__})") from None
+        except (httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError) as exc:
+            if response is None:  # reset or closed before the status line: no answer at all
+                raise CallError(f"the connection was closed before any answer ({type(exc).__name__})", dropped=True) from None
+            raise CallError(f"connection failed ({type(exc).__name__})") from None
         except httpx.TransportError as exc:
             raise CallError(f"connection failed ({type(exc).__name__})") from None
         return response, content

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import socket
+import struct
 import threading
 from collections.abc import Iterator
 
@@ -22,8 +24,11 @@ def serving(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[tuple
     seen: list[str] = []
 
     class Counting(handler):  # type: ignore[misc, valid-type]
-        def log_message(self, *args) -> None:
+        def log_request(self, *args) -> None:  # once per answer (log_message also logs send_error's text)
             seen.append(self.requestline)
+
+        def log_message(self, *args) -> None:
+            pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counting)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -106,3 +111,44 @@ def test_an_api_whose_gateway_answers_502_pages_at_first_is_not_a_wrong_address(
         result, rows = run(tmp_path, url, rows=6)
     assert result.returncode == 0, result.stderr
     assert {r["enrol_status"] for r in rows} == {"ai_accept"} and len(seen) > 6  # the 502s came first
+
+
+class Resetting(HtmlPages):
+    """Resets the connection (RST, no answer) for the calls ``resets`` lists (1-based; all when empty)."""
+
+    resets: frozenset[int] = frozenset()
+    calls: list[str]  #: one entry per POST received (each test's subclass gives its own list)
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.calls.append(self.requestline)
+        if not self.resets or len(self.calls) in self.resets:
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            return
+        self.send(200, b'{"status": "ai_accept", "interview_url": "https://x/i/1"}', "application/json")
+
+
+def test_a_server_that_resets_every_connection_before_answering_is_a_wrong_address(tmp_path):
+    class Dead(Resetting):
+        calls = []
+
+    with serving(Dead) as (url, _):
+        result, rows = run(tmp_path, url)
+    assert result.returncode == 2, result.stderr
+    assert "the connection was closed before any answer" in result.stderr and f"{url}/job-interview" in result.stderr
+    assert "closes them unanswered" in result.stderr
+    assert 3 <= len(Dead.calls) <= 8 and sum(r["enrol_status"] == "not_sent" for r in rows) >= 32
+
+
+def test_resets_after_a_success_are_retried(tmp_path):
+    class Flaky(Resetting):
+        resets = frozenset({2, 3, 4})
+        calls = []
+
+    source = write_csv(tmp_path / "file.csv", candidate_rows(4))
+    with serving(Flaky) as (url, _):
+        result = cli("run", source, "--yes", "--base-url", url, "--concurrency", 1, "--out", tmp_path / "out.csv",
+                     env=TOKEN_ENV)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert {r["enrol_status"] for r in read_output(tmp_path / "out.csv")} == {"ai_accept"} and len(Flaky.calls) == 7

@@ -9,7 +9,8 @@ cause stop the run with exit 2 when that cause says the URL is not the API:
   service's JSON, a 200 without the enrolment's fields), with a status under 500 that is not
   about one row's size or about throttling (so a real API's gateway 502/503/504 pages, which
   pass, never count);
-* no connection at all (refused, unknown host, TLS).
+* no connection at all (refused, unknown host, TLS), or every connection reset or closed
+  before any answer (``CallError.dropped``: a plain-HTTP URL for a TLS port, a dead proxy).
 
 The message names the URL and what to check. A single success, or any other failure (the
 server is there and answering as the API), ends the check: later failures are the retry
@@ -65,6 +66,9 @@ class AddressCheck:
             return f"the server there takes no POST requests, so it is not the API: check the base URL ({_BASE_URL})"
         if error.status is not None:
             return f"the server there does not answer as the API does: check the base URL ({_BASE_URL})"
+        if error.dropped:
+            return ("the server there accepts connections but closes them unanswered: check the base URL's scheme "
+                    "(http or https), host and port (--base-url or JOBMOJITO_BASE_URL), and any proxy")  # fmt: skip
         return ("check the base URL's host and port (--base-url or JOBMOJITO_BASE_URL), that the server is up, "
                 "and any proxy or --ca-bundle")  # fmt: skip
 
@@ -75,6 +79,6 @@ class AddressCheck:
             return f"{status}"
         if error.foreign and status is not None and status < 500 and status not in TRANSIENT | ROW_SIZED:
             return f"{status} not from the API"
-        if status is None and not error.reached_server and not error.unsendable:
+        if status is None and (error.dropped or not error.reached_server) and not error.unsendable:
             return error.message
         return ""

@@ -20,7 +20,7 @@ import httpx
 
 from . import planner
 from .columns import count_known
-from .errors import BatchEnrolError, Cancelled, ConfigError, CrashedError
+from .errors import BatchEnrolError, Cancelled, ConfigError, CrashedError, for_file
 from .files import atomic_path, check_writable_file, sha256_of
 from .journal import JournalBusy, run_lock
 from .loader import SUPPORTED
@@ -220,10 +220,25 @@ def plan_run(path: Path, settings: Settings, *, out: Path | None = None, journal
 def plan_many(
     items: Sequence[str | Path], settings: Settings, *, out: Path | None = None, out_dir: Path | None = None,
     journal: Path | None = None,
-) -> list[Preview]:
-    """``plan_run`` for each input ``run_many`` would run (same outputs, same journals): sends nothing."""
+) -> tuple[list[Preview], list[tuple[Path, BatchEnrolError]]]:
+    """``plan_run`` for each input ``run_many`` would run (same outputs, same journals): sends nothing.
+
+    Returns (the previews, the inputs that could not be planned with their errors, as ``run_many``'s
+    ``failed``): among several inputs a broken one does not stop the others. One input alone raises
+    its error (``InputFileError``, ``ConfigError``), its message naming the file.
+    """
     files, many, _ = choose_inputs(items, out_dir=out_dir)
-    return [plan_run(path, settings, out=output_for(path, many, out, out_dir), journal=None if many else journal) for path in files]
+    previews: list[Preview] = []
+    failed: list[tuple[Path, BatchEnrolError]] = []
+    for path in files:
+        try:
+            previews.append(plan_run(path, settings, out=output_for(path, many, out, out_dir), journal=None if many else journal))
+        except BatchEnrolError as exc:
+            exc.message = for_file(path.name, exc.message)
+            if not many:
+                raise
+            failed.append((path, exc))
+    return previews, failed
 
 
 def _inputs(items: Sequence[str | Path], *, out: Path | None, out_dir: Path | None, journal: Path | None,

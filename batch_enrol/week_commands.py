@@ -9,9 +9,11 @@ from typing import Any
 
 import click
 
-from .batch import plan_many
+from .batch import SEVERITY, plan_many
 from .cli import _setup_logging, build_settings, friendly, input_options, main, sending_options, setting_option
+from .models import ExitCode
 from .preview import Preview, target_of
+from .redaction import redact
 
 
 def confirmer(yes: bool) -> Callable[[Preview], bool]:
@@ -36,12 +38,14 @@ def plan(inputs: tuple[str, ...], **opts: Any) -> int:
     """Say where each INPUT would be sent, how many rows and positions, and the estimated time and credits; send nothing."""
     _setup_logging(opts["verbose"], opts["quiet"])
     settings = build_settings(opts)
-    previews = plan_many(inputs, settings, out=opts["out"], out_dir=opts["out_dir"], journal=opts["journal"])
+    previews, failed = plan_many(inputs, settings, out=opts["out"], out_dir=opts["out_dir"], journal=opts["journal"])
     click.echo("\n".join(line for preview in previews for line in preview.lines()))
     if len(previews) > 1:
         click.echo(f"total: {sum(p.rows for p in previews)} rows to send, {sum(p.credits for p in previews):g} credits (estimate)")
+    for _path, error in failed:
+        click.echo(f"error: {redact(error.message)}", err=True)  # names the file (plan_many)
     click.echo("nothing was sent (plan only)")
-    return 0
+    return int(min((error.exit_code for _, error in failed), key=SEVERITY.index, default=ExitCode.OK))
 
 
 @main.command()

@@ -139,3 +139,22 @@ def test_plan_and_validate_leave_out_a_cv_beside_the_lists_as_run_does(tmp_path,
     assert "no header row found" not in result.stderr + result.stdout
     for name in ("monday.csv", "tuesday.xlsx", "wednesday.csv"):
         assert name in result.stdout
+
+
+@pytest.mark.parametrize("command", ["plan", "validate", "run"])
+def test_a_file_missing_its_columns_is_named_and_the_others_still_planned(tmp_path, command, serve):
+    folder = inbox(tmp_path)
+    (folder / "broken.csv").write_text("foo,bar\n1,2\n")
+    result = cli(command, folder, *(["--sandbox"] if command == "plan" else []), env=serve().env())
+    assert result.returncode == 2, result.stderr + result.stdout  # the same for plan, validate and run
+    (error,) = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert error.startswith("error: broken.csv: ")
+    for name in ("monday.csv", "tuesday.xlsx", "wednesday.csv"):
+        assert name in result.stdout
+
+
+def test_plan_of_one_file_missing_columns_names_it(tmp_path):
+    (tmp_path / "short.csv").write_text("Name,Email\nJane Doe,jane@example.org\n")
+    result = cli("plan", tmp_path / "short.csv", "--sandbox")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("error: short.csv: required column(s) missing: "), result.stderr

@@ -29,7 +29,7 @@ from ..models import Status
 from ..settings import is_loopback
 from .config import UiConfig, check_bind
 from .runner import Runner
-from .security import CSRF_FIELD, Guard
+from .security import CSRF_FIELD, Guard, read_form
 from .store import Run, Store
 
 log = logging.getLogger("batch_enrol")
@@ -89,6 +89,15 @@ class Ui:
         run = self.store.get(request.path_params["run_id"])
         if run is None:
             raise HTTPException(404, "There is no such run (it may have been deleted).")
+        return run
+
+    async def idle_run(self, request: Request, busy: str) -> Run:
+        """The run of the URL, for a form that changes it: the form read (and checked), then
+        HTTPException 409 saying ``busy`` while the run is still sending."""
+        run = self.run_or_404(request)
+        await read_form(request)
+        if self.runner.busy(run.id):
+            raise HTTPException(409, busy)
         return run
 
 

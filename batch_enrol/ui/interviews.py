@@ -62,10 +62,7 @@ def report_words(report: ResultsReport) -> str:
 async def refresh(request: Request) -> Response:
     """Read every enrolled row's interview result into the run's results workbook (in place), then show them."""
     ui = ui_of(request)
-    run = ui.run_or_404(request)
-    await read_form(request)
-    if ui.runner.busy(run.id):
-        raise HTTPException(409, "This run is still sending. Refresh its results once it has finished.")
+    run = await ui.idle_run(request, "This run is still sending. Refresh its results once it has finished.")
     if not run.output.exists():
         raise HTTPException(404, "There are no results for this run yet.")
     settings = results_settings(ui, run)

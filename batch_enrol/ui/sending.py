@@ -133,10 +133,7 @@ async def runs_page(request: Request) -> Response:
 
 async def delete(request: Request) -> Response:
     ui = ui_of(request)
-    run = ui.run_or_404(request)
-    await read_form(request)
-    if ui.runner.busy(run.id):
-        raise HTTPException(409, "This run is still sending. Stop it first, then delete its files.")
+    run = await ui.idle_run(request, "This run is still sending. Stop it first, then delete its files.")
     ui.store.delete(run)
     if request.headers.get("hx-request"):  # htmx removes the run's row in place
         return Response("")

@@ -130,18 +130,23 @@ def _object(name: str, value: str) -> dict:
     (``{…}``, ``[…]``) but is not a JSON object is an error, never a name."""
     text = value.strip()
     if text[:1] in "{[":
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            raise Bad(f"{quote(value)} is not a JSON object") from None
-        if not isinstance(data, dict):
-            raise Bad(f"{quote(value)} is not a JSON object")
-        return data
+        return _json(value, dict, unreadable="is not a JSON object", other="is not a JSON object")
     part = PLAIN_TEXT_PART.get(name)
     if part is None:
         example = ", ".join(f'"{p}": …' for p in list(OBJECT_MODELS[name].model_fields)[:2])
         raise Bad(f"{quote(value)} is not a JSON object: write it as {{{example}}}")
     return {part: _text(value)}
+
+
+def _json(value: str, kind: type, *, unreadable: str, other: str) -> Any:
+    """A cell's JSON of ``kind`` (dict or list); Bad saying ``unreadable`` or ``other`` otherwise."""
+    try:
+        data = json.loads(value.strip())
+    except json.JSONDecodeError:
+        raise Bad(f"{quote(value)} {unreadable}") from None
+    if not isinstance(data, kind):
+        raise Bad(f"{quote(value)} {other}")
+    return data
 
 
 def _part_or_object(parent: str, part_normaliser: Normaliser, value: str) -> Any:
@@ -155,12 +160,7 @@ def _array(value: str) -> tuple:
     """A JSON array, or items separated by commas, semicolons or line breaks (a tuple: values are cached)."""
     text = value.strip()
     if text.startswith("["):
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError:
-            raise Bad(f"{quote(value)} is not a JSON array (or a comma-separated list)") from None
-        if not isinstance(data, list):
-            raise Bad(f"{quote(value)} is not a list")
+        data = _json(value, list, unreadable="is not a JSON array (or a comma-separated list)", other="is not a list")
         if any(isinstance(item, (dict, list)) or item is None for item in data):
             raise Bad(f"{quote(value)}: each item must be a word or a number, not a list, an object or null")
         return tuple(item if isinstance(item, str) else json.dumps(item) for item in data)
